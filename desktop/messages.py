@@ -1,0 +1,96 @@
+"""Danish text for every expected error code raised in models/ and sync/. One place, used by the
+GUI (one error path) and the command line alike. No Qt here."""
+
+from __future__ import annotations
+
+from models.errors import FeltmappeError
+
+PASSPHRASE_REASONS = {
+    "too_short": "Adgangsfrasen skal være på mindst {min_length} tegn.",
+    "edge_whitespace": "Adgangsfrasen må ikke starte eller slutte med mellemrum.",
+    "too_few_distinct": "Adgangsfrasen skal bestå af flere forskellige tegn.",
+    "too_guessable": (
+        "Adgangsfrasen er for let at gætte. Brug fx fire-fem tilfældige ord med bindestreg imellem."
+    ),
+}
+
+VAULT_CORRUPT = {
+    "key_file": "Nøglefilen (vault.key) er beskadiget eller ikke en Feltmappe-nøglefil.",
+    "key_missing": "Nøglefilen (vault.key) mangler, så databasen kan ikke åbnes.",
+    "database_missing": "Databasen (vault.db) mangler i profilmappen.",
+    "database": "Filen er ikke en Feltmappe-database, eller den er beskadiget.",
+    "not_a_vault": "Filen er ikke en Feltmappe-database.",
+}
+
+VALIDATION = {
+    "validation.required": "Feltet skal udfyldes.",
+    "validation.future_date": "Datoen ligger i fremtiden.",
+    "validation.unknown_field": "Ukendt felt.",
+    "validation.unborn_with_birth": "Et ufødt barn kan ikke have CPR-nummer eller fødselsdato.",
+    "validation.relation_self": "En person kan ikke have en relation til sig selv.",
+    "cpr.birth_date_mismatch": "Fødselsdatoen passer ikke med CPR-nummeret.",
+    "journal.correct_draft": "Kun et afsluttet notat kan rettes med et nyt notat; ret kladden direkte.",
+}
+
+CPR_REASONS = {
+    "format": "CPR-nummeret skal skrives som DDMMÅÅ-XXXX (10 cifre).",
+    "date": "CPR-nummeret indeholder ikke en gyldig fødselsdato.",
+}
+
+WARNINGS = {
+    "cpr.modulus11": (
+        "Bemærk: CPR-nummeret opfylder ikke modulus 11-kontrollen. Det er tilladt (CPR-kontoret "
+        "udsteder numre uden kontrolciffer siden 2007), men tjek at det er tastet rigtigt."
+    ),
+}
+
+
+def warning_text(code: str) -> str:
+    return WARNINGS.get(code, code)
+
+
+def error_text(err: FeltmappeError) -> str:
+    """The Danish message for an expected error."""
+    code, p = err.code, err.params
+    if code == "vault.wrong_passphrase":
+        return "Forkert adgangsfrase. Prøv igen."
+    if code == "vault.not_found":
+        return f"Der findes ingen Feltmappe-profil i {p.get('path', 'mappen')}."
+    if code == "vault.exists":
+        return f"Der findes allerede en Feltmappe-profil i {p.get('path', 'mappen')}."
+    if code == "vault.corrupt":
+        detail = VAULT_CORRUPT.get(str(p.get("what")), "Profilen er beskadiget.")
+        return f"{detail} Filen er ikke ændret."
+    if code == "vault.locked":
+        return "Feltmappe er låst. Lås op med din adgangsfrase."
+    if code == "passphrase.weak":
+        reasons = [
+            PASSPHRASE_REASONS.get(r, r).format(min_length=p.get("min_length", 10))
+            for r in p.get("reasons", [])
+        ]
+        return "Adgangsfrasen er ikke stærk nok. " + " ".join(reasons)
+    if code == "passphrase.mismatch":
+        return "De to adgangsfraser er ikke ens."
+    if code == "disk.full":
+        return "Disken er fuld. Intet er gemt af den seneste ændring; frigør plads og prøv igen."
+    if code == "cpr.invalid":
+        return CPR_REASONS.get(str(p.get("reason")), "Ugyldigt CPR-nummer.")
+    if code == "not_found":
+        return f"Findes ikke: {p.get('row_id', '')}".strip()
+    if code == "record.immutable":
+        return "Et afsluttet journalnotat kan ikke ændres. Skriv et rettelsesnotat i stedet."
+    if code == "record.hard_delete":
+        return "Poster kan ikke slettes permanent; de markeres som slettet."
+    if code == "import.invalid":
+        return import_problems_text(p.get("problems", []))
+    if code in VALIDATION:
+        return VALIDATION[code]
+    return f"Fejl: {code}"
+
+
+def import_problems_text(problems: list[tuple[str, str]], limit: int = 5) -> str:
+    lines = [f"  {path or '(dokumentet)'}: {msg}" for path, msg in problems[:limit]]
+    more = len(problems) - limit
+    if more > 0:
+        lines.append(f"  … og {more} problem(er) mere")
+    return "Filen kan ikke importeres; intet er importeret.\n" + "\n".join(lines)

@@ -1,0 +1,31 @@
+"""Where a user profile lives on disk, and what it holds. One profile = one encrypted vault."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+DB_FILE = "vault.db"
+KEY_FILE = "vault.key"
+BACKUP_DIR = "backups"
+LOG_DIR = "logs"
+SETTINGS_FILE = "settings.json"
+ENV_PROFILE = "FELTMAPPE_PROFILE"
+
+
+def default_profile_dir() -> Path:
+    """``FELTMAPPE_PROFILE`` if set, else the platform's data directory (platformdirs)."""
+    env = os.environ.get(ENV_PROFILE)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("Feltmappe", appauthor=False)) / "profil"
+
+
+def demo_profile_dir() -> Path:
+    return Path(platformdirs.user_data_dir("Feltmappe", appauthor=False)) / "demo"
+
+
+def profile_exists(profile: Path) -> bool:
+    return (profile / KEY_FILE).exists() or (profile / DB_FILE).exists()

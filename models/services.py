@@ -1,0 +1,360 @@
+"""The service layer: every read and write the GUI, the CLI and sync make goes through here.
+
+Functions take a tracked session from ``Vault.session()``; the tracker (``models.tracking``)
+adds the outbox entries and the access log in the same transaction. No SQL outside this layer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.cpr import parse_cpr
+from models.dates import age_on
+from models.errors import ImmutableRecord, NotFound, ValidationError
+from models.schema import (
+    AuditEvent,
+    Case,
+    CaseParty,
+    JournalNote,
+    Person,
+    Relation,
+    Synced,
+    utcnow,
+)
+from models.vocabulary import AuditAction, CaseStage, PartyRole, RelationKind, RelationQuality
+
+T = TypeVar("T", bound=Synced)
+
+
+# -- generic ---------------------------------------------------------------------------
+
+
+def get(session: Session, cls: type[T], row_id: str, *, include_deleted: bool = False) -> T:
+    obj = session.get(cls, row_id)
+    if obj is None or (obj.deleted_at is not None and not include_deleted):
+        raise NotFound(table=cls.__tablename__, row_id=row_id)  # type: ignore[attr-defined]
+    return obj
+
+
+def add(session: Session, obj: T) -> T:
+    """Add a new row; the tracker stamps it and writes its outbox entry and audit event."""
+    session.add(obj)
+    session.flush()
+    return obj
+
+
+def update(session: Session, obj: T, **fields: Any) -> T:
+    """Change fields of a row. JSON fields must be given as new values (never mutated in place)."""
+    mapper_keys = {a.key for a in obj.__mapper__.column_attrs}  # type: ignore[attr-defined]
+    for key, value in fields.items():
+        if key not in mapper_keys or key in ("id", "rev", "updated_at", "updated_by"):
+            raise ValidationError("validation.unknown_field", field=key)
+        setattr(obj, key, value)
+    session.flush()
+    return obj
+
+
+def soft_delete(session: Session, obj: Synced) -> None:
+    """Tombstone a row (rows are never hard-deleted: sync must carry the deletion)."""
+    if obj.deleted_at is None:
+        obj.deleted_at = utcnow()
+        session.flush()
+
+
+# -- persons ----------------------------------------------------------------------------
+
+
+def create_person(
+    session: Session,
+    first_name: str,
+    last_name: str = "",
+    *,
+    cpr: str | None = None,
+    birth_date: date | None = None,
+    unborn: bool = False,
+    expected_date: date | None = None,
+    **extra: Any,
+) -> tuple[Person, list[str]]:
+    """Create a person. A CPR number is validated (real date, century) and gives birth date and
+    sex; the returned warnings hold "cpr.modulus11" when the modulus-11 check fails (allowed)."""
+    warnings: list[str] = []
+    first_name = first_name.strip()
+    if not first_name and not unborn:
+        raise ValidationError("validation.required", field="first_name")
+    sex = None
+    if cpr:
+        parsed = parse_cpr(cpr)
+        cpr, sex = parsed.number, parsed.sex
+        if birth_date is not None and birth_date != parsed.birth_date:
+            raise ValidationError("cpr.birth_date_mismatch", field="birth_date")
+        birth_date = parsed.birth_date
+        if not parsed.modulus11_ok:
+            warnings.append("cpr.modulus11")
+    if unborn and (cpr or birth_date):
+        raise ValidationError("validation.unborn_with_birth", field="unborn")
+    if birth_date is not None and birth_date > date.today():
+        raise ValidationError("validation.future_date", field="birth_date")
+    person = Person(
+        first_name=first_name or "Ufødt barn",
+        last_name=last_name.strip(),
+        cpr=cpr or None,
+        birth_date=birth_date,
+        sex=sex,
+        unborn=unborn,
+        expected_date=expected_date,
+        **extra,
+    )
+    add(session, person)
+    return person, warnings
+
+
+# -- cases ------------------------------------------------------------------------------
+
+
+def next_case_number(session: Session, year: int) -> str:
+    prefix = f"{year}-"
+    count = session.scalar(
+        select(func.count()).select_from(Case).where(Case.case_number.like(prefix + "%"))
+    )
+    return f"{prefix}{(count or 0) + 1:05d}"
+
+
+def create_case(
+    session: Session,
+    child: Person,
+    *,
+    opened_on: date,
+    case_number: str | None = None,
+    assigned_to: str | None = None,
+    team: str = "",
+    district: str = "",
+    stage: CaseStage = CaseStage.UNDERRETNING,
+) -> Case:
+    """Open a case about ``child``; the child becomes the case's first party (role barn)."""
+    if opened_on > date.today():
+        raise ValidationError("validation.future_date", field="opened_on")
+    case = Case(
+        case_number=case_number or next_case_number(session, opened_on.year),
+        child_id=child.id,
+        stage=stage,
+        assigned_to=assigned_to,
+        team=team,
+        district=district,
+        opened_on=opened_on,
+    )
+    add(session, case)
+    add_party(session, case, child, PartyRole.BARN)
+    return case
+
+
+def add_party(
+    session: Session,
+    case: Case,
+    person: Person,
+    role: PartyRole,
+    *,
+    has_custody: bool = False,
+    party_rights: bool | None = None,
+    note: str = "",
+) -> CaseParty:
+    """A person's role in the case. Custody holders and the child have party rights by default."""
+    if party_rights is None:
+        party_rights = has_custody or role in (PartyRole.BARN, PartyRole.FORAELDREMYNDIGHED)
+    return add(
+        session,
+        CaseParty(
+            case_id=case.id,
+            person_id=person.id,
+            role=role,
+            has_custody=has_custody,
+            party_rights=party_rights,
+            note=note,
+        ),
+    )
+
+
+def add_relation(
+    session: Session,
+    case: Case,
+    a: Person,
+    b: Person,
+    kind: RelationKind,
+    quality: RelationQuality | None = None,
+    note: str = "",
+) -> Relation:
+    if a.id == b.id:
+        raise ValidationError("validation.relation_self", field="to_person_id")
+    return add(
+        session,
+        Relation(
+            case_id=case.id,
+            from_person_id=a.id,
+            to_person_id=b.id,
+            kind=kind,
+            quality=quality,
+            note=note,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of the case list: what a caseworker scans for, no more."""
+
+    case_id: str
+    case_number: str
+    child_name: str
+    cpr: str | None
+    birth_date: date | None
+    age: int | None
+    stage: CaseStage
+    assigned_to: str | None
+    team: str
+    opened_on: date
+
+
+def list_cases(session: Session, today: date | None = None) -> list[CaseRow]:
+    """All open (not deleted) cases with their child, in case-number order. Not audited: the
+    list shows no more than the case register; opening a case is what is logged."""
+    today = today or date.today()
+    rows = session.execute(
+        select(
+            Case.id,
+            Case.case_number,
+            Person.first_name,
+            Person.last_name,
+            Person.cpr,
+            Person.birth_date,
+            Case.stage,
+            Case.assigned_to,
+            Case.team,
+            Case.opened_on,
+        )
+        .join(Person, Person.id == Case.child_id)
+        .where(Case.deleted_at.is_(None))
+        .order_by(Case.case_number)
+    ).all()
+    return [
+        CaseRow(
+            case_id=r[0],
+            case_number=r[1],
+            child_name=f"{r[2]} {r[3]}".strip(),
+            cpr=r[4],
+            birth_date=r[5],
+            age=age_on(r[5], today) if r[5] else None,
+            stage=r[6],
+            assigned_to=r[7],
+            team=r[8],
+            opened_on=r[9],
+        )
+        for r in rows
+    ]
+
+
+def find_case(session: Session, ref: str) -> Case:
+    """A case by id or case number."""
+    case = session.get(Case, ref)
+    if case is None:
+        case = session.scalar(select(Case).where(Case.case_number == ref))
+    if case is None or case.deleted_at is not None:
+        raise NotFound(table="case", row_id=ref)
+    return case
+
+
+def open_case(session: Session, case_id: str) -> Case:
+    """The case, for showing it to the user: writes a "vist" audit event."""
+    case = find_case(session, case_id)
+    record_access(session, case.id, AuditAction.VIST)
+    return case
+
+
+def case_parties(session: Session, case_id: str) -> list[tuple[CaseParty, Person]]:
+    rows = session.execute(
+        select(CaseParty, Person)
+        .join(Person, Person.id == CaseParty.person_id)
+        .where(CaseParty.case_id == case_id, CaseParty.deleted_at.is_(None))
+        .order_by(CaseParty.role, Person.first_name)
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+# -- access log -------------------------------------------------------------------------
+
+
+def record_access(
+    session: Session, case_id: str, action: AuditAction, entity: str = "case", entity_id: str = ""
+) -> AuditEvent:
+    """Log a view, print or export of a case (changes are logged by the tracker itself)."""
+    event = AuditEvent(
+        case_id=case_id,
+        user=session.info.get("user", ""),
+        device=session.info.get("device", ""),
+        action=action,
+        entity=entity,
+        entity_id=entity_id or case_id,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def audit_log(session: Session, case_id: str) -> Sequence[AuditEvent]:
+    """Who has looked at or changed the case, oldest first ("hvem har kigget på min sag")."""
+    return session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.at)
+    ).all()
+
+
+# -- journal ----------------------------------------------------------------------------
+
+
+def add_note(
+    session: Session, case: Case, title: str, body: str, *, written_at: datetime | None = None
+) -> JournalNote:
+    """A new draft journal note."""
+    return add(
+        session,
+        JournalNote(
+            case_id=case.id,
+            title=title.strip(),
+            body=body,
+            author=session.info.get("user", ""),
+            written_at=written_at or utcnow(),
+        ),
+    )
+
+
+def edit_draft(session: Session, note: JournalNote, *, title: str, body: str) -> JournalNote:
+    if note.finalised_at is not None:
+        raise ImmutableRecord(table="journal_note", row_id=note.id)
+    return update(session, note, title=title.strip(), body=body)
+
+
+def finalise_note(session: Session, note: JournalNote) -> JournalNote:
+    """Make a note a record: from now on it is never edited (the database enforces it too)."""
+    if note.finalised_at is not None:
+        return note
+    if not note.body.strip():
+        raise ValidationError("validation.required", field="body")
+    return update(session, note, finalised_at=utcnow())
+
+
+def correct_note(session: Session, original: JournalNote, title: str, body: str) -> JournalNote:
+    """A correction is a new note that points at the finalised one it corrects."""
+    if original.finalised_at is None:
+        raise ValidationError("journal.correct_draft", field="corrects_id")
+    note = add_note(session, get(session, Case, original.case_id or ""), title, body)
+    return update(session, note, corrects_id=original.id)
+
+
+def notes_for_case(session: Session, case_id: str) -> Sequence[JournalNote]:
+    return session.scalars(
+        select(JournalNote)
+        .where(JournalNote.case_id == case_id, JournalNote.deleted_at.is_(None))
+        .order_by(JournalNote.written_at)
+    ).all()

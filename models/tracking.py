@@ -1,0 +1,134 @@
+"""Change tracking for every write through a vault session: stamps ``updated_at``/``updated_by``,
+writes the sync outbox (``ChangeEntry``) and the access log (``AuditEvent``) in the same
+transaction, refuses hard deletes and edits of finalised journal notes.
+
+Hooked into SQLAlchemy's ``before_flush``, so a feature never has to remember to do it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.errors import ImmutableRecord
+from models.schema import AuditEvent, Case, ChangeEntry, JournalNote, Synced, new_id, utcnow
+from models.vocabulary import AuditAction
+
+#: Metadata the tracker maintains itself; a change to only these is not a user change.
+META_FIELDS = frozenset({"updated_at", "updated_by", "rev"})
+
+
+def jsonable(value: Any) -> Any:
+    """A column value as JSON: dates as ISO text, enums as their code."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def row_values(obj: Synced) -> dict[str, Any]:
+    mapper = inspect(type(obj))
+    return {attr.key: jsonable(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+
+
+def _audit(session: Session, obj: Synced, action: AuditAction) -> None:
+    if obj.case_id is None:
+        return
+    session.add(
+        AuditEvent(
+            case_id=obj.case_id,
+            user=session.info.get("user", ""),
+            device=session.info.get("device", ""),
+            action=action,
+            entity=type(obj).__tablename__,  # type: ignore[attr-defined]
+            entity_id=obj.id,
+        )
+    )
+
+
+def _on_new(session: Session, obj: Synced, now: datetime, preserve: bool) -> None:
+    if obj.id is None:
+        obj.id = new_id()
+    if isinstance(obj, Case) and obj.case_id is None:
+        obj.case_id = obj.id
+    if not preserve:
+        obj.updated_at = now
+        obj.updated_by = session.info.get("user", "")
+    if session.info.get("sync_apply"):
+        return
+    values = row_values(obj)
+    changes = {k: [None, val] for k, val in values.items() if k not in META_FIELDS}
+    session.add(
+        ChangeEntry(
+            table=type(obj).__tablename__,  # type: ignore[attr-defined]
+            row_id=obj.id,
+            case_id=obj.case_id,
+            op="insert",
+            base_rev=obj.rev or 0,
+            changes=changes,
+        )
+    )
+    _audit(session, obj, AuditAction.IMPORTERET if preserve else AuditAction.OPRETTET)
+
+
+def _on_dirty(session: Session, obj: Synced, now: datetime, preserve: bool) -> None:
+    state = inspect(obj)
+    changes: dict[str, list[Any]] = {}
+    for attr in state.mapper.column_attrs:
+        hist = state.attrs[attr.key].history
+        if not hist.has_changes() or attr.key in META_FIELDS:
+            continue
+        old = hist.deleted[0] if hist.deleted else None
+        new = hist.added[0] if hist.added else None
+        if old != new:
+            changes[attr.key] = [jsonable(old), jsonable(new)]
+    if not changes:
+        return
+    if isinstance(obj, JournalNote):
+        hist = state.attrs["finalised_at"].history
+        was_final = (hist.deleted and hist.deleted[0] is not None) or (
+            hist.unchanged and hist.unchanged[0] is not None
+        )
+        if was_final:
+            raise ImmutableRecord(table="journal_note", row_id=obj.id)
+    if not preserve:
+        obj.updated_at = now
+        obj.updated_by = session.info.get("user", "")
+    if session.info.get("sync_apply"):
+        return
+    deleted = "deleted_at" in changes and changes["deleted_at"][1] is not None
+    session.add(
+        ChangeEntry(
+            table=type(obj).__tablename__,  # type: ignore[attr-defined]
+            row_id=obj.id,
+            case_id=obj.case_id,
+            op="delete" if deleted else "update",
+            base_rev=obj.rev or 0,
+            changes=changes,
+        )
+    )
+    _audit(session, obj, AuditAction.SLETTET if deleted else AuditAction.AENDRET)
+
+
+def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    now = utcnow()
+    preserve = bool(session.info.get("preserve_meta"))
+    for obj in session.deleted:
+        if isinstance(obj, Synced | AuditEvent):
+            raise ImmutableRecord("record.hard_delete", table=getattr(obj, "__tablename__", ""))
+    for obj in list(session.new):
+        if isinstance(obj, Synced):
+            _on_new(session, obj, now, preserve)
+    for obj in list(session.dirty):
+        if isinstance(obj, Synced):
+            _on_dirty(session, obj, now, preserve)
+        elif isinstance(obj, AuditEvent) and session.is_modified(obj):
+            raise ImmutableRecord(table="audit_event", row_id=obj.id)
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    event.listen(factory, "before_flush", _before_flush)

@@ -1,0 +1,308 @@
+"""The encrypted vault: one SQLCipher 4 database per user profile, under SQLAlchemy 2.x.
+
+The database key is a random 256-bit data key (see ``models.keyfile``) given to SQLCipher as a
+raw key, so SQLCipher's own PBKDF2 is skipped and unlocking costs one Argon2id derivation.
+``PRAGMA key`` is the first statement on every connection; temp storage stays in memory."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from models import migrations, tracking
+from models.errors import (
+    DiskFull,
+    PassphraseMismatch,
+    VaultCorrupt,
+    VaultExists,
+    VaultLocked,
+    VaultNotFound,
+)
+from models.keyfile import KdfParams, KeyFile, new_data_key
+from models.passphrase import check_passphrase
+from models.profile import BACKUP_DIR, DB_FILE, KEY_FILE
+from models.schema import LocalSetting
+
+log = logging.getLogger("feltmappe.vault")
+
+CACHE_SIZE_KIB = 64 * 1024
+
+
+def _connect_fn(db_path: Path, data_key: bytes) -> Any:
+    hex_key = data_key.hex()
+
+    def connect() -> Any:
+        conn = sqlcipher3.dbapi2.connect(str(db_path), check_same_thread=False)
+        # The key must be the very first statement on the connection.
+        conn.execute(f"PRAGMA key = \"x'{hex_key}'\"")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute(f"PRAGMA cache_size = -{CACHE_SIZE_KIB}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 10000")
+        # Durable commits: WAL with a sync on every commit (NORMAL could lose the last ones).
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        return conn
+
+    return connect
+
+
+def make_engine(db_path: Path, data_key: bytes) -> Engine:
+    engine = create_engine(
+        "sqlite+pysqlite://",
+        creator=_connect_fn(db_path, data_key),
+        module=sqlcipher3.dbapi2,
+        poolclass=QueuePool,
+        pool_size=2,
+        max_overflow=4,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Autocommit at the driver level; SQLAlchemy emits BEGIN itself (see "begin" below).
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the lock up front, so two writers queue (busy_timeout) instead of one
+        # failing on lock upgrade; readers stay deferred and never block a writer in WAL mode.
+        immediate = conn.get_execution_options().get("begin_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _probe(engine: Engine) -> None:
+    """Touch the database so a wrong key or a non-vault file fails here, before anything else."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+    except (SADatabaseError, OperationalError) as exc:
+        raise VaultCorrupt(what="database") from exc
+
+
+class Vault:
+    """An unlocked vault. ``session()`` gives a tracked unit of work; ``close()`` locks it."""
+
+    def __init__(self, profile: Path, engine: Engine, vault_id: str) -> None:
+        self.profile = profile
+        self.vault_id = vault_id
+        self._engine: Engine | None = engine
+        self._factory: sessionmaker[Session] = sessionmaker(
+            engine.execution_options(begin_immediate=True), expire_on_commit=False
+        )
+        tracking.install(self._factory)
+        self.user = ""
+        self.device = ""
+        self._load_identity()
+
+    # -- life cycle -----------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        profile: Path,
+        passphrase: str,
+        *,
+        repeat: str | None = None,
+        user: str = "",
+        display_name: str = "",
+        kdf: KdfParams | None = None,
+    ) -> Vault:
+        """Make a new, empty vault in ``profile``. Refuses to touch an existing one."""
+        if repeat is not None and repeat != passphrase:
+            raise PassphraseMismatch()
+        check_passphrase(passphrase)
+        db_path, key_path = profile / DB_FILE, profile / KEY_FILE
+        if db_path.exists() or key_path.exists():
+            raise VaultExists(path=str(profile))
+        try:
+            profile.mkdir(parents=True, exist_ok=True)
+            vault_id = str(uuid.uuid4())
+            data_key = new_data_key()
+            keyfile = KeyFile.wrap(data_key, passphrase, vault_id, kdf or KdfParams())
+            engine = make_engine(db_path, data_key)
+            _probe(engine)
+            with engine.begin() as conn:
+                migrations.upgrade(conn)
+                conn.execute(
+                    insert(LocalSetting),
+                    [
+                        {"key": "vault_id", "value": vault_id},
+                        {"key": "user", "value": user},
+                        {"key": "display_name", "value": display_name},
+                        {"key": "device", "value": str(uuid.uuid4())},
+                    ],
+                )
+            keyfile.write(key_path)
+        except OSError as exc:
+            if exc.errno == 28:
+                raise DiskFull() from exc
+            raise
+        log.info("created vault %s", vault_id)
+        return cls(profile, engine, vault_id)
+
+    @classmethod
+    def open(cls, profile: Path, passphrase: str) -> Vault:
+        """Unlock the vault in ``profile``. A wrong passphrase raises ``WrongPassphrase`` and
+        touches nothing; a damaged or foreign file raises ``VaultCorrupt`` and is left as it is."""
+        db_path, key_path = profile / DB_FILE, profile / KEY_FILE
+        if not key_path.exists():
+            if db_path.exists():
+                raise VaultCorrupt(what="key_missing")
+            raise VaultNotFound(path=str(profile))
+        if not db_path.exists():
+            raise VaultCorrupt(what="database_missing")
+        keyfile = KeyFile.read(key_path)
+        data_key = keyfile.unwrap(passphrase)
+        engine = make_engine(db_path, data_key)
+        _probe(engine)
+        try:
+            with engine.connect() as conn:
+                current = migrations.current_revision(conn)
+        except (SADatabaseError, OperationalError) as exc:
+            engine.dispose()
+            raise VaultCorrupt(what="database") from exc
+        if current is None:
+            engine.dispose()
+            raise VaultCorrupt(what="not_a_vault")
+        if current != migrations.head_revision():
+            backup = _backup(profile, engine, current)
+            log.info("migrating vault from %s (backup %s)", current, backup.name)
+            with engine.begin() as conn:
+                migrations.upgrade(conn)
+        vault = cls(profile, engine, keyfile.vault_id)
+        log.info("unlocked vault %s", keyfile.vault_id)
+        return vault
+
+    def change_passphrase(self, old: str, new: str, repeat: str | None = None) -> None:
+        """Re-wrap the data key under ``new``. Atomic: one rename of the key file."""
+        key_path = self.profile / KEY_FILE
+        keyfile = KeyFile.read(key_path)
+        data_key = keyfile.unwrap(old)  # WrongPassphrase if old is wrong
+        if repeat is not None and repeat != new:
+            raise PassphraseMismatch()
+        check_passphrase(new)
+        KeyFile.wrap(data_key, new, keyfile.vault_id, keyfile.params).write(key_path)
+        log.info("passphrase changed for vault %s", self.vault_id)
+
+    def close(self) -> None:
+        """Lock: checkpoint the WAL and drop every connection (and with them the key)."""
+        if self._engine is None:
+            return
+        try:
+            _checkpoint(self._engine)
+        except (SADatabaseError, OperationalError):
+            log.warning("checkpoint at close failed", exc_info=True)
+        self._engine.dispose()
+        self._engine = None
+        log.info("locked vault %s", self.vault_id)
+
+    @property
+    def is_open(self) -> bool:
+        return self._engine is not None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise VaultLocked()
+        return self._engine
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- work -----------------------------------------------------------------------
+
+    @contextmanager
+    def session(self, **info: Any) -> Iterator[Session]:
+        """A unit of work: commits at the end, rolls back on error. ``info`` reaches the tracker
+        (``preserve_meta`` for imports, ``sync_apply`` for rows that come from the server)."""
+        if self._engine is None:
+            raise VaultLocked()
+        session = self._factory()
+        session.info.update({"user": self.user, "device": self.device, **info})
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            if "full" in str(exc.orig).lower():
+                raise DiskFull() from exc
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def integrity_check(self) -> list[str]:
+        """SQLCipher's HMAC check of every page plus SQLite's structural check; [] when sound."""
+        with self.engine.connect() as conn:
+            problems = [r[0] for r in conn.exec_driver_sql("PRAGMA cipher_integrity_check")]
+            result = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+        if result != ["ok"]:
+            problems.extend(result)
+        return problems
+
+    def setting(self, key: str, default: str = "") -> str:
+        with self.engine.connect() as conn:
+            value = conn.execute(select(LocalSetting.value).where(LocalSetting.key == key)).scalar()
+        return default if value is None else str(value)
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.session() as s:
+            s.merge(LocalSetting(key=key, value=value))
+        if key in ("user", "device"):
+            self._load_identity()
+
+    def _load_identity(self) -> None:
+        self.user = self.setting("user")
+        self.device = self.setting("device")
+
+
+def _checkpoint(engine: Engine) -> None:
+    # Outside any transaction (a checkpoint inside one cannot finish).
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _backup(profile: Path, engine: Engine, revision: str) -> Path:
+    """Copy the (still encrypted) database before a migration; the copy needs the same key."""
+    backups = profile / BACKUP_DIR
+    backups.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = backups / f"vault-{revision}-{stamp}.db"
+    _checkpoint(engine)
+    try:
+        shutil.copy2(profile / DB_FILE, target)
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        if exc.errno == 28:
+            raise DiskFull() from exc
+        raise
+    return target
+
+
+def is_sqlite_plaintext(path: Path) -> bool:
+    """True when ``path`` is an unencrypted SQLite file (a plain file starts with a magic header)."""
+    with path.open("rb") as fh:
+        return fh.read(16) == b"SQLite format 3\x00"
+
+
+__all__ = ["Vault", "is_sqlite_plaintext", "make_engine"]

@@ -1,0 +1,210 @@
+"""The domain's controlled vocabularies (stages, roles, kinds), with the Danish terms the
+caseworker knows. The values are stable codes stored in the vault and in exported documents."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CaseStage(StrEnum):
+    """Lifecycle stage of a case (sag), DOMAIN.md's lifecycle table."""
+
+    UNDERRETNING = "underretning"
+    VURDERING = "vurdering"
+    UNDERRETNINGSMOEDE = "underretningsmoede"
+    UNDERSOEGELSE = "undersoegelse"
+    AFGOERELSE = "afgoerelse"
+    HANDLEPLAN = "handleplan"
+    OPFOELGNING = "opfoelgning"
+    TILSYN = "tilsyn"
+    EFTERVAERN = "eftervaern"
+    AFSLUTTET = "afsluttet"
+
+
+STAGE_LABELS: dict[CaseStage, str] = {
+    CaseStage.UNDERRETNING: "Underretning modtaget",
+    CaseStage.VURDERING: "Indledende vurdering",
+    CaseStage.UNDERRETNINGSMOEDE: "Underretningsmøde",
+    CaseStage.UNDERSOEGELSE: "Børnefaglig undersøgelse",
+    CaseStage.AFGOERELSE: "Afgørelse om indsats",
+    CaseStage.HANDLEPLAN: "Barnets plan / handleplan",
+    CaseStage.OPFOELGNING: "Opfølgning",
+    CaseStage.TILSYN: "Tilsyn (anbragt)",
+    CaseStage.EFTERVAERN: "Efterværn",
+    CaseStage.AFSLUTTET: "Afsluttet",
+}
+
+
+class PartyRole(StrEnum):
+    """A person's role in a case (sagspart)."""
+
+    BARN = "barn"
+    FORAELDREMYNDIGHED = "foraeldremyndighedsindehaver"
+    FORAELDER = "foraelder"
+    SOESKENDE = "soeskende"
+    BEDSTEFORAELDER = "bedsteforaelder"
+    RESSOURCEPERSON = "ressourceperson"
+    NETVAERKSPERSON = "netvaerksperson"
+    FAGPERSON = "fagperson"
+    PLEJEFAMILIE = "plejefamilie"
+
+
+PARTY_ROLE_LABELS: dict[PartyRole, str] = {
+    PartyRole.BARN: "Barn",
+    PartyRole.FORAELDREMYNDIGHED: "Forældremyndighedsindehaver",
+    PartyRole.FORAELDER: "Forælder",
+    PartyRole.SOESKENDE: "Søskende",
+    PartyRole.BEDSTEFORAELDER: "Bedsteforælder",
+    PartyRole.RESSOURCEPERSON: "Ressourceperson",
+    PartyRole.NETVAERKSPERSON: "Netværksperson",
+    PartyRole.FAGPERSON: "Fagperson",
+    PartyRole.PLEJEFAMILIE: "Plejefamilie",
+}
+
+
+class RelationKind(StrEnum):
+    FORAELDER_BARN = "foraelder_barn"
+    PARTNER = "partner"
+    TIDLIGERE_PARTNER = "tidligere_partner"
+    SOESKENDE = "soeskende"
+    BEDSTEFORAELDER_BARNEBARN = "bedsteforaelder_barnebarn"
+    VEN = "ven"
+    FAGLIG = "faglig"
+    ANDEN = "anden"
+
+
+class RelationQuality(StrEnum):
+    TAET = "taet"
+    GOD = "god"
+    SVAG = "svag"
+    KONFLIKT = "konflikt"
+    BRUDT = "brudt"
+
+
+class NotifierKind(StrEnum):
+    """Who sent an underretning: a professional (skærpet underretningspligt) or a citizen."""
+
+    FAGPERSON = "fagperson"
+    BORGER = "borger"
+    ANONYM = "anonym"
+
+
+class NotifierSector(StrEnum):
+    SKOLE = "skole"
+    DAGTILBUD = "dagtilbud"
+    SUNDHED = "sundhed"
+    POLITI = "politi"
+    SOCIALFORVALTNING = "socialforvaltning"
+    FAMILIE = "familie"
+    NABO = "nabo"
+    ANDEN = "anden"
+
+
+class ScreeningOutcome(StrEnum):
+    """Result of the 24-hour assessment (indledende vurdering)."""
+
+    AKUT = "akut"
+    UNDERSOEGELSE = "undersoegelse"
+    RAAD_OG_VEJLEDNING = "raad_og_vejledning"
+    INGEN_FORANSTALTNING = "ingen_foranstaltning"
+    SAMMENLAGT = "sammenlagt"
+
+
+class AssessmentStatus(StrEnum):
+    IGANG = "igang"
+    FORELOEBIG = "foreloebig_vurdering"
+    AFSLUTTET = "afsluttet"
+
+
+class PlanKind(StrEnum):
+    HANDLEPLAN = "handleplan"
+    BARNETS_PLAN = "barnets_plan"
+    UNGEPLAN = "ungeplan"
+
+
+class PlanStatus(StrEnum):
+    KLADDE = "kladde"
+    GAELDENDE = "gaeldende"
+    ERSTATTET = "erstattet"
+
+
+class StepStatus(StrEnum):
+    """Status of one of the four opfølgning steps."""
+
+    AFVENTER = "afventer"
+    UDFOERT = "udfoert"
+    SPRUNGET_OVER = "sprunget_over"
+
+
+class MeetingKind(StrEnum):
+    NETVAERKSMOEDE = "netvaerksmoede"
+    HANDLEPLANSMOEDE = "handleplansmoede"
+    UNDERRETNINGSMOEDE = "underretningsmoede"
+    HJEMMEBESOEG = "hjemmebesoeg"
+    BOERNESAMTALE = "boernesamtale"
+    TILSYNSBESOEG = "tilsynsbesoeg"
+
+
+MEETING_KIND_LABELS: dict[MeetingKind, str] = {
+    MeetingKind.NETVAERKSMOEDE: "Netværksmøde",
+    MeetingKind.HANDLEPLANSMOEDE: "Handleplansmøde",
+    MeetingKind.UNDERRETNINGSMOEDE: "Underretningsmøde",
+    MeetingKind.HJEMMEBESOEG: "Hjemmebesøg",
+    MeetingKind.BOERNESAMTALE: "Børnesamtale",
+    MeetingKind.TILSYNSBESOEG: "Tilsynsbesøg",
+}
+
+
+class ScaleKind(StrEnum):
+    TRIVSELSLINEAL = "trivselslineal"
+    SIKKERHEDSSKALA = "sikkerhedsskala"
+
+
+class LegalBasis(StrEnum):
+    """Barnets Lov paragraphs an indsats is decided under."""
+
+    BL32 = "bl32"
+    BL46 = "bl46"
+    BL47 = "bl47"
+    BL114 = "bl114"
+    ANDEN = "anden"
+
+
+class AgreementKind(StrEnum):
+    RESSOURCEPERSONAFTALE = "ressourcepersonaftale"
+    SIKKERHEDSPLAN = "sikkerhedsplan"
+    SAMARBEJDSAFTALE = "samarbejdsaftale"
+
+
+class DeadlineAckKind(StrEnum):
+    KVITTERET = "kvitteret"
+    UNDTAGET = "undtaget"
+
+
+class AuditAction(StrEnum):
+    """What happened to a case, for the access log (logning)."""
+
+    VIST = "vist"
+    OPRETTET = "oprettet"
+    AENDRET = "aendret"
+    SLETTET = "slettet"
+    UDSKREVET = "udskrevet"
+    EKSPORTERET = "eksporteret"
+    IMPORTERET = "importeret"
+
+
+AUDIT_ACTION_LABELS: dict[AuditAction, str] = {
+    AuditAction.VIST: "Vist",
+    AuditAction.OPRETTET: "Oprettet",
+    AuditAction.AENDRET: "Ændret",
+    AuditAction.SLETTET: "Slettet",
+    AuditAction.UDSKREVET: "Udskrevet",
+    AuditAction.EKSPORTERET: "Eksporteret",
+    AuditAction.IMPORTERET: "Importeret",
+}
+
+
+class UserRole(StrEnum):
+    RAADGIVER = "raadgiver"
+    TEAMLEDER = "teamleder"
+    ADMIN = "admin"

@@ -1,0 +1,1 @@
+"""Packaged data files: JSON schemas, forms, translations, icons. Loaded with importlib.resources."""

@@ -1,0 +1,1 @@
+"""Feltmappe's sync: protocol, client and the central store (Qt-free)."""
