@@ -1,0 +1,55 @@
+"""Logging for the app and the command line: named loggers into a rotating file in the profile's
+log folder. Log lines carry ids and counts, never names, CPR numbers or note text; a filter
+drops any record whose arguments are not plain ids/numbers, as a second line of defence."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+from pathlib import Path
+
+from models.profile import LOG_DIR
+
+LOG_FILE = "feltmappe.log"
+_SAFE_ARG = re.compile(r"^[\w.:/+\-]{0,80}$")
+# A CPR-like number anywhere in a message is a bug: it is masked before the line is written.
+_CPR_LIKE = re.compile(r"\b(\d{6})-?\d{4}\b")
+
+
+class NoCaseDataFilter(logging.Filter):
+    """Masks CPR-like numbers and replaces free-text arguments with their length."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(
+                a
+                if isinstance(a, int | float) or _SAFE_ARG.match(str(a))
+                else f"<{len(str(a))} tegn>"
+                for a in args
+            )
+        record.msg = _CPR_LIKE.sub(r"\1-XXXX", str(record.msg))
+        return True
+
+
+def setup_logging(profile: Path | None, level: int = logging.INFO) -> Path | None:
+    """Log to ``<profile>/logs/feltmappe.log`` (rotating, 5 × 1 MiB). Returns the file's path."""
+    root = logging.getLogger("feltmappe")
+    root.setLevel(level)
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    if profile is None:
+        root.addHandler(logging.NullHandler())
+        return None
+    log_dir = profile / LOG_DIR
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / LOG_FILE
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=1024 * 1024, backupCount=5, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(NoCaseDataFilter())
+    root.addHandler(handler)
+    return path
