@@ -53,3 +53,20 @@ def setup_logging(profile: Path | None, level: int = logging.INFO) -> Path | Non
     handler.addFilter(NoCaseDataFilter())
     root.addHandler(handler)
     return path
+
+
+def safe_report(exc: BaseException) -> str:
+    """A crash report without case data: the exception's type and the code locations only.
+    Exception messages are left out because they can quote data (SQL parameters, field values)."""
+    import traceback
+
+    lines = [f"{type(exc).__module__}.{type(exc).__qualname__}"]
+    code = getattr(exc, "code", None)
+    if isinstance(code, str) and _SAFE_ARG.match(code):
+        lines[0] += f" (kode: {code})"
+    for frame in traceback.extract_tb(exc.__traceback__):
+        lines.append(f"  {Path(frame.filename).name}:{frame.lineno} i {frame.name}")
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and cause is not exc:
+        lines.append("Forårsaget af: " + safe_report(cause).replace("\n", "\n  "))
+    return "\n".join(lines)

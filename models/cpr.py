@@ -12,7 +12,9 @@ from datetime import date
 
 from models.errors import InvalidCpr
 
-_CPR_RE = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d{4})$")
+# ASCII digits only: ``\d`` would also take Arabic-Indic and other Unicode digits.
+_CPR_RE = re.compile(r"([0-9]{2})([0-9]{2})([0-9]{2})-?([0-9]{4})")
+_SPACE_RE = re.compile(r"\s+")
 _WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
 
 
@@ -46,10 +48,10 @@ def modulus11(digits: str) -> bool:
 
 
 def parse_cpr(text: str) -> Cpr:
-    """Parse ``text`` (with or without the hyphen, spaces ignored). Raises ``InvalidCpr`` with
-    ``reason`` "format" or "date"."""
-    cleaned = text.strip().replace(" ", "")
-    m = _CPR_RE.match(cleaned)
+    """Parse ``text`` (with or without the hyphen; spaces, also non-breaking ones pasted from
+    documents, are ignored). Raises ``InvalidCpr`` with ``reason`` "format" or "date"."""
+    cleaned = _SPACE_RE.sub("", text)
+    m = _CPR_RE.fullmatch(cleaned)
     if not m:
         raise InvalidCpr(reason="format", field="cpr")
     dd, mm, yy, serial = int(m[1]), int(m[2]), int(m[3]), m[4]

@@ -314,9 +314,15 @@ def audit_log(session: Session, case_id: str) -> Sequence[AuditEvent]:
 
 
 def add_note(
-    session: Session, case: Case, title: str, body: str, *, written_at: datetime | None = None
+    session: Session,
+    case: Case,
+    title: str,
+    body: str,
+    *,
+    written_at: datetime | None = None,
+    corrects_id: str | None = None,
 ) -> JournalNote:
-    """A new draft journal note."""
+    """A new draft journal note (``corrects_id``: the finalised note it corrects, if any)."""
     return add(
         session,
         JournalNote(
@@ -325,6 +331,7 @@ def add_note(
             body=body,
             author=session.info.get("user", ""),
             written_at=written_at or utcnow(),
+            corrects_id=corrects_id,
         ),
     )
 
@@ -348,8 +355,9 @@ def correct_note(session: Session, original: JournalNote, title: str, body: str)
     """A correction is a new note that points at the finalised one it corrects."""
     if original.finalised_at is None:
         raise ValidationError("journal.correct_draft", field="corrects_id")
-    note = add_note(session, get(session, Case, original.case_id or ""), title, body)
-    return update(session, note, corrects_id=original.id)
+    # Born pointing at the original: one insert in the outbox, not an insert and an update.
+    case = get(session, Case, original.case_id or "")
+    return add_note(session, case, title, body, corrects_id=original.id)
 
 
 def notes_for_case(session: Session, case_id: str) -> Sequence[JournalNote]:

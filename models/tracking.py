@@ -10,7 +10,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.errors import ImmutableRecord
@@ -75,23 +75,55 @@ def _on_new(session: Session, obj: Synced, now: datetime, preserve: bool) -> Non
     _audit(session, obj, AuditAction.IMPORTERET if preserve else AuditAction.OPRETTET)
 
 
+def _persisted(session: Session, obj: Synced, keys: list[str]) -> dict[str, Any]:
+    """The values of ``keys`` as the database holds them now (in this transaction)."""
+    columns = inspect(type(obj)).columns
+    found = (
+        session.connection()
+        .execute(select(*(columns[k] for k in keys)).where(columns["id"] == obj.id))
+        .one_or_none()
+    )
+    return {} if found is None else dict(zip(keys, found, strict=True))
+
+
 def _on_dirty(session: Session, obj: Synced, now: datetime, preserve: bool) -> None:
     state = inspect(obj)
-    changes: dict[str, list[Any]] = {}
+    new_values: dict[str, Any] = {}
+    old_values: dict[str, Any] = {}
+    unloaded: list[str] = []
     for attr in state.mapper.column_attrs:
         hist = state.attrs[attr.key].history
         if not hist.has_changes() or attr.key in META_FIELDS:
             continue
-        old = hist.deleted[0] if hist.deleted else None
-        new = hist.added[0] if hist.added else None
-        if old != new:
-            changes[attr.key] = [jsonable(old), jsonable(new)]
+        new_values[attr.key] = hist.added[0] if hist.added else None
+        if hist.deleted:
+            old_values[attr.key] = hist.deleted[0]
+        else:
+            # Set while expired (after a rollback or refresh): SQLAlchemy did not load the old
+            # value, so ask the database rather than report the old value as None.
+            unloaded.append(attr.key)
+    if not new_values:
+        return
+    is_note = isinstance(obj, JournalNote)
+    fetch = unloaded + (["finalised_at"] if is_note else [])
+    persisted = _persisted(session, obj, fetch) if fetch else {}
+    for key in unloaded:
+        old_values[key] = persisted.get(key)
+    changes = {
+        key: [jsonable(old_values[key]), jsonable(new)]
+        for key, new in new_values.items()
+        if old_values[key] != new
+    }
     if not changes:
         return
-    if isinstance(obj, JournalNote):
+    if is_note:
+        # The database is asked too: an expired object has no finalised_at loaded, and the
+        # service layer should refuse with ImmutableRecord before the trigger has to.
         hist = state.attrs["finalised_at"].history
-        was_final = (hist.deleted and hist.deleted[0] is not None) or (
-            hist.unchanged and hist.unchanged[0] is not None
+        was_final = (
+            persisted.get("finalised_at") is not None
+            or bool(hist.deleted and hist.deleted[0] is not None)
+            or bool(hist.unchanged and hist.unchanged[0] is not None)
         )
         if was_final:
             raise ImmutableRecord(table="journal_note", row_id=obj.id)

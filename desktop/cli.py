@@ -1,0 +1,332 @@
+"""The ``feltmappe`` command: starts the app, and offers the vault's tools to scripts and IT
+(demo, cases, export, import, passwd). Danish throughout. Qt is imported only to start the app,
+so every other command runs where PySide6 is not installed.
+
+Exit codes: 0 done, 1 an expected problem (one line on stderr), 2 wrong use of the command."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
+
+from desktop.logsetup import safe_report, setup_logging
+from desktop.messages import error_text, warning_text
+from models.errors import FeltmappeError
+from models.profile import DEMO_PASSPHRASE, default_profile_dir, demo_profile_dir
+from models.vocabulary import STAGE_LABELS
+
+log = logging.getLogger("feltmappe.cli")
+
+ENV_PASSPHRASE = "FELTMAPPE_PASSPHRASE"  # noqa: S105 - a variable name, not a secret
+ENV_NEW_PASSPHRASE = "FELTMAPPE_NEW_PASSPHRASE"  # noqa: S105
+
+# argparse's own words, in Danish (it looks them up through its module-level ``_``).
+_ARGPARSE_DA = {
+    "usage: ": "Brug: ",
+    "positional arguments": "argumenter",
+    "options": "tilvalg",
+    "show this help message and exit": "vis denne hjælp og afslut",
+    "the following arguments are required: %s": "disse argumenter mangler: %s",
+    "unrecognized arguments: %s": "ukendte argumenter: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ugyldigt valg: %(value)r (vælg mellem %(choices)s)",
+    "expected one argument": "forventer én værdi",
+    "invalid %(type)s value: %(value)r": "ugyldig værdi: %(value)r",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: fejl: %(message)s\n",
+    "argument %(argument_name)s: %(message)s": "%(argument_name)s: %(message)s",
+    "ambiguous option: %(option)s could match %(matches)s": "tvetydigt tilvalg: %(option)s kan være %(matches)s",
+}
+
+
+def _da(text: str) -> str:
+    return _ARGPARSE_DA.get(text, text)
+
+
+argparse._ = _da  # type: ignore[attr-defined]
+
+
+class CliError(Exception):
+    """A problem with the command's input (a file, a flag) — shown as one Danish line."""
+
+
+# -- passphrases ------------------------------------------------------------------------
+
+
+def _ask(prompt: str, env: str) -> str:
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise CliError(f"Adgangsfrasen skal indtastes, eller sættes i miljøvariablen {env}.")
+    return getpass.getpass(prompt)
+
+
+def _ask_new(env: str) -> tuple[str, str]:
+    value = os.environ.get(env)
+    if value is not None:
+        return value, value
+    first = _ask("Ny adgangsfrase: ", env)
+    return first, getpass.getpass("Gentag den nye adgangsfrase: ")
+
+
+def _open_vault(args: argparse.Namespace) -> Any:
+    from models.vault import Vault
+
+    return Vault.open(args.profile, _ask("Adgangsfrase: ", ENV_PASSPHRASE))
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    try:
+        from desktop.app import run_gui
+    except ImportError as exc:
+        if "PySide6" in str(exc) or "Qt" in str(exc):
+            raise CliError(
+                "Programmets vinduer kræver PySide6. Installér med: pip install 'feltmappe[desktop]'"
+            ) from exc
+        raise
+    return int(run_gui(args.profile, demo=args.demo))
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from models.vault import Vault
+
+    passphrase, repeat = _ask_new(ENV_PASSPHRASE)
+    with Vault.create(
+        args.profile, passphrase, repeat=repeat, user=args.user, display_name=args.name or args.user
+    ):
+        pass
+    print(f"Profil oprettet i {args.profile}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from models import demo
+    from models.vault import Vault
+
+    passphrase = os.environ.get(ENV_PASSPHRASE, DEMO_PASSPHRASE)
+    with Vault.create(
+        args.profile, passphrase, user="demo.raadgiver", display_name="Demo Rådgiver"
+    ) as vault:
+        summary = demo.generate(vault, cases=args.cases, seed=args.seed, today=args.today)
+    print(f"Demoprofil oprettet i {args.profile} med {args.cases} sager (frø {args.seed}).")
+    if ENV_PASSPHRASE not in os.environ:
+        print(f"Adgangsfrase: {DEMO_PASSPHRASE}")
+    log.info("demo vault created: %s", summary)
+    return 0
+
+
+def cmd_cases(args: argparse.Namespace) -> int:
+    from models import services
+    from models.cpr import mask
+
+    with _open_vault(args) as vault, vault.session() as session:
+        rows = services.list_cases(session)
+    if args.json:
+        doc = [
+            {
+                "id": r.case_id,
+                "sagsnummer": r.case_number,
+                "barn": r.child_name,
+                "cpr": mask(r.cpr) or None,
+                "alder": r.age,
+                "fase": r.stage.value,
+                "fase_tekst": STAGE_LABELS[r.stage],
+                "raadgiver": r.assigned_to,
+                "oprettet": r.opened_on.isoformat(),
+            }
+            for r in rows
+        ]
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{'Sagsnummer':<12} {'Barn':<30} {'Alder':>5}  Fase")
+    for r in rows:
+        age = "" if r.age is None else str(r.age)
+        print(f"{r.case_number:<12} {r.child_name[:30]:<30} {age:>5}  {STAGE_LABELS[r.stage]}")
+    print(f"{len(rows)} sager")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from models import exchange
+
+    target: Path | None = None if args.output == "-" else Path(args.output)
+    if target is not None:
+        if target.exists() and not args.force:
+            raise CliError(f"{target} findes allerede. Brug --force for at overskrive.")
+        if not target.parent.exists():
+            raise CliError(f"Mappen {target.parent} findes ikke.")
+    with _open_vault(args) as vault, vault.session() as session:
+        text = exchange.export_json(exchange.export_case(session, args.case))
+        if target is None:
+            sys.stdout.write(text + "\n")
+        else:
+            # Written only where the user asked; the audit event commits with the session.
+            try:
+                target.write_text(text + "\n", encoding="utf-8")
+            except OSError as exc:
+                raise CliError(f"Kan ikke skrive {target}: {exc.strerror}") from exc
+    if target is not None:
+        print(f"Sagen er eksporteret til {target}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from models import exchange
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CliError(f"Filen {args.file} findes ikke.") from None
+    except UnicodeDecodeError:
+        raise CliError(f"Filen {args.file} er ikke tekst i UTF-8.") from None
+    except OSError as exc:
+        raise CliError(f"Kan ikke læse {args.file}: {exc.strerror}") from exc
+    doc = exchange.parse_json(text)
+    with _open_vault(args) as vault, vault.session(preserve_meta=True) as session:
+        case_id = exchange.import_case(session, doc)
+    print(f"Sagen er importeret (id {case_id}).")
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    from models.vault import Vault
+
+    old = _ask("Nuværende adgangsfrase: ", ENV_PASSPHRASE)
+    with Vault.open(args.profile, old) as vault:
+        new, repeat = _ask_new(ENV_NEW_PASSPHRASE)
+        vault.change_passphrase(old, new, repeat)
+    print("Adgangsfrasen er skiftet.")
+    return 0
+
+
+# -- parser -----------------------------------------------------------------------------
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ugyldig dato {text!r} (brug ÅÅÅÅ-MM-DD)") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} er ikke et helt tal") from None
+    if not 1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError("skal være mellem 1 og 100000")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    profile_help = (
+        "profilmappe med den krypterede database (standard: $FELTMAPPE_PROFILE eller "
+        "programmets datamappe)"
+    )
+    # Subcommands accept --profile too; SUPPRESS keeps their default from overwriting the
+    # value given before the subcommand (an argparse quirk with shared options).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--profile", metavar="MAPPE", type=Path, default=argparse.SUPPRESS, help=profile_help
+    )
+    parser = argparse.ArgumentParser(
+        prog="feltmappe",
+        description="Feltmappe – den krypterede feltmappe til rådgivere på børne- og ungeområdet. "
+        "Uden kommando startes programmet.",
+        epilog=f"Adgangsfrasen spørges der om, eller den læses fra ${ENV_PASSPHRASE} "
+        f"(ny adgangsfrase til passwd: ${ENV_NEW_PASSPHRASE}).",
+        parents=[common],
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="start på demoprofilen (oprettes første gang)"
+    )
+    parser.set_defaults(func=cmd_start)
+    sub = parser.add_subparsers(title="kommandoer", metavar="KOMMANDO")
+
+    p = sub.add_parser("init", parents=[common], help="opret en ny, tom profil")
+    p.add_argument("--user", required=True, metavar="BRUGERNAVN", help="dit brugernavn i kommunen")
+    p.add_argument("--name", metavar="NAVN", default="", help="dit navn, som det vises")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", parents=[common], help="opret en demoprofil med opdigtede sager")
+    p.add_argument(
+        "--seed", type=int, default=1, metavar="N", help="frø, så data kan genskabes (standard 1)"
+    )
+    p.add_argument(
+        "--cases", type=_positive, default=60, metavar="N", help="antal sager (standard 60)"
+    )
+    p.add_argument(
+        "--today", type=_date, metavar="ÅÅÅÅ-MM-DD", help="dato data regnes fra (standard i dag)"
+    )
+    p.set_defaults(func=cmd_demo, demo_profile=True)
+
+    p = sub.add_parser("cases", parents=[common], help="vis sagerne i profilen")
+    p.add_argument("--json", action="store_true", help="skriv listen som JSON")
+    p.set_defaults(func=cmd_cases)
+
+    p = sub.add_parser("export", parents=[common], help="eksportér én sag som JSON-dokument")
+    p.add_argument("--case", required=True, metavar="SAG", help="sagens id eller sagsnummer")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="FIL", help="filen der skrives (- for skærmen)"
+    )
+    p.add_argument("--force", action="store_true", help="overskriv en eksisterende fil")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import", parents=[common], help="importér en sag fra et JSON-dokument")
+    p.add_argument("file", metavar="FIL", help="dokumentet (se docs/case-format.md)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("passwd", parents=[common], help="skift adgangsfrase")
+    p.set_defaults(func=cmd_passwd)
+    return parser
+
+
+def _resolve_profile(args: argparse.Namespace) -> Path:
+    if args.profile is not None:
+        return Path(args.profile).expanduser()
+    if getattr(args, "demo", False) or getattr(args, "demo_profile", False):
+        return demo_profile_dir()
+    return default_profile_dir()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.profile = _resolve_profile(args)
+    func: Callable[[argparse.Namespace], int] = args.func
+    if func is not cmd_start:
+        # The GUI sets up its own logging once it knows the profile exists.
+        setup_logging(args.profile if args.profile.exists() else None)
+    try:
+        return func(args)
+    except FeltmappeError as exc:
+        log.info("command failed: %s", exc.code)
+        _fail(error_text(exc))
+    except CliError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("Afbrudt.")
+    except Exception as exc:
+        log.error("unexpected error:\n%s", safe_report(exc))
+        _fail(
+            f"Uventet fejl ({type(exc).__name__}). Intet gemt er tabt; se logfilen i profilmappen."
+        )
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"feltmappe: {message}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+__all__ = ["main", "warning_text"]
