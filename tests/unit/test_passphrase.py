@@ -37,7 +37,9 @@ def test_one_below_the_minimum_is_short() -> None:
     assert "too_short" in passphrase_problems("q7#Kd-w2Zx"[: MIN_LENGTH - 1])
 
 
-@pytest.mark.parametrize("passphrase", ["kommune2024", "Password123", "feltmappe123", "sommer2024!"])
+@pytest.mark.parametrize(
+    "passphrase", ["kommune2024", "Password123", "feltmappe123", "sommer2024!"]
+)
 def test_guessable_passphrase_is_refused(passphrase: str) -> None:
     err = refusal(passphrase)
     assert err.params["reasons"] == ["too_guessable"]
