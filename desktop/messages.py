@@ -82,15 +82,18 @@ def error_text(err: FeltmappeError) -> str:
     if code == "record.hard_delete":
         return "Poster kan ikke slettes permanent; de markeres som slettet."
     if code == "import.invalid":
-        return import_problems_text(p.get("problems", []))
+        return import_problems_text(p.get("problems", []), total=p.get("total"))
     if code in VALIDATION:
         return VALIDATION[code]
     return f"Fejl: {code}"
 
 
-def import_problems_text(problems: list[tuple[str, str]], limit: int = 5) -> str:
+def import_problems_text(
+    problems: list[tuple[str, str]], limit: int = 5, total: int | None = None
+) -> str:
+    """``total`` counts every problem found when ``problems`` holds only the first of them."""
     lines = [f"  {path or '(dokumentet)'}: {msg}" for path, msg in problems[:limit]]
-    more = len(problems) - limit
+    more = (total or len(problems)) - limit
     if more > 0:
         lines.append(f"  … og {more} problem(er) mere")
     return "Filen kan ikke importeres; intet er importeret.\n" + "\n".join(lines)

@@ -80,6 +80,7 @@ class ImmutableRecord(FeltmappeError):
 
 
 class ImportFailed(FeltmappeError):
-    """A case document could not be imported; ``problems`` is a list of (path, message_code, params)."""
+    """A case document could not be imported; ``problems`` is a list of (path, Danish message)
+    (the document's problems are described where they are found, like a validator's report)."""
 
     code = "import.invalid"

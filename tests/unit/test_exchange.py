@@ -1,0 +1,599 @@
+"""The case document: round trip between two vaults, the schema follows the model, and bad files
+are refused with a path and Danish text while the vault stays untouched."""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from sqlalchemy import func, select
+
+from desktop.messages import error_text
+from models import exchange, services
+from models.errors import ImportFailed
+from models.keyfile import KdfParams
+from models.schema import (
+    CASE_TABLES,
+    Agreement,
+    Assessment,
+    AuditEvent,
+    Base,
+    Case,
+    ChangeEntry,
+    DeadlineAck,
+    FollowUp,
+    Intervention,
+    JournalNote,
+    Meeting,
+    Notification,
+    Person,
+    Plan,
+    ScaleReading,
+)
+from models.vault import Vault
+from models.vocabulary import (
+    AgreementKind,
+    AssessmentStatus,
+    AuditAction,
+    DeadlineAckKind,
+    LegalBasis,
+    MeetingKind,
+    NotifierKind,
+    NotifierSector,
+    PartyRole,
+    PlanKind,
+    PlanStatus,
+    RelationKind,
+    RelationQuality,
+    ScaleKind,
+    ScreeningOutcome,
+    StepStatus,
+)
+from tests.conftest import PASSPHRASE
+
+T0 = datetime(2024, 3, 4, 8, 15, 30, 123456, tzinfo=UTC)
+
+
+def build_case(vault: Vault, case_number: str = "2024-00001") -> str:
+    """A case with a row in every case table, drafts and records, and a tombstone."""
+    with vault.session() as s:
+        child, _ = services.create_person(
+            s, "Alma", "Jensen", cpr="010115-4001", address="Søndergade 1, 8000 Aarhus C"
+        )
+        mother, _ = services.create_person(s, "Birgitte", "Jensen", cpr="070485-1234")
+        grandpa, _ = services.create_person(s, "Åge", "Holm", birth_date=date(1950, 6, 1))
+        teacher, _ = services.create_person(s, "Lærer", "Nielsen", phone="12345678")
+        case = services.create_case(
+            s, child, opened_on=date(2024, 3, 1), case_number=case_number, team="Øst"
+        )
+        services.add_party(s, case, mother, PartyRole.FORAELDREMYNDIGHED, has_custody=True)
+        services.add_party(s, case, grandpa, PartyRole.RESSOURCEPERSON, note="Henter fredag")
+        gone = services.add_party(s, case, teacher, PartyRole.FAGPERSON)
+        services.add_relation(s, case, mother, child, RelationKind.FORAELDER_BARN)
+        rel = services.add_relation(
+            s, case, grandpa, child, RelationKind.BEDSTEFORAELDER_BARNEBARN, RelationQuality.TAET
+        )
+        services.update(s, rel, pos_x=12.5, pos_y=-3.0)
+
+        draft = services.add_note(s, case, "Kladde", "Ikke færdig", written_at=T0)
+        record = services.add_note(s, case, "Hjemmebesøg", "Mor fortæller om … æøå")
+        services.finalise_note(s, record)
+        services.correct_note(s, record, "Rettelse", "Datoen var forkert")
+        dropped = services.add_note(s, case, "Fejl", "Skrevet i forkert sag")
+        services.soft_delete(s, dropped)
+
+        services.add(
+            s,
+            Notification(
+                case_id=case.id,
+                received_at=T0,
+                notifier_kind=NotifierKind.FAGPERSON,
+                notifier_sector=NotifierSector.SKOLE,
+                notifier_name="Skolen",
+                summary="Barnet kommer sultent i skole",
+                assessed_at=T0 + timedelta(hours=20),
+                outcome=ScreeningOutcome.UNDERSOEGELSE,
+                receipt_sent_on=date(2024, 3, 5),
+                form_id="underretning",
+                form_version=1,
+                answers={"barnets_udvikling": "bekymring", "antal": 2},
+            ),
+        )
+        services.add(
+            s,
+            Assessment(
+                case_id=case.id,
+                aware_on=date(2024, 3, 4),
+                started_on=date(2024, 3, 6),
+                status=AssessmentStatus.FORELOEBIG,
+                answers={"sundhed": {"tekst": "God", "skala": 7}},
+            ),
+        )
+        plan = services.add(
+            s,
+            Plan(
+                case_id=case.id,
+                kind=PlanKind.BARNETS_PLAN,
+                status=PlanStatus.GAELDENDE,
+                purpose="Trivsel i skolen",
+                goals=[
+                    {"text": "Møder i skole hver dag", "ics": "uddannelse"},
+                    {"text": "Spiser morgenmad", "ics": "sundhed"},
+                ],
+                review_on=date(2024, 9, 1),
+            ),
+        )
+        services.add(
+            s,
+            FollowUp(
+                case_id=case.id,
+                plan_id=plan.id,
+                due_on=date(2024, 6, 1),
+                child_conversation=StepStatus.UDFOERT,
+                child_conversation_on=date(2024, 5, 20),
+                evidence={"child_conversation": {"note": "Samtale på skolen"}},
+            ),
+        )
+        meeting = services.add(
+            s,
+            Meeting(
+                case_id=case.id,
+                kind=MeetingKind.NETVAERKSMOEDE,
+                held_at=T0 + timedelta(days=10),
+                attendees=[{"person_id": mother.id, "name": "Birgitte"}],
+                child_alone=None,
+                signs_of_safety={
+                    "bekymringer": ["Manglende madpakke"],
+                    "det_der_fungerer": ["Morfar henter"],
+                    "hvad_skal_der_ske": [],
+                },
+                action_items=[{"what": "Ring til skolen", "who": "rådgiver"}],
+            ),
+        )
+        services.add(
+            s,
+            ScaleReading(
+                case_id=case.id,
+                scale=ScaleKind.SIKKERHEDSSKALA,
+                value=6,
+                rated_by_role=PartyRole.FORAELDREMYNDIGHED,
+                rated_by_person_id=mother.id,
+                rated_at=T0 + timedelta(days=10),
+                meeting_id=meeting.id,
+            ),
+        )
+        services.add(
+            s,
+            ScaleReading(case_id=case.id, scale=ScaleKind.TRIVSELSLINEAL, value=4, rated_at=T0),
+        )
+        services.add(
+            s,
+            Intervention(
+                case_id=case.id,
+                title="Familiebehandling",
+                legal_basis=LegalBasis.BL32,
+                legal_reference="§32, stk. 1, nr. 3",
+                staircase_step=2,
+                start_on=date(2024, 4, 1),
+            ),
+        )
+        services.add(
+            s,
+            Agreement(
+                case_id=case.id,
+                kind=AgreementKind.SIKKERHEDSPLAN,
+                title="Sikkerhedsplan",
+                text="Morfar henter om fredagen.",
+                parties=[{"person_id": grandpa.id, "signed": True}],
+                signed_on=date(2024, 3, 14),
+            ),
+        )
+        services.add(
+            s,
+            DeadlineAck(
+                case_id=case.id,
+                rule="notification.receipt",
+                kind=DeadlineAckKind.UNDTAGET,
+                reason="Anonym underretning",
+                acknowledged_at=T0,
+            ),
+        )
+        services.edit_draft(s, draft, title="Kladde 2", body="Stadig ikke færdig")
+        services.soft_delete(s, gone)
+        return case.id
+
+
+@pytest.fixture
+def other(tmp_path: Path) -> Iterator[Vault]:
+    v = Vault.create(tmp_path / "b", PASSPHRASE, user="anden.raadgiver", kdf=KdfParams.fast())
+    try:
+        yield v
+    finally:
+        v.close()
+
+
+@pytest.fixture
+def case_id(vault: Vault) -> str:
+    return build_case(vault)
+
+
+@pytest.fixture
+def doc(vault: Vault, case_id: str) -> dict[str, Any]:
+    with vault.session() as s:
+        return exchange.export_case(s, case_id)
+
+
+def export(vault: Vault, ref: str) -> dict[str, Any]:
+    with vault.session() as s:
+        return exchange.export_case(s, ref)
+
+
+def import_(vault: Vault, doc: Any) -> str:
+    with vault.session(preserve_meta=True) as s:
+        return exchange.import_case(s, doc)
+
+
+def counts(vault: Vault) -> dict[str, int]:
+    with vault.engine.connect() as conn:
+        return {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in Base.metadata.sorted_tables
+        }
+
+
+def index_of(rows: list[dict[str, Any]], pred: Callable[[dict[str, Any]], bool]) -> int:
+    return next(i for i, r in enumerate(rows) if pred(r))
+
+
+# -- export -------------------------------------------------------------------------------
+
+
+def test_export_has_every_case_table_and_the_referenced_persons(
+    doc: dict[str, Any], case_id: str
+) -> None:
+    assert doc["format"] == "feltmappe-case"
+    assert doc["version"] == 1
+    assert doc["case"]["id"] == doc["case"]["case_id"] == case_id
+    keys = {exchange.collection_key(cls) for cls in CASE_TABLES if cls is not Case}
+    assert set(doc) == {"format", "version", "case", "persons"} | keys
+    for key in keys:
+        assert doc[key], f"{key} is empty in the rich case"
+        assert [r["id"] for r in doc[key]] == sorted(r["id"] for r in doc[key])
+        assert all(r["case_id"] == case_id for r in doc[key])
+    assert len(doc["persons"]) == 4
+    assert {p["case_id"] for p in doc["persons"]} == {None}
+    # Tombstones travel, so a deletion is not undone on the other side.
+    assert any(r["deleted_at"] for r in doc["journal_notes"])
+    assert any(r["deleted_at"] for r in doc["case_parties"])
+    # JSON-friendly values: aware ISO datetimes, ISO dates, enum codes.
+    note = doc["notifications"][0]
+    assert note["received_at"] == "2024-03-04T08:15:30.123456+00:00"
+    assert note["receipt_sent_on"] == "2024-03-05"
+    assert note["notifier_kind"] == "fagperson"
+    assert doc["case"]["updated_at"].endswith("+00:00")
+    assert list(doc["case"]) == sorted(doc["case"])
+    json.dumps(doc, allow_nan=False)  # plain JSON, nothing else
+
+
+def test_export_is_deterministic_and_audited(vault: Vault, case_id: str) -> None:
+    first, second = export(vault, case_id), export(vault, "2024-00001")
+    assert exchange.export_json(first) == exchange.export_json(second)
+    text = exchange.export_json(first)
+    assert "æøå" in text  # not escaped
+    with vault.session() as s:
+        events = s.scalars(
+            select(AuditEvent).where(
+                AuditEvent.case_id == case_id, AuditEvent.action == AuditAction.EKSPORTERET
+            )
+        ).all()
+    assert len(events) == 2
+    assert {e.user for e in events} == {"test.raadgiver"}
+
+
+def test_exported_document_is_valid_against_the_schema(doc: dict[str, Any]) -> None:
+    Draft202012Validator(exchange.load_schema()).validate(doc)
+
+
+# -- the schema follows the model -------------------------------------------------------------
+
+
+def test_committed_schema_matches_the_model() -> None:
+    committed = (
+        Path(exchange.__file__).parents[1] / "resources" / "schemas" / exchange.SCHEMA_FILE
+    ).read_text(encoding="utf-8")
+    assert committed == exchange.schema_text(exchange.case_schema()), (
+        "resources/schemas/case.schema.json is stale: run python -m models.exchange --write-schema"
+    )
+    assert exchange.load_schema() == exchange.case_schema()
+
+
+def test_schema_is_a_valid_draft_2020_12_schema() -> None:
+    schema = exchange.case_schema()
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    note = schema["$defs"]["journal_note"]
+    assert note["additionalProperties"] is False
+    assert note["properties"]["finalised_at"]["type"] == ["string", "null"]
+    assert note["properties"]["finalised_at"]["format"] == "date-time"
+    assert note["properties"]["title"]["maxLength"] == 300
+    assert "sikkerhedsskala" in schema["$defs"]["scale_reading"]["properties"]["scale"]["enum"]
+    assert schema["$defs"]["plan"]["properties"]["goals"]["type"] == "array"
+    assert schema["$defs"]["meeting"]["properties"]["signs_of_safety"]["type"] == "object"
+
+
+# -- round trip ----------------------------------------------------------------------------
+
+
+def test_round_trip_into_an_empty_vault_gives_the_same_document(
+    doc: dict[str, Any], other: Vault, case_id: str
+) -> None:
+    text = exchange.export_json(doc)
+    assert import_(other, exchange.parse_json(text)) == case_id
+    again = export(other, case_id)
+    assert again == doc
+    assert exchange.export_json(again) == text
+
+    with other.session() as s:
+        # The tracker wrote the outbox and "importeret" events; metadata kept as in the file.
+        changes = s.scalar(select(func.count()).select_from(ChangeEntry))
+        imported = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.IMPORTERET)
+        ).all()
+        rows = sum(len(doc[k]) for k in doc if isinstance(doc[k], list)) + 1
+        assert changes == rows
+        assert len(imported) == rows - len(doc["persons"])
+        assert {e.user for e in imported} == {"anden.raadgiver"}
+        case = services.find_case(s, case_id)
+        assert case.updated_by == "test.raadgiver"
+        finalised = s.scalars(select(JournalNote).where(JournalNote.finalised_at.is_not(None)))
+        assert len(finalised.all()) == 1
+
+
+def test_a_person_already_in_the_vault_is_reused_when_identical(
+    vault: Vault, other: Vault, case_id: str
+) -> None:
+    first = export(vault, case_id)
+    import_(other, first)
+    # A second case in vault A about a sibling, with the same mother.
+    with vault.session() as s:
+        mother = s.scalars(select(Person).where(Person.first_name == "Birgitte")).one()
+        sibling, _ = services.create_person(s, "Bo", "Jensen", birth_date=date(2017, 2, 2))
+        case2 = services.create_case(s, sibling, opened_on=date(2024, 5, 1))
+        services.add_party(s, case2, mother, PartyRole.FORAELDREMYNDIGHED, has_custody=True)
+        case2_id = case2.id
+    second = export(vault, case2_id)
+    before = counts(other)
+    import_(other, second)
+    after = counts(other)
+    assert after["person"] == before["person"] + 1  # only the sibling is new
+    assert export(other, case2_id) == second
+
+
+def test_a_different_person_with_the_same_id_is_a_problem(
+    vault: Vault, other: Vault, case_id: str
+) -> None:
+    doc = export(vault, case_id)
+    import_(other, doc)
+    with vault.session() as s:
+        child = s.get(Person, doc["case"]["child_id"])
+        assert child is not None
+        case2 = services.create_case(s, child, opened_on=date(2024, 5, 1))
+        case2_id = case2.id
+        services.update(s, child, phone="99999999")
+    second = export(vault, case2_id)
+    err = refused(other, second)
+    i = index_of(second["persons"], lambda p: p["id"] == doc["case"]["child_id"])
+    assert err.params["problems"][0][0] == f"/persons/{i}"
+    assert "phone" in err.params["problems"][0][1]
+
+
+# -- bad files ---------------------------------------------------------------------------
+
+
+def refused(vault: Vault, doc: Any) -> ImportFailed:
+    before = counts(vault)
+    with pytest.raises(ImportFailed) as info:
+        import_(vault, doc)
+    assert counts(vault) == before, "a refused import must not leave rows behind"
+    return info.value
+
+
+def first_problem(err: ImportFailed) -> tuple[str, str]:
+    problems = err.params["problems"]
+    assert problems
+    path, message = problems[0]
+    text = error_text(err)
+    assert text.startswith("Filen kan ikke importeres; intet er importeret.")
+    assert (path or "(dokumentet)") in text
+    assert message in text
+    return path, message
+
+
+def _set(*path: Any, value: Any) -> Callable[[dict[str, Any]], tuple[str, str]]:
+    def mutate(d: dict[str, Any]) -> tuple[str, str]:
+        target = d
+        for p in path[:-1]:
+            target = target[p]
+        target[path[-1]] = value
+        return "/" + "/".join(str(p) for p in path), ""
+
+    return mutate
+
+
+def _finalised(d: dict[str, Any]) -> int:
+    return index_of(d["journal_notes"], lambda r: r["finalised_at"] is not None)
+
+
+def _drop_finalised_at(d: dict[str, Any]) -> tuple[str, str]:
+    i = _finalised(d)
+    del d["journal_notes"][i]["finalised_at"]
+    return f"/journal_notes/{i}/finalised_at", "mangler feltet 'finalised_at'"
+
+
+def _naive_finalised_at(d: dict[str, Any]) -> tuple[str, str]:
+    i = _finalised(d)
+    d["journal_notes"][i]["finalised_at"] = "2024-03-04T10:00:00"
+    return f"/journal_notes/{i}/finalised_at", "ugyldigt tidspunkt"
+
+
+def _dangling_person(d: dict[str, Any]) -> tuple[str, str]:
+    d["relations"][0]["to_person_id"] = str(uuid.uuid4())
+    return "/relations/0/to_person_id", "findes hverken i filen eller i Feltmappe"
+
+
+def _dangling_correction(d: dict[str, Any]) -> tuple[str, str]:
+    i = index_of(d["journal_notes"], lambda r: r["corrects_id"] is not None)
+    d["journal_notes"][i]["corrects_id"] = str(uuid.uuid4())
+    return f"/journal_notes/{i}/corrects_id", "ikke findes i filen"
+
+
+def _missing_person(d: dict[str, Any]) -> tuple[str, str]:
+    child = d["case"]["child_id"]
+    d["persons"] = [p for p in d["persons"] if p["id"] != child]
+    return "/case/child_id", "findes hverken i filen eller i Feltmappe"
+
+
+def _foreign_row(d: dict[str, Any]) -> tuple[str, str]:
+    d["plans"][0]["case_id"] = str(uuid.uuid4())
+    return "/plans/0/case_id", "hører ikke til sagen"
+
+
+def _duplicate_row(d: dict[str, Any]) -> tuple[str, str]:
+    d["meetings"].append(copy.deepcopy(d["meetings"][0]))
+    return f"/meetings/{len(d['meetings']) - 1}/id", "findes flere gange i filen"
+
+
+def _unknown_field(d: dict[str, Any]) -> tuple[str, str]:
+    d["agreements"][0]["colour"] = "blå"
+    return "/agreements/0/colour", "ukendt felt 'colour'"
+
+
+def _missing_table(d: dict[str, Any]) -> tuple[str, str]:
+    del d["deadline_acks"]
+    return "/deadline_acks", "mangler feltet 'deadline_acks'"
+
+
+BAD_DOCS: dict[str, tuple[Callable[[dict[str, Any]], tuple[str, str]], str, str]] = {
+    # name: (mutation, expected path (or "" to take the mutation's), words in the message)
+    "wrong format marker": (_set("format", value="anki-deck"), "", "ikke en Feltmappe-sagsfil"),
+    "newer version": (_set("version", value=2), "", "version 2"),
+    "missing required field": (_drop_finalised_at, "", ""),
+    "missing table": (_missing_table, "", ""),
+    "wrong type": (_set("plans", 0, "version", value="to"), "", "skal være et heltal"),
+    "null where required": (_set("case", "opened_on", value=None), "", "skal være tekst"),
+    "unknown enum": (_set("case_parties", 0, "role", value="onkel"), "", "ukendt værdi 'onkel'"),
+    "impossible date": (_set("case", "opened_on", value="2024-02-30"), "", "ugyldig dato"),
+    "date in wrong shape": (_set("case", "opened_on", value="1/3/2024"), "", "ugyldig dato"),
+    "datetime without zone": (_naive_finalised_at, "", ""),
+    "number too large": (_set("plans", 0, "version", value=2**40), "", "må højst være 2147483647"),
+    "negative revision": (_set("case", "rev", value=-1), "", "mindst 0"),
+    "text too long": (_set("case", "case_number", value="x" * 41), "", "højst 40 tegn"),
+    "unknown field": (_unknown_field, "", ""),
+    "dangling person": (_dangling_person, "", ""),
+    "person missing from file": (_missing_person, "", ""),
+    "dangling row reference": (_dangling_correction, "", ""),
+    "row of another case": (_foreign_row, "", ""),
+    "duplicate row id": (_duplicate_row, "", ""),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_DOCS))
+def test_bad_file_is_refused_with_its_path(name: str, doc: dict[str, Any], other: Vault) -> None:
+    mutate, path, words = BAD_DOCS[name]
+    bad = copy.deepcopy(doc)
+    want_path, want_words = mutate(bad)
+    err = refused(other, bad)
+    got_path, message = first_problem(err)
+    assert got_path == (path or want_path)
+    assert (words or want_words) in message
+    # The original file still imports: nothing of the refused attempt is left in the way.
+    import_(other, doc)
+
+
+def test_not_a_json_object(other: Vault) -> None:
+    for bad in ([1, 2], "tekst", None, 7):
+        path, message = first_problem(refused(other, bad))
+        assert path == ""
+        assert "JSON-objekt" in message
+
+
+def test_many_problems_are_capped(doc: dict[str, Any], other: Vault) -> None:
+    bad = copy.deepcopy(doc)
+    for note in bad["journal_notes"]:
+        note["title"] = 1
+        note["body"] = 2
+        note["author"] = 3
+        note["written_at"] = "i går"
+    for party in bad["case_parties"]:
+        party["role"] = "x"
+        party["note"] = None
+    err = refused(other, bad)
+    assert len(err.params["problems"]) == exchange.MAX_PROBLEMS
+    assert err.params["total"] > exchange.MAX_PROBLEMS
+    more = err.params["total"] - 5  # the first five are shown
+    assert f"… og {more} problem(er) mere" in error_text(err)
+    # Paths come in document order, numerically: /case_parties/… before /journal_notes/….
+    paths = [p for p, _ in err.params["problems"]]
+    assert paths[0] == "/case_parties/0/note"
+
+
+def test_case_already_in_the_vault_is_refused(vault: Vault, doc: dict[str, Any]) -> None:
+    path, message = first_problem(refused(vault, doc))
+    assert path == "/case/id"
+    assert "findes allerede" in message
+
+
+def test_same_case_number_under_another_id_is_refused(
+    vault: Vault, doc: dict[str, Any], other: Vault
+) -> None:
+    with other.session() as s:
+        child, _ = services.create_person(s, "Carl", "Berg")
+        services.create_case(s, child, opened_on=date(2024, 1, 2), case_number="2024-00001")
+    err = refused(other, doc)
+    assert ("/case/case_number", err.params["problems"][0][1]) == err.params["problems"][0]
+    assert "2024-00001" in err.params["problems"][0][1]
+
+
+def test_rows_already_in_the_vault_under_another_case_are_refused(
+    doc: dict[str, Any], other: Vault
+) -> None:
+    import_(other, doc)
+    bad = copy.deepcopy(doc)
+    bad["case"]["id"] = bad["case"]["case_id"] = str(uuid.uuid4())
+    bad["case"]["case_number"] = "2024-00099"
+    for key, rows in bad.items():
+        if key not in ("persons", "case") and isinstance(rows, list):
+            for row in rows:
+                row["case_id"] = bad["case"]["id"]
+    path, message = first_problem(refused(other, bad))
+    assert path.endswith("/id")
+    assert "findes allerede i Feltmappe" in message
+
+
+def test_parse_json_reports_line_and_column() -> None:
+    with pytest.raises(ImportFailed) as info:
+        exchange.parse_json('{\n  "format": "feltmappe-case",\n  "version": \n}')
+    path, message = info.value.params["problems"][0]
+    assert path == ""
+    assert "linje 4, kolonne 1" in message
+    assert "forventede en værdi" in message
+    assert "linje 4" in error_text(info.value)
+    with pytest.raises(ImportFailed):
+        exchange.parse_json('{"a": NaN}')
+    with pytest.raises(ImportFailed):
+        exchange.parse_json('{"a": ' + "9" * 5000 + "}")
+    with pytest.raises(ImportFailed) as info:
+        exchange.parse_json("[]")
+    assert "JSON-objekt" in info.value.params["problems"][0][1]
+    assert exchange.parse_json('{"a": "æ"}') == {"a": "æ"}
+
+
+def test_check_schema_command_passes_on_the_committed_file() -> None:
+    assert exchange.main(["--check-schema"]) == 0
