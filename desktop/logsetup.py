@@ -12,7 +12,9 @@ from pathlib import Path
 from models.profile import LOG_DIR
 
 LOG_FILE = "feltmappe.log"
-_SAFE_ARG = re.compile(r"^[\w.:/+\-]{0,80}$")
+# Arguments that may reach the log as they are: lower-case codes, ids and paths' last parts.
+# A capitalised word could be a name, so it is replaced by its length.
+_SAFE_ARG = re.compile(r"^[a-z0-9_.:/+\-]{0,80}$")
 # A CPR-like number anywhere in a message is a bug: it is masked before the line is written.
 _CPR_LIKE = re.compile(r"\b(\d{6})-?\d{4}\b")
 

@@ -61,6 +61,11 @@ def error_text(err: FeltmappeError) -> str:
     if code == "vault.corrupt":
         detail = VAULT_CORRUPT.get(str(p.get("what")), "Profilen er beskadiget.")
         return f"{detail} Filen er ikke ændret."
+    if code == "vault.too_new":
+        return (
+            "Profilen er gemt af en nyere version af Feltmappe. Opdatér programmet; "
+            "profilen er ikke ændret."
+        )
     if code == "vault.locked":
         return "Feltmappe er låst. Lås op med din adgangsfrase."
     if code == "passphrase.weak":

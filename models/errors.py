@@ -41,6 +41,12 @@ class VaultCorrupt(VaultError):
     code = "vault.corrupt"
 
 
+class VaultTooNew(VaultError):
+    """The vault was written by a newer Feltmappe; this version must not touch it."""
+
+    code = "vault.too_new"
+
+
 class VaultLocked(VaultError):
     code = "vault.locked"
 

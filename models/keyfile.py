@@ -2,18 +2,25 @@
 the passphrase with Argon2id. See docs/decisions/0002-vault-key-derivation.md.
 
 Changing the passphrase rewrites only this small file, atomically (write, fsync, rename), so a
-crash leaves either the old or the new passphrase working, never neither."""
+crash leaves either the old or the new passphrase working, never neither.
+
+The file carries a SHA-256 checksum of its own content. It is no protection against an attacker
+(the AES-GCM tag is), but it tells a damaged or hand-edited file (``VaultCorrupt``) apart from a
+wrong passphrase: without it, any edit of the bound fields would read as "wrong passphrase"."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import secrets
+import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from argon2.exceptions import HashingError
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -23,6 +30,14 @@ from models.errors import DiskFull, VaultCorrupt, WrongPassphrase
 FORMAT = "feltmappe-vault-key"
 FORMAT_VERSION = 1
 DATA_KEY_BYTES = 32
+SALT_BYTES = 16
+NONCE_BYTES = 12
+TAG_BYTES = 16
+# Bounds a key file's cost parameters must keep; outside them the file is refused as damaged
+# (Argon2 itself would fail, or unlocking would take hours or exhaust memory).
+MAX_TIME_COST = 100
+MAX_MEMORY_COST_KIB = 4 * 1024 * 1024
+MAX_PARALLELISM = 64
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,17 @@ class KdfParams:
         return cls(time_cost=1, memory_cost_kib=8 * 1024, parallelism=1)
 
 
+def _checksum(doc: dict[str, Any]) -> str:
+    body = {k: v for k, v in doc.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _int(value: Any, low: int, high: int) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise ValueError("cost parameter out of range")
+    return value
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -51,7 +77,8 @@ def _unb64(text: Any) -> bytes:
 
 def _derive(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
     return hash_secret_raw(
-        secret=passphrase.encode("utf-8"),
+        # NFC: "æ" typed on macOS (decomposed) and on Windows (composed) must give the same key.
+        secret=unicodedata.normalize("NFC", passphrase).encode("utf-8"),
         salt=salt,
         time_cost=params.time_cost,
         memory_cost=params.memory_cost_kib,
@@ -83,27 +110,29 @@ class KeyFile:
         return cls(vault_id, params, salt, nonce, wrapped)
 
     def unwrap(self, passphrase: str) -> bytes:
-        kek = _derive(passphrase, self.salt, self.params)
+        try:
+            kek = _derive(passphrase, self.salt, self.params)
+        except HashingError as exc:  # e.g. out of memory for the file's cost parameters
+            raise VaultCorrupt(what="key_file") from exc
         try:
             return AESGCM(kek).decrypt(self.nonce, self.wrapped, _aad(self.vault_id, self.params))
         except InvalidTag:
             raise WrongPassphrase() from None
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "format": FORMAT,
-                "version": FORMAT_VERSION,
-                "vault_id": self.vault_id,
-                "kdf": {"name": "argon2id", "salt": _b64(self.salt), **asdict(self.params)},
-                "wrap": {
-                    "alg": "AES-256-GCM",
-                    "nonce": _b64(self.nonce),
-                    "key": _b64(self.wrapped),
-                },
+        doc: dict[str, Any] = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "vault_id": self.vault_id,
+            "kdf": {"name": "argon2id", "salt": _b64(self.salt), **asdict(self.params)},
+            "wrap": {
+                "alg": "AES-256-GCM",
+                "nonce": _b64(self.nonce),
+                "key": _b64(self.wrapped),
             },
-            indent=2,
-        )
+        }
+        doc["checksum"] = _checksum(doc)
+        return json.dumps(doc, indent=2)
 
     @classmethod
     def from_json(cls, text: str) -> KeyFile:
@@ -111,29 +140,39 @@ class KeyFile:
             doc = json.loads(text)
             if doc["format"] != FORMAT or doc["version"] != FORMAT_VERSION:
                 raise ValueError("unknown key file format")
+            if doc["checksum"] != _checksum(doc):
+                raise ValueError("checksum mismatch: the file was damaged or edited")
             kdf, wrap = doc["kdf"], doc["wrap"]
             if kdf["name"] != "argon2id" or wrap["alg"] != "AES-256-GCM":
                 raise ValueError("unknown algorithm")
+            parallelism = _int(kdf["parallelism"], 1, MAX_PARALLELISM)
             params = KdfParams(
-                time_cost=int(kdf["time_cost"]),
-                memory_cost_kib=int(kdf["memory_cost_kib"]),
-                parallelism=int(kdf["parallelism"]),
+                time_cost=_int(kdf["time_cost"], 1, MAX_TIME_COST),
+                memory_cost_kib=_int(kdf["memory_cost_kib"], 8 * parallelism, MAX_MEMORY_COST_KIB),
+                parallelism=parallelism,
             )
-            return cls(
+            keyfile = cls(
                 vault_id=str(doc["vault_id"]),
                 params=params,
                 salt=_unb64(kdf["salt"]),
                 nonce=_unb64(wrap["nonce"]),
                 wrapped=_unb64(wrap["key"]),
             )
-        except (ValueError, KeyError, TypeError) as exc:
+            if (
+                len(keyfile.salt) < SALT_BYTES
+                or len(keyfile.nonce) != NONCE_BYTES
+                or len(keyfile.wrapped) != DATA_KEY_BYTES + TAG_BYTES
+            ):
+                raise ValueError("wrong field length")
+            return keyfile
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             raise VaultCorrupt(what="key_file") from exc
 
     @classmethod
     def read(cls, path: Path) -> KeyFile:
         try:
             text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
+        except (UnicodeDecodeError, IsADirectoryError) as exc:
             raise VaultCorrupt(what="key_file") from exc
         return cls.from_json(text)
 
@@ -151,7 +190,9 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            os.write(fd, data)
+            view = memoryview(data)
+            while view:  # os.write may write less than asked
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -30,6 +30,7 @@ from models.errors import (
     VaultExists,
     VaultLocked,
     VaultNotFound,
+    VaultTooNew,
 )
 from models.keyfile import KdfParams, KeyFile, new_data_key
 from models.passphrase import check_passphrase
@@ -39,6 +40,8 @@ from models.schema import LocalSetting
 log = logging.getLogger("feltmappe.vault")
 
 CACHE_SIZE_KIB = 64 * 1024
+# A -shm file that opening a database creates is 32 KiB; a -wal file it creates is empty.
+_SHM_MAX = 32 * 1024
 
 
 def _connect_fn(db_path: Path, data_key: bytes) -> Any:
@@ -46,15 +49,19 @@ def _connect_fn(db_path: Path, data_key: bytes) -> Any:
 
     def connect() -> Any:
         conn = sqlcipher3.dbapi2.connect(str(db_path), check_same_thread=False)
-        # The key must be the very first statement on the connection.
-        conn.execute(f"PRAGMA key = \"x'{hex_key}'\"")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        conn.execute(f"PRAGMA cache_size = -{CACHE_SIZE_KIB}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 10000")
-        # Durable commits: WAL with a sync on every commit (NORMAL could lose the last ones).
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
+        try:
+            # The key must be the very first statement on the connection.
+            conn.execute(f"PRAGMA key = \"x'{hex_key}'\"")
+            conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute(f"PRAGMA cache_size = -{CACHE_SIZE_KIB}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 10000")
+            # Durable commits: WAL with a sync on every commit (NORMAL could lose the last ones).
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+        except BaseException:
+            conn.close()  # a wrong key or a foreign file: do not leak the open file
+            raise
         return conn
 
     return connect
@@ -85,13 +92,27 @@ def make_engine(db_path: Path, data_key: bytes) -> Engine:
     return engine
 
 
-def _probe(engine: Engine) -> None:
-    """Touch the database so a wrong key or a non-vault file fails here, before anything else."""
+def _probe(engine: Engine, db_path: Path) -> None:
+    """Touch the database so a wrong key or a non-vault file fails here, before anything else.
+    Also refuses a file shorter than its own header says (a truncated copy), which SQLite would
+    otherwise open and only fail on when a query reaches the missing pages."""
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+            page_size = int(conn.exec_driver_sql("PRAGMA page_size").scalar() or 0)
+            page_count = int(conn.exec_driver_sql("PRAGMA page_count").scalar() or 0)
+            wal = db_path.with_name(db_path.name + "-wal")
+            # Pages still in the WAL may legitimately lie beyond the end of the main file.
+            if (not wal.exists() or wal.stat().st_size == 0) and (
+                db_path.stat().st_size < page_size * page_count
+            ):
+                raise VaultCorrupt(what="database")
     except (SADatabaseError, OperationalError) as exc:
+        engine.dispose()
         raise VaultCorrupt(what="database") from exc
+    except BaseException:
+        engine.dispose()
+        raise
 
 
 class Vault:
@@ -129,13 +150,13 @@ class Vault:
         db_path, key_path = profile / DB_FILE, profile / KEY_FILE
         if db_path.exists() or key_path.exists():
             raise VaultExists(path=str(profile))
+        profile.mkdir(parents=True, exist_ok=True)
+        vault_id = str(uuid.uuid4())
+        data_key = new_data_key()
+        keyfile = KeyFile.wrap(data_key, passphrase, vault_id, kdf or KdfParams())
+        engine = make_engine(db_path, data_key)
         try:
-            profile.mkdir(parents=True, exist_ok=True)
-            vault_id = str(uuid.uuid4())
-            data_key = new_data_key()
-            keyfile = KeyFile.wrap(data_key, passphrase, vault_id, kdf or KdfParams())
-            engine = make_engine(db_path, data_key)
-            _probe(engine)
+            _probe(engine, db_path)
             with engine.begin() as conn:
                 migrations.upgrade(conn)
                 conn.execute(
@@ -148,8 +169,13 @@ class Vault:
                     ],
                 )
             keyfile.write(key_path)
-        except OSError as exc:
-            if exc.errno == 28:
+        except BaseException as exc:
+            # A half-made vault (a database without its key file) would block the next attempt
+            # with VaultExists and could never be opened: remove what this call made.
+            engine.dispose()
+            for suffix in ("", "-wal", "-shm"):
+                db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+            if isinstance(exc, OSError) and exc.errno == 28:
                 raise DiskFull() from exc
             raise
         log.info("created vault %s", vault_id)
@@ -168,28 +194,51 @@ class Vault:
             raise VaultCorrupt(what="database_missing")
         keyfile = KeyFile.read(key_path)
         data_key = keyfile.unwrap(passphrase)
+        if db_path.is_file() and db_path.stat().st_size == 0:
+            # SQLite would take an empty file for a new database and write a header into it.
+            raise VaultCorrupt(what="database")
+        sidecars = [db_path.with_name(db_path.name + s) for s in ("-wal", "-shm")]
+        existed = [p.exists() for p in sidecars]
         engine = make_engine(db_path, data_key)
-        _probe(engine)
         try:
-            with engine.connect() as conn:
-                current = migrations.current_revision(conn)
-        except (SADatabaseError, OperationalError) as exc:
+            _probe(engine, db_path)
+            try:
+                with engine.connect() as conn:
+                    current = migrations.current_revision(conn)
+            except (SADatabaseError, OperationalError) as exc:
+                raise VaultCorrupt(what="database") from exc
+            if current is None:
+                raise VaultCorrupt(what="not_a_vault")
+            if current != migrations.head_revision():
+                if not migrations.is_known(current):
+                    raise VaultTooNew(revision=current)
+                backup = _backup(profile, engine, current)
+                log.info("migrating vault from %s (backup %s)", current, backup.name)
+                with engine.begin() as conn:
+                    migrations.upgrade(conn)
+            vault = cls(profile, engine, keyfile.vault_id)
+        except (VaultCorrupt, SADatabaseError) as exc:
             engine.dispose()
+            if isinstance(exc, OperationalError):  # locked, I/O error …: not damage
+                raise
+            # Leave a damaged profile as it was found: drop the empty WAL files opening made.
+            for path, was_there in zip(sidecars, existed, strict=True):
+                if not was_there and path.is_file() and path.stat().st_size <= _SHM_MAX:
+                    path.unlink(missing_ok=True)
+            if isinstance(exc, VaultCorrupt):
+                raise
+            # A damaged page that the probe did not touch (the local settings, a migration).
             raise VaultCorrupt(what="database") from exc
-        if current is None:
+        except BaseException:
             engine.dispose()
-            raise VaultCorrupt(what="not_a_vault")
-        if current != migrations.head_revision():
-            backup = _backup(profile, engine, current)
-            log.info("migrating vault from %s (backup %s)", current, backup.name)
-            with engine.begin() as conn:
-                migrations.upgrade(conn)
-        vault = cls(profile, engine, keyfile.vault_id)
+            raise
         log.info("unlocked vault %s", keyfile.vault_id)
         return vault
 
     def change_passphrase(self, old: str, new: str, repeat: str | None = None) -> None:
         """Re-wrap the data key under ``new``. Atomic: one rename of the key file."""
+        if self._engine is None:
+            raise VaultLocked()
         key_path = self.profile / KEY_FILE
         keyfile = KeyFile.read(key_path)
         data_key = keyfile.unwrap(old)  # WrongPassphrase if old is wrong
@@ -252,12 +301,17 @@ class Vault:
             session.close()
 
     def integrity_check(self) -> list[str]:
-        """SQLCipher's HMAC check of every page plus SQLite's structural check; [] when sound."""
+        """SQLCipher's HMAC check of every page plus SQLite's structural check; [] when sound.
+        A page so damaged that the check itself fails is reported, not raised."""
+        problems: list[str] = []
         with self.engine.connect() as conn:
-            problems = [r[0] for r in conn.exec_driver_sql("PRAGMA cipher_integrity_check")]
-            result = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
-        if result != ["ok"]:
-            problems.extend(result)
+            for pragma in ("cipher_integrity_check", "integrity_check"):
+                try:
+                    result = [str(r[0]) for r in conn.exec_driver_sql(f"PRAGMA {pragma}")]
+                except SADatabaseError as exc:
+                    result = [f"{pragma}: {exc.orig}"]
+                if result != ["ok"]:
+                    problems.extend(result)
         return problems
 
     def setting(self, key: str, default: str = "") -> str:
