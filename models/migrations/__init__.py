@@ -7,9 +7,9 @@ from functools import cache
 
 from alembic import command
 from alembic.config import Config
-from alembic.util import CommandError
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection
 
 SCRIPT_LOCATION = "models:migrations"
