@@ -330,3 +330,6 @@ def _fail(message: str) -> NoReturn:
 
 
 __all__ = ["main", "warning_text"]
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -30,5 +30,6 @@ def demo_profile_dir() -> Path:
 def profile_exists(profile: Path) -> bool:
     return (profile / KEY_FILE).exists() or (profile / DB_FILE).exists()
 
+
 #: The demo profile's passphrase. The demo holds only invented people; it is shown on screen.
 DEMO_PASSPHRASE = "feltmappe-demo-2026"  # noqa: S105 - public on purpose

@@ -33,7 +33,9 @@ def _connect(path: Path, key: bytes | None) -> sqlcipher3.Connection:
     return conn
 
 
-def run(path: Path, key: bytes | None, rows: list[tuple[str, ...]], ids: list[str]) -> tuple[float, float]:
+def run(
+    path: Path, key: bytes | None, rows: list[tuple[str, ...]], ids: list[str]
+) -> tuple[float, float]:
     conn = _connect(path, key)
     conn.execute(SCHEMA)
     t0 = time.perf_counter()
@@ -67,8 +69,12 @@ def main(n: int = 100_000, rounds: int = 3) -> None:
     pi, pl = med(x[0] for x in results["plain"]), med(x[1] for x in results["plain"])
     ei, el = med(x[0] for x in results["encrypted"]), med(x[1] for x in results["encrypted"])
     print(f"{n} notes of ~1 KB, 64 MiB page cache, median of {rounds} rounds")
-    print(f"bulk insert: plain {pi:.2f} s, encrypted {ei:.2f} s, ratio {ei / pi:.2f}× (goal ≤ 1.2×)")
-    print(f"pk lookups:  plain {pl:.2f} s, encrypted {el:.2f} s, ratio {el / pl:.2f}× (goal ≤ 1.2×)")
+    print(
+        f"bulk insert: plain {pi:.2f} s, encrypted {ei:.2f} s, ratio {ei / pi:.2f}× (goal ≤ 1.2×)"
+    )
+    print(
+        f"pk lookups:  plain {pl:.2f} s, encrypted {el:.2f} s, ratio {el / pl:.2f}× (goal ≤ 1.2×)"
+    )
 
 
 if __name__ == "__main__":

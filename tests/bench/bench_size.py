@@ -28,7 +28,9 @@ def main(cases: int = 500, notes_per_case: int = 200) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         profile = Path(tmp) / "p"
         t0 = time.perf_counter()
-        with Vault.create(profile, "bench-hest-blomst-kaffe-tog", user="bench", kdf=KdfParams.fast()) as vault:
+        with Vault.create(
+            profile, "bench-hest-blomst-kaffe-tog", user="bench", kdf=KdfParams.fast()
+        ) as vault:
             demo.generate(vault, cases=cases, seed=3, today=date(2026, 11, 25))
             with vault.session() as s:
                 case_ids = list(s.scalars(select(Case.id)))
@@ -38,8 +40,15 @@ def main(cases: int = 500, notes_per_case: int = 200) -> None:
                     case = s.get(Case, case_id)
                     assert case is not None
                     for i in range(notes_per_case):
-                        s.add(JournalNote(case_id=case.id, title=f"Notat {i}", body=BODY,
-                                          author="bench", written_at=start + timedelta(hours=i)))
+                        s.add(
+                            JournalNote(
+                                case_id=case.id,
+                                title=f"Notat {i}",
+                                body=BODY,
+                                author="bench",
+                                written_at=start + timedelta(hours=i),
+                            )
+                        )
             with vault.session() as s:
                 notes = s.scalar(select(func.count()).select_from(JournalNote))
                 changes = s.scalar(select(func.count()).select_from(ChangeEntry))
@@ -47,10 +56,14 @@ def main(cases: int = 500, notes_per_case: int = 200) -> None:
             _ = services
         elapsed = time.perf_counter() - t0
         size = (profile / DB_FILE).stat().st_size
-        print(f"{len(case_ids)} cases, {notes} journal notes (~{len(BODY.encode())} bytes body), "
-              f"{changes} outbox entries, {audits} audit events; written in {elapsed:.0f} s")
-        print(f"vault.db after checkpoint: {size / 2**20:.1f} MiB "
-              f"({size / max(notes or 1, 1) / 1024:.2f} KiB per note, outbox and log included)")
+        print(
+            f"{len(case_ids)} cases, {notes} journal notes (~{len(BODY.encode())} bytes body), "
+            f"{changes} outbox entries, {audits} audit events; written in {elapsed:.0f} s"
+        )
+        print(
+            f"vault.db after checkpoint: {size / 2**20:.1f} MiB "
+            f"({size / max(notes or 1, 1) / 1024:.2f} KiB per note, outbox and log included)"
+        )
 
 
 if __name__ == "__main__":

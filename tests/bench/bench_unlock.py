@@ -49,8 +49,10 @@ def main(cases: int = 500, rounds: int = 5) -> None:
     print(f"Argon2id key derivation (64 MiB, t=3, p=2): median {med(kdf) * 1000:.0f} ms")
     print(f"unlock (derive + open + schema check):      median {med(unlock) * 1000:.0f} ms")
     print(f"load case list ({cases} cases):               median {med(listing) * 1000:.0f} ms")
-    print(f"unlock + case list:                         median {med(total) * 1000:.0f} ms "
-          f"(goal ≤ 1500 ms; {rounds} rounds, min {min(total) * 1000:.0f} ms)")
+    print(
+        f"unlock + case list:                         median {med(total) * 1000:.0f} ms "
+        f"(goal ≤ 1500 ms; {rounds} rounds, min {min(total) * 1000:.0f} ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,227 @@
+"""Starting the desktop app: the QApplication (Danish), Qt's messages into Python logging, the
+crash dialog, and the path from start to an unlocked main window: first run, unlock or demo.
+``AppController`` owns the open vault; locking drops it together with every case widget."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QLibraryInfo,
+    QLocale,
+    QMessageLogContext,
+    QObject,
+    QtMsgType,
+    QTranslator,
+    qInstallMessageHandler,
+)
+from PySide6.QtWidgets import QApplication, QWidget
+
+from desktop.crash import app_version, install_excepthook
+from desktop.first_run import FirstRunDialog
+from desktop.logsetup import setup_logging
+from desktop.main_window import MainWindow
+from desktop.unlock import UnlockDialog
+from desktop.widgets import show_error, wait_cursor
+from models.errors import FeltmappeError
+from models.keyfile import KdfParams
+from models.profile import DEMO_PASSPHRASE, default_profile_dir, demo_profile_dir, profile_exists
+from models.vault import Vault
+
+log = logging.getLogger("feltmappe.app")
+qt_log = logging.getLogger("feltmappe.qt")
+
+DEMO_CASES = 60
+DEMO_USER = "demo.raadgiver"
+DEMO_DISPLAY_NAME = "Demo Rådgiver"
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def qt_message_handler(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Qt's own warnings, into the ``feltmappe.qt`` logger."""
+    level = _QT_LEVELS.get(mode, logging.WARNING)
+    category = context.category if context.category and context.category != "default" else "qt"
+    # Qt's text goes into the message (the log filter still masks CPR-like numbers in it).
+    qt_log.log(level, f"[{category}] {message}")
+
+
+def create_demo_vault(
+    profile: Path, *, cases: int = DEMO_CASES, kdf: KdfParams | None = None
+) -> Vault:
+    """A new demo profile with invented cases, locked with ``DEMO_PASSPHRASE``."""
+    from models import demo
+
+    vault = Vault.create(
+        profile, DEMO_PASSPHRASE, user=DEMO_USER, display_name=DEMO_DISPLAY_NAME, kdf=kdf
+    )
+    try:
+        demo.generate(vault, cases=cases)
+    except BaseException:
+        vault.close()
+        raise
+    return vault
+
+
+class AppController(QObject):
+    """Start → first run / unlock / demo → main window; lock → unlock again; quit."""
+
+    def __init__(
+        self,
+        profile: Path,
+        *,
+        demo: bool = False,
+        demo_profile: Path | None = None,
+        kdf: KdfParams | None = None,
+        quit_app: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.demo_profile = demo_profile or demo_profile_dir()
+        self.profile = profile
+        self.demo = demo or _same_path(profile, self.demo_profile)
+        self.kdf = kdf
+        self._quit_app = quit_app or QApplication.quit
+        self.vault: Vault | None = None
+        self.window: MainWindow | None = None
+        self.dialog: QWidget | None = None
+        self._geometry: bytes | None = None
+
+    # -- flow --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.demo and not profile_exists(self.profile):
+            self._create_demo()
+        elif profile_exists(self.profile):
+            self.show_unlock()
+        else:
+            self.show_first_run()
+
+    def show_unlock(self) -> UnlockDialog:
+        setup_logging(self.profile)
+        dialog = UnlockDialog(self.profile, demo_passphrase=DEMO_PASSPHRASE if self.demo else None)
+        dialog.unlocked.connect(self._unlocked)
+        dialog.rejected.connect(self.quit)
+        self._set_dialog(dialog)
+        return dialog
+
+    def show_first_run(self) -> FirstRunDialog:
+        dialog = FirstRunDialog(self.profile, kdf=self.kdf)
+        dialog.created.connect(self._unlocked)
+        dialog.demo_requested.connect(self._switch_to_demo)
+        dialog.rejected.connect(self.quit)
+        self._set_dialog(dialog)
+        return dialog
+
+    def lock(self) -> None:
+        """Drop every case widget and the vault's key, then ask for the passphrase again."""
+        if self.window is not None:
+            self._geometry = bytes(self.window.saveGeometry().data())
+            self.window.drop_case_widgets()
+            self.window.hide()
+            self.window.deleteLater()
+            self.window = None
+        if self.vault is not None:
+            self.vault.close()
+            self.vault = None
+        log.info("locked by user")
+        self.show_unlock()
+
+    def quit(self) -> None:
+        self.close_vault()
+        self._quit_app()
+
+    def close_vault(self) -> None:
+        if self.vault is not None:
+            self.vault.close()
+            self.vault = None
+
+    # -- steps -------------------------------------------------------------------------
+
+    def _set_dialog(self, dialog: QWidget) -> None:
+        old, self.dialog = self.dialog, dialog
+        dialog.show()
+        if old is not None:
+            old.deleteLater()
+
+    def _switch_to_demo(self) -> None:
+        self.profile = self.demo_profile
+        self.demo = True
+        self.start()
+
+    def _create_demo(self) -> None:
+        try:
+            with wait_cursor():
+                vault = create_demo_vault(self.profile, kdf=self.kdf)
+        except FeltmappeError as err:
+            box = show_error(None, err)
+            box.finished.connect(self.quit)
+            return
+        setup_logging(self.profile)
+        log.info("demo vault created with %d cases", DEMO_CASES)
+        self._unlocked(vault)
+
+    def _unlocked(self, vault: Vault) -> None:
+        self.vault = vault
+        setup_logging(self.profile)
+        window = MainWindow(vault, demo=self.demo)
+        window.lock_requested.connect(self.lock)
+        window.quit_requested.connect(self.quit)
+        if self._geometry is not None:
+            window.restoreGeometry(self._geometry)
+        else:
+            window.resize(1200, 720)
+        # Show the window before the dialog closes, so there is never no window at all.
+        window.show()
+        self.window = window
+        if self.dialog is not None:
+            self.dialog.hide()
+            self.dialog.deleteLater()
+            self.dialog = None
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return a.expanduser().resolve() == b.expanduser().resolve()
+    except OSError:
+        return False
+
+
+def configure_app(app: QApplication) -> None:
+    """Name, Danish locale and Qt's own Danish texts (standard buttons, context menus)."""
+    app.setApplicationName("Feltmappe")
+    app.setApplicationVersion(app_version())
+    QLocale.setDefault(QLocale(QLocale.Language.Danish, QLocale.Country.Denmark))
+    translator = QTranslator(app)
+    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load(QLocale(QLocale.Language.Danish), "qtbase", "_", path):
+        app.installTranslator(translator)
+    # The controller decides when to quit (a dialog closing between two screens must not).
+    app.setQuitOnLastWindowClosed(False)
+
+
+def run_gui(profile: Path | None = None, *, demo: bool = False) -> int:
+    """Run the app on ``profile`` (default: the user's profile); returns the exit code."""
+    profile = profile or (demo_profile_dir() if demo else default_profile_dir())
+    setup_logging(profile if profile_exists(profile) else None)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    configure_app(app)
+    qInstallMessageHandler(qt_message_handler)
+    install_excepthook()
+    controller = AppController(profile, demo=demo)
+    app.aboutToQuit.connect(controller.close_vault)
+    controller.start()
+    log.info("started")
+    return int(app.exec())
+
+
+__all__ = ["DEMO_PASSPHRASE", "AppController", "create_demo_vault", "run_gui"]

@@ -1,0 +1,148 @@
+"""A read-only summary of one case: the child and the parties with their roles. Loading it goes
+through ``services.open_case``, so every view is in the case's access log (logning)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.case_list import format_date
+from models import services
+from models.vault import Vault
+from models.vocabulary import PARTY_ROLE_LABELS, STAGE_LABELS, PartyRole
+
+
+@dataclass(frozen=True)
+class PartyLine:
+    name: str
+    role: str
+    cpr: str
+    custody: bool
+    party_rights: bool
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    case_id: str
+    case_number: str
+    child_name: str
+    child_cpr: str
+    child_birth_date: date | None
+    stage: str
+    opened_on: date
+    parties: tuple[PartyLine, ...]
+
+
+def load_case_summary(vault: Vault, case_id: str) -> CaseSummary:
+    """Open the case (logged as "vist") and copy out what the summary shows."""
+    with vault.session() as session:
+        case = services.open_case(session, case_id)
+        parties = services.case_parties(session, case.id)
+        child = next((p for cp, p in parties if p.id == case.child_id), None)
+        role_order = {role: i for i, role in enumerate(PartyRole)}
+        parties.sort(
+            key=lambda pair: (role_order.get(PartyRole(pair[0].role), 99), pair[1].first_name)
+        )
+        lines = tuple(
+            PartyLine(
+                name=f"{p.first_name} {p.last_name}".strip(),
+                role=PARTY_ROLE_LABELS.get(PartyRole(cp.role), str(cp.role)),
+                cpr=p.cpr or "",
+                custody=cp.has_custody,
+                party_rights=cp.party_rights,
+            )
+            for cp, p in parties
+        )
+        return CaseSummary(
+            case_id=case.id,
+            case_number=case.case_number,
+            child_name=f"{child.first_name} {child.last_name}".strip() if child else "",
+            child_cpr=(child.cpr or "") if child else "",
+            child_birth_date=child.birth_date if child else None,
+            stage=STAGE_LABELS[case.stage],
+            opened_on=case.opened_on,
+            parties=lines,
+        )
+
+
+PARTY_HEADERS = ["Navn", "Rolle", "CPR", "Forældremyndighed", "Partsrettigheder"]
+
+
+class CaseSummaryDialog(QDialog):
+    """Shows a ``CaseSummary``; read-only."""
+
+    def __init__(self, summary: CaseSummary, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.summary = summary
+        self.setWindowTitle(f"Sag {summary.case_number}")
+        self.setMinimumSize(780, 540)
+
+        title = self._value(summary.child_name)
+        title.setObjectName("child")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        title.setFont(font)
+
+        facts = QFormLayout()
+        facts.addRow("Sagsnummer:", self._value(summary.case_number))
+        facts.addRow("CPR-nummer:", self._value(summary.child_cpr or "–"))
+        facts.addRow("Fødselsdato:", self._value(format_date(summary.child_birth_date) or "–"))
+        facts.addRow("Fase:", self._value(summary.stage))
+        facts.addRow("Oprettet:", self._value(format_date(summary.opened_on)))
+
+        self.parties = QTableWidget(len(summary.parties), len(PARTY_HEADERS), self)
+        self.parties.setObjectName("parties")
+        self.parties.setHorizontalHeaderLabels(PARTY_HEADERS)
+        self.parties.verticalHeader().hide()
+        self.parties.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.parties.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.parties.setAccessibleName("Sagens parter")
+        for r, party in enumerate(summary.parties):
+            values = [
+                party.name,
+                party.role,
+                party.cpr,
+                "Ja" if party.custody else "",
+                "Ja" if party.party_rights else "",
+            ]
+            for c, value in enumerate(values):
+                self.parties.setItem(r, c, QTableWidgetItem(value))
+        self.parties.setWordWrap(False)
+        self.parties.resizeColumnsToContents()
+        self.parties.horizontalHeader().setStretchLastSection(True)
+
+        buttons = QDialogButtonBox(self)
+        close = buttons.addButton("Luk", QDialogButtonBox.ButtonRole.RejectRole)
+        close.clicked.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(facts)
+        parties_label = QLabel("Parter i sagen", self)
+        bold = parties_label.font()
+        bold.setBold(True)
+        parties_label.setFont(bold)
+        layout.addWidget(parties_label)
+        layout.addWidget(self.parties, 1)
+        layout.addWidget(buttons)
+
+    def _value(self, text: str) -> QLabel:
+        # Plain text: a name is never interpreted as markup; selectable so it can be copied.
+        label = QLabel(text, self)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label

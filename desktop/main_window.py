@@ -1,0 +1,110 @@
+"""The main window: menus, status bar and the case list. Thin on purpose: screens get what they
+need passed in, and locking or quitting is left to the application (``desktop.app``)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QWidget
+
+from desktop.case_list import CaseListWidget, count_text, vault_case_source
+from desktop.case_summary import CaseSummaryDialog, load_case_summary
+from desktop.crash import app_version
+from desktop.widgets import show_error
+from models.errors import FeltmappeError
+from models.vault import Vault
+
+ABOUT_TEXT = (
+    "<h3>Feltmappe {version}</h3>"
+    "<p>Den krypterede feltmappe til rådgivere på børne- og ungeområdet.</p>"
+    "<p>Sagerne gemmes krypteret på denne computer og kan bruges uden netforbindelse.</p>"
+)
+
+
+class MainWindow(QMainWindow):
+    lock_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(self, vault: Vault, *, demo: bool = False, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._vault = vault
+        self.setWindowTitle("Feltmappe")
+
+        self.case_list: CaseListWidget | None = CaseListWidget(vault_case_source(vault), self)
+        self.case_list.case_activated.connect(self.show_case)
+        self.case_list.count_changed.connect(self._show_count)
+        self.setCentralWidget(self.case_list)
+
+        self.lock_action = QAction("&Lås", self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.lock_action.triggered.connect(self.lock_requested)
+        self.quit_action = QAction("&Afslut", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.triggered.connect(self.close)
+        self.about_action = QAction("&Om Feltmappe", self)
+        self.about_action.triggered.connect(self.show_about)
+
+        file_menu = self.menuBar().addMenu("&Filer")
+        file_menu.addAction(self.lock_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        help_menu = self.menuBar().addMenu("&Hjælp")
+        help_menu.addAction(self.about_action)
+
+        user = vault.setting("display_name") or vault.user or "ukendt bruger"
+        who = f"Bruger: {user}"
+        if demo:
+            who += " · Demoprofil med opdigtede sager"
+        self.user_label = QLabel(who, self)
+        self.user_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("case_count")
+        self.statusBar().addWidget(self.user_label)
+        self.statusBar().addPermanentWidget(self.count_label)
+
+        self.case_list.reload()
+        self.case_list.focus_search()
+
+    # -- slots -------------------------------------------------------------------------
+
+    def show_case(self, case_id: str) -> CaseSummaryDialog | None:
+        try:
+            summary = load_case_summary(self._vault, case_id)
+        except FeltmappeError as err:
+            show_error(self, err)
+            return None
+        dialog = CaseSummaryDialog(summary, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # Not modal: the list stays usable, and Ctrl+L (an application shortcut) still locks.
+        dialog.show()
+        return dialog
+
+    def show_about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("Om Feltmappe")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(ABOUT_TEXT.format(version=app_version()))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _show_count(self, shown: int, total: int) -> None:
+        self.count_label.setText(count_text(shown, total))
+
+    # -- locking -----------------------------------------------------------------------
+
+    def drop_case_widgets(self) -> None:
+        """Close every dialog and widget that shows case data (before the vault is locked)."""
+        for dialog in self.findChildren(QDialog):
+            dialog.close()
+            dialog.deleteLater()
+        if self.case_list is not None:
+            self.case_list.clear()
+            self.takeCentralWidget()
+            self.case_list.deleteLater()
+            self.case_list = None
+        self.count_label.clear()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.quit_requested.emit()
+        super().closeEvent(event)

@@ -1,0 +1,156 @@
+"""The ``feltmappe`` command as a script or an IT admin uses it: Danish help, one-line errors,
+no tracebacks, exit codes 0/1/2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop.cli import main
+from models.keyfile import KdfParams
+from models.vault import Vault
+from tests.conftest import PASSPHRASE
+
+TODAY = "2026-11-25"
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FELTMAPPE_PASSPHRASE", PASSPHRASE)
+
+
+@pytest.fixture
+def demo_profile(tmp_path: Path, env: None, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # Cheap Argon2 for the test vault; the CLI passes no kdf, so patch the default.
+    monkeypatch.setattr("models.keyfile.KdfParams.__init__.__defaults__", (1, 8 * 1024, 1))
+    profile = tmp_path / "demo"
+    assert (
+        main(["demo", "--profile", str(profile), "--cases", "8", "--seed", "5", "--today", TODAY])
+        == 0
+    )
+    return profile
+
+
+def run_cli(
+    *args: str, passphrase: str | None = PASSPHRASE, **kw: str
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FELTMAPPE_")}
+    if passphrase is not None:
+        env["FELTMAPPE_PASSPHRASE"] = passphrase
+    env.update(kw)
+    return subprocess.run(
+        [sys.executable, "-m", "desktop.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_help_is_danish() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for word in ("Brug:", "tilvalg", "kommandoer", "eksportér én sag", "skift adgangsfrase"):
+        assert word in result.stdout
+
+
+def test_unknown_flag_exits_2_with_danish_line() -> None:
+    result = run_cli("cases", "--bogus")
+    assert result.returncode == 2
+    assert "ukendte argumenter: --bogus" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_cases_and_json(demo_profile: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["cases", "--profile", str(demo_profile), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert len(doc) == 8
+    first = doc[0]
+    assert set(first) >= {"id", "sagsnummer", "barn", "alder", "fase", "fase_tekst", "oprettet"}
+    # The CPR number is never printed in full.
+    assert all(d["cpr"] is None or d["cpr"].endswith("-XXXX") for d in doc)
+
+    assert main(["cases", "--profile", str(demo_profile)]) == 0
+    out = capsys.readouterr().out
+    assert "8 sager" in out
+    assert first["barn"] in out
+
+
+def test_wrong_passphrase_is_one_line(demo_profile: Path) -> None:
+    before = {p.name: p.read_bytes() for p in demo_profile.iterdir() if p.is_file()}
+    result = run_cli("cases", "--profile", str(demo_profile), passphrase="forkert-forkert-forkert")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "feltmappe: Forkert adgangsfrase. Prøv igen."
+    after = {p.name: p.read_bytes() for p in demo_profile.iterdir() if p.is_file()}
+    assert before == after
+
+
+def test_missing_profile_and_no_passphrase(tmp_path: Path) -> None:
+    result = run_cli("cases", "--profile", str(tmp_path / "nope"))
+    assert result.returncode == 1
+    assert "Der findes ingen Feltmappe-profil" in result.stderr
+    result = run_cli("cases", "--profile", str(tmp_path / "nope"), passphrase=None)
+    assert result.returncode == 1
+    assert "FELTMAPPE_PASSPHRASE" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_export_import_round_trip(
+    demo_profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    main(["cases", "--profile", str(demo_profile), "--json"])
+    case_number = json.loads(capsys.readouterr().out)[3]["sagsnummer"]
+    first = tmp_path / "sag.json"
+    assert (
+        main(["export", "--profile", str(demo_profile), "--case", case_number, "-o", str(first)])
+        == 0
+    )
+    # Refuses to overwrite without --force.
+    with pytest.raises(SystemExit) as exc:
+        main(["export", "--profile", str(demo_profile), "--case", case_number, "-o", str(first)])
+    assert exc.value.code == 1
+    assert "findes allerede" in capsys.readouterr().err
+
+    empty = tmp_path / "tom"
+    Vault.create(empty, PASSPHRASE, user="b", kdf=KdfParams.fast()).close()
+    assert main(["import", "--profile", str(empty), str(first)]) == 0
+    second = tmp_path / "sag2.json"
+    assert main(["export", "--profile", str(empty), "--case", case_number, "-o", str(second)]) == 0
+    assert json.loads(first.read_text()) == json.loads(second.read_text())
+
+
+def test_import_bad_file_names_the_problem(demo_profile: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "feltmappe-case", "version": 1, "case": {}}', encoding="utf-8")
+    result = run_cli("import", "--profile", str(demo_profile), str(bad))
+    assert result.returncode == 1
+    assert "intet er importeret" in result.stderr
+    assert "Traceback" not in result.stderr
+    bad.write_text("{ikke json", encoding="utf-8")
+    result = run_cli("import", "--profile", str(demo_profile), str(bad))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    result = run_cli("import", "--profile", str(demo_profile), str(tmp_path / "findes-ikke.json"))
+    assert result.returncode == 1
+    assert "findes ikke" in result.stderr
+
+
+def test_passwd(demo_profile: Path) -> None:
+    new = "ny-lang-frase-med-syv-ord-42"
+    weak = run_cli("passwd", "--profile", str(demo_profile), FELTMAPPE_NEW_PASSPHRASE="kort")
+    assert weak.returncode == 1
+    assert "mindst 10 tegn" in weak.stderr
+    ok = run_cli("passwd", "--profile", str(demo_profile), FELTMAPPE_NEW_PASSPHRASE=new)
+    assert ok.returncode == 0, ok.stderr
+    assert "skiftet" in ok.stdout
+    assert run_cli("cases", "--profile", str(demo_profile)).returncode == 1
+    assert run_cli("cases", "--profile", str(demo_profile), passphrase=new).returncode == 0
