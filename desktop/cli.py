@@ -118,7 +118,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         args.profile, passphrase, user="demo.raadgiver", display_name="Demo Rådgiver"
     ) as vault:
         summary = demo.generate(vault, cases=args.cases, seed=args.seed, today=args.today)
-    print(f"Demoprofil oprettet i {args.profile} med {args.cases} sager (frø {args.seed}).")
+    print(f"Demoprofil oprettet i {args.profile}.")
+    for line in summary.lines():
+        print(line)
     if ENV_PASSPHRASE not in os.environ:
         print(f"Adgangsfrase: {DEMO_PASSPHRASE}")
     log.info("demo vault created: %s", summary)

@@ -45,6 +45,7 @@ from models.schema import (
 from models.vault import Vault
 from models.vocabulary import (
     STAGE_LABELS,
+    TABLE_LABELS,
     AgreementKind,
     AssessmentStatus,
     CaseStage,
@@ -206,7 +207,8 @@ class DemoSummary:
         """The summary in Danish, one line each, for the command line."""
         out = [f"Sager: {self.cases} (frø {self.seed}, dato {self.today.isoformat()})"]
         out += [f"  {STAGE_LABELS[s]}: {self.stages.get(s, 0)}" for s in CaseStage]
-        out += [f"  {name}: {n}" for name, n in sorted(self.tables.items())]
+        out.append("Rækker:")
+        out += [f"  {TABLE_LABELS.get(name, name)}: {n}" for name, n in sorted(self.tables.items())]
         return out
 
 
@@ -2397,15 +2399,18 @@ def _correct(session: Session, builder: _CaseBuilder, counts: Counter[str]) -> N
             f"I notatet »{original.title}« af {day} er der en fejl i oplysningerne om, hvem der "
             "deltog. Forældrene deltog begge. Notatet rettes hermed."
         )
-    note = services.correct_note(session, original, f"Rettelse til journalnotat af {day}", body)
-    # The service stamps the real clock; the demo's notes follow its own "today".
+    # The demo's notes follow its own "today", not the real clock.
     at = min(original.written_at + timedelta(days=1), builder.ctx.anchor - timedelta(minutes=5))
-    services.update(
+    note = services.correct_note(
         session,
-        note,
+        original,
+        f"Rettelse til journalnotat af {day}",
+        body,
         written_at=at,
-        author=builder.worker.username,
-        finalised_at=at + timedelta(minutes=5),
+        note_id=builder.ctx.uid(),
+    )
+    services.update(
+        session, note, author=builder.worker.username, finalised_at=at + timedelta(minutes=5)
     )
     counts["journal_note"] += 1
 

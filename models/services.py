@@ -333,11 +333,14 @@ def add_note(
     *,
     written_at: datetime | None = None,
     corrects_id: str | None = None,
+    note_id: str | None = None,
 ) -> JournalNote:
-    """A new draft journal note (``corrects_id``: the finalised note it corrects, if any)."""
+    """A new draft journal note (``corrects_id``: the finalised note it corrects, if any;
+    ``note_id``: an id made elsewhere, e.g. by an import or the demo generator)."""
     return add(
         session,
         JournalNote(
+            id=note_id,
             case_id=case.id,
             title=title.strip(),
             body=body,
@@ -363,13 +366,23 @@ def finalise_note(session: Session, note: JournalNote) -> JournalNote:
     return update(session, note, finalised_at=utcnow())
 
 
-def correct_note(session: Session, original: JournalNote, title: str, body: str) -> JournalNote:
+def correct_note(
+    session: Session,
+    original: JournalNote,
+    title: str,
+    body: str,
+    *,
+    written_at: datetime | None = None,
+    note_id: str | None = None,
+) -> JournalNote:
     """A correction is a new note that points at the finalised one it corrects."""
     if original.finalised_at is None:
         raise ValidationError("journal.correct_draft", field="corrects_id")
     # Born pointing at the original: one insert in the outbox, not an insert and an update.
     case = get(session, Case, original.case_id or "")
-    return add_note(session, case, title, body, corrects_id=original.id)
+    return add_note(
+        session, case, title, body, corrects_id=original.id, written_at=written_at, note_id=note_id
+    )
 
 
 def notes_for_case(session: Session, case_id: str) -> Sequence[JournalNote]:

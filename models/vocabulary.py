@@ -208,3 +208,25 @@ class UserRole(StrEnum):
     RAADGIVER = "raadgiver"
     TEAMLEDER = "teamleder"
     ADMIN = "admin"
+
+
+#: Danish names of the vault's tables, for summaries and messages.
+TABLE_LABELS: dict[str, str] = {
+    "user": "brugere",
+    "person": "personer",
+    "case": "sager",
+    "case_party": "sagsparter",
+    "relation": "relationer",
+    "notification": "underretninger",
+    "assessment": "børnefaglige undersøgelser",
+    "plan": "handleplaner",
+    "follow_up": "opfølgninger",
+    "meeting": "møder",
+    "journal_note": "journalnotater",
+    "scale_reading": "skalaer",
+    "intervention": "indsatser",
+    "agreement": "aftaler",
+    "deadline_ack": "fristkvitteringer",
+    "audit_event": "logninger",
+    "change_entry": "ændringer til synkronisering",
+}
