@@ -200,6 +200,37 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_log(args: argparse.Namespace) -> int:
+    """Who has viewed, changed, printed or exported a case, and when (the citizen's question)."""
+    from models import services
+    from models.vocabulary import AUDIT_ACTION_LABELS, TABLE_LABELS
+
+    with _open_vault(args) as vault, vault.session() as session:
+        case = services.find_case(session, args.case)
+        events = [
+            {
+                "tidspunkt": e.at.isoformat(),
+                "bruger": e.user,
+                "enhed": e.device,
+                "handling": e.action.value,
+                "handling_tekst": AUDIT_ACTION_LABELS[e.action],
+                "hvad": e.entity,
+                "hvad_tekst": TABLE_LABELS.get(e.entity, e.entity),
+                "id": e.entity_id,
+            }
+            for e in services.audit_log(session, case.id)
+        ]
+    if args.json:
+        print(json.dumps(events, ensure_ascii=False, indent=2))
+        return 0
+    print(f"Logning for sag {case.case_number}:")
+    for e in events:
+        when = e["tidspunkt"][:19].replace("T", " ")
+        print(f"  {when} UTC  {e['bruger']:<20} {e['handling_tekst']:<11} {e['hvad_tekst']}")
+    print(f"{len(events)} hændelser")
+    return 0
+
+
 def cmd_passwd(args: argparse.Namespace) -> int:
     from models.vault import Vault
 
@@ -288,6 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", parents=[common], help="importér en sag fra et JSON-dokument")
     p.add_argument("file", metavar="FIL", help="dokumentet (se docs/case-format.md)")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
+        "log", parents=[common], help="vis hvem der har set, ændret eller eksporteret en sag"
+    )
+    p.add_argument("--case", required=True, metavar="SAG", help="sagens id eller sagsnummer")
+    p.add_argument("--json", action="store_true", help="skriv loggen som JSON")
+    p.set_defaults(func=cmd_log)
 
     p = sub.add_parser("passwd", parents=[common], help="skift adgangsfrase")
     p.set_defaults(func=cmd_passwd)

@@ -154,3 +154,29 @@ def test_passwd(demo_profile: Path) -> None:
     assert "skiftet" in ok.stdout
     assert run_cli("cases", "--profile", str(demo_profile)).returncode == 1
     assert run_cli("cases", "--profile", str(demo_profile), passphrase=new).returncode == 0
+
+
+def test_log_lists_who_looked_at_the_case(
+    demo_profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    main(["cases", "--profile", str(demo_profile), "--json"])
+    case_number = json.loads(capsys.readouterr().out)[0]["sagsnummer"]
+    target = tmp_path / "x.json"
+    assert (
+        main(["export", "--profile", str(demo_profile), "--case", case_number, "-o", str(target)])
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["log", "--profile", str(demo_profile), "--case", case_number, "--json"]) == 0
+    events = json.loads(capsys.readouterr().out)
+    assert events[-1]["handling"] == "eksporteret"
+    assert events[-1]["bruger"] == "demo.raadgiver"
+    assert any(e["handling"] == "oprettet" for e in events)
+    assert main(["log", "--profile", str(demo_profile), "--case", case_number]) == 0
+    out = capsys.readouterr().out
+    assert f"Logning for sag {case_number}" in out
+    assert "Eksporteret" in out
+    with pytest.raises(SystemExit):
+        main(["log", "--profile", str(demo_profile), "--case", "1999-99999"])
+    assert "Findes ikke" in capsys.readouterr().err
