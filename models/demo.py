@@ -722,7 +722,7 @@ class _CaseBuilder:
                 person_id=person.id,
                 role=role,
                 has_custody=custody,
-                party_rights=custody or role in (PartyRole.BARN, PartyRole.FORAELDREMYNDIGHED),
+                party_rights=services.default_party_rights(role, has_custody=custody),
                 note=note,
             )
         )

@@ -161,6 +161,11 @@ def create_case(
     return case
 
 
+def default_party_rights(role: PartyRole, *, has_custody: bool) -> bool:
+    """Custody holders and the child are parties (partshøring, Forvaltningsloven §19)."""
+    return has_custody or role in (PartyRole.BARN, PartyRole.FORAELDREMYNDIGHED)
+
+
 def add_party(
     session: Session,
     case: Case,
@@ -173,7 +178,7 @@ def add_party(
 ) -> CaseParty:
     """A person's role in the case. Custody holders and the child have party rights by default."""
     if party_rights is None:
-        party_rights = has_custody or role in (PartyRole.BARN, PartyRole.FORAELDREMYNDIGHED)
+        party_rights = default_party_rights(role, has_custody=has_custody)
     return add(
         session,
         CaseParty(
