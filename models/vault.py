@@ -86,8 +86,10 @@ def make_engine(db_path: Path, data_key: bytes) -> Engine:
     def _on_begin(conn: Any) -> None:
         # Writers take the lock up front, so two writers queue (busy_timeout) instead of one
         # failing on lock upgrade; readers stay deferred and never block a writer in WAL mode.
-        immediate = conn.get_execution_options().get("begin_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # checkpoint, VACUUM: must run outside a transaction
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("begin_immediate") else "BEGIN")
 
     return engine
 

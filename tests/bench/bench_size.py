@@ -10,14 +10,15 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from models import demo, services
+from models import demo
 from models.keyfile import KdfParams
 from models.profile import DB_FILE
 from models.schema import AuditEvent, Case, ChangeEntry, JournalNote
 from models.vault import Vault
 
+PASSPHRASE = "bench-hest-blomst-kaffe-tog"
 BODY = (
     "Hjemmebesøg hos familien. Barnet viste sit værelse og fortalte om skolen og fodbold. "
     "Mor fortalte om morgenerne, som stadig er svære, og om samarbejdet med skolen. "
@@ -28,9 +29,7 @@ def main(cases: int = 500, notes_per_case: int = 200) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         profile = Path(tmp) / "p"
         t0 = time.perf_counter()
-        with Vault.create(
-            profile, "bench-hest-blomst-kaffe-tog", user="bench", kdf=KdfParams.fast()
-        ) as vault:
+        with Vault.create(profile, PASSPHRASE, user="bench", kdf=KdfParams.fast()) as vault:
             demo.generate(vault, cases=cases, seed=3, today=date(2026, 11, 25))
             with vault.session() as s:
                 case_ids = list(s.scalars(select(Case.id)))
@@ -53,7 +52,6 @@ def main(cases: int = 500, notes_per_case: int = 200) -> None:
                 notes = s.scalar(select(func.count()).select_from(JournalNote))
                 changes = s.scalar(select(func.count()).select_from(ChangeEntry))
                 audits = s.scalar(select(func.count()).select_from(AuditEvent))
-            _ = services
         elapsed = time.perf_counter() - t0
         size = (profile / DB_FILE).stat().st_size
         print(
@@ -63,6 +61,17 @@ def main(cases: int = 500, notes_per_case: int = 200) -> None:
         print(
             f"vault.db after checkpoint: {size / 2**20:.1f} MiB "
             f"({size / max(notes or 1, 1) / 1024:.2f} KiB per note, outbox and log included)"
+        )
+        # After a first sync the outbox is drained; VACUUM returns the space.
+        with Vault.open(profile, PASSPHRASE) as vault:
+            with vault.engine.begin() as conn:
+                conn.execute(delete(ChangeEntry))
+            with vault.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM")
+        drained = (profile / DB_FILE).stat().st_size
+        print(
+            f"vault.db with the outbox drained and vacuumed: {drained / 2**20:.1f} MiB "
+            f"({drained / max(notes or 1, 1) / 1024:.2f} KiB per note)"
         )
 
 

@@ -572,3 +572,22 @@ def test_change_passphrase_on_locked_vault_is_refused(profile: Path) -> None:
     with pytest.raises(VaultLocked):
         v.change_passphrase(PASSPHRASE, "en-helt-anden-lang-frase-9")
     Vault.open(profile, PASSPHRASE).close()
+
+
+def test_close_checkpoints_the_wal_and_vacuum_runs(profile: Path) -> None:
+    v = Vault.create(profile, PASSPHRASE, user="u", kdf=KdfParams.fast())
+    with v.session() as s:
+        child, _ = services.create_person(s, "Emma", "Hansen")
+        case = services.create_case(s, child, opened_on=date(2026, 1, 5))
+        for _ in range(50):
+            services.add_note(s, case, "Notat", "tekst " * 200)
+    wal = profile / "vault.db-wal"
+    assert wal.stat().st_size > 0
+    with v.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # Maintenance that SQLite refuses inside a transaction runs on an AUTOCOMMIT connection.
+        conn.exec_driver_sql("VACUUM")
+        busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    assert busy == 0
+    assert wal.stat().st_size == 0
+    v.close()
+    assert not wal.exists() or wal.stat().st_size == 0
