@@ -333,8 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _resolve_profile(args: argparse.Namespace) -> Path:
-    if args.profile is not None:
-        return Path(args.profile).expanduser()
+    given = getattr(args, "profile", None)  # absent (SUPPRESS) unless given on the command line
+    if given is not None:
+        return Path(given).expanduser()
     if getattr(args, "demo", False) or getattr(args, "demo_profile", False):
         return demo_profile_dir()
     return default_profile_dir()

@@ -180,3 +180,29 @@ def test_log_lists_who_looked_at_the_case(
     with pytest.raises(SystemExit):
         main(["log", "--profile", str(demo_profile), "--case", "1999-99999"])
     assert "Findes ikke" in capsys.readouterr().err
+
+
+def test_start_resolves_the_profile(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`feltmappe`, `feltmappe --demo` and `--profile` reach the app with the right folder."""
+    started: list[tuple[Path, bool]] = []
+
+    def fake_run_gui(profile: Path, *, demo: bool = False) -> int:
+        started.append((profile, demo))
+        return 0
+
+    monkeypatch.setattr("desktop.app.run_gui", fake_run_gui)
+    monkeypatch.setenv("FELTMAPPE_PROFILE", str(tmp_path / "fra-miljoe"))
+    monkeypatch.setattr("desktop.cli.demo_profile_dir", lambda: tmp_path / "demo")
+    assert main([]) == 0
+    assert main(["--demo"]) == 0
+    assert main(["--profile", str(tmp_path / "egen")]) == 0
+    assert started == [
+        (tmp_path / "fra-miljoe", False),
+        (tmp_path / "demo", True),
+        (tmp_path / "egen", False),
+    ]
+
+
+def test_profile_from_environment(demo_profile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FELTMAPPE_PROFILE", str(demo_profile))
+    assert main(["cases", "--json"]) == 0
