@@ -2063,7 +2063,14 @@ class _CaseBuilder:
         if r.random() < 0.3 and not self.unborn:
             self.earlier_notifications(first, r.randint(1, 3))
         self.open_case(
-            min([first] + [n.received_at.date() for n in self.rows if isinstance(n, Notification)])
+            min(
+                [first]
+                + [
+                    n.received_at.date()
+                    for n in self.rows
+                    if isinstance(n, Notification) and n.received_at is not None
+                ]
+            )
         )
         self.notification(
             received,

@@ -179,7 +179,7 @@ class Notification(FormAnswers, Synced, Base):
 
     __tablename__ = "notification"
 
-    received_at: Mapped[datetime]
+    received_at: Mapped[datetime | None]
     notifier_kind: Mapped[v.NotifierKind] = mapped_column(_enum(v.NotifierKind))
     notifier_sector: Mapped[v.NotifierSector | None] = mapped_column(_enum(v.NotifierSector))
     notifier_name: Mapped[str] = mapped_column(String(200), default="")

@@ -1,0 +1,51 @@
+"""Calendar arithmetic for deadlines: Danish local days, calendar months (clamped to the month's
+end), and working days (hverdage) without Danish public holidays, from the maintained
+``holidays`` library (Easter, Kristi Himmelfartsdag, pinse … are computed, not listed by hand)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from models.dates import add_months
+
+DK = ZoneInfo("Europe/Copenhagen")
+
+__all__ = ["DK", "add_months", "add_workdays", "end_of_day", "is_workday", "local_date"]
+
+
+def local_date(moment: datetime) -> date:
+    """The Danish calendar day of an aware moment."""
+    return moment.astimezone(DK).date()
+
+
+def end_of_day(day: date) -> datetime:
+    """The last moment of ``day`` in Danish time: a day deadline is met all through that day."""
+    return datetime.combine(day, time(23, 59, 59, 999999), tzinfo=DK)
+
+
+@cache
+def _closed_days(year: int, with_optional: bool) -> frozenset[date]:
+    categories = ("public", "optional") if with_optional else ("public",)
+    return frozenset(holidays.Denmark(years=year, categories=categories))  # type: ignore[attr-defined]
+
+
+def is_workday(day: date, *, with_optional: bool = False) -> bool:
+    """Monday–Friday and not a Danish public holiday (with ``with_optional``: also not
+    Grundlovsdag, juleaftensdag, nytårsaftensdag and 1 May, where a municipality closes)."""
+    return day.weekday() < 5 and day not in _closed_days(day.year, with_optional)
+
+
+def add_workdays(start: date, days: int, *, with_optional: bool = False) -> date:
+    """The ``days``-th working day after ``start`` (the day of receipt does not count)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    current, left = start, days
+    while left:
+        current += timedelta(days=1)
+        if is_workday(current, with_optional=with_optional):
+            left -= 1
+    return current
