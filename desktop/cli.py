@@ -13,9 +13,11 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, NoReturn
+
+from sqlalchemy import select
 
 from desktop.logsetup import safe_report, setup_logging
 from desktop.messages import error_text, warning_text
@@ -207,7 +209,7 @@ def cmd_log(args: argparse.Namespace) -> int:
 
     with _open_vault(args) as vault, vault.session() as session:
         case = services.find_case(session, args.case)
-        events = [
+        events: list[dict[str, Any]] = [
             {
                 "tidspunkt": e.at.isoformat(),
                 "bruger": e.user,
@@ -228,6 +230,68 @@ def cmd_log(args: argparse.Namespace) -> int:
         when = e["tidspunkt"][:19].replace("T", " ")
         print(f"  {when} UTC  {e['bruger']:<20} {e['handling_tekst']:<11} {e['hvad_tekst']}")
     print(f"{len(events)} hændelser")
+    return 0
+
+
+def cmd_deadlines(args: argparse.Namespace) -> int:
+    """Deadlines across the vault (or one case), most urgent first; JSON in docs/deadlines.md."""
+    from models.deadlines import STATUS_LABELS, DeadlineStatus
+    from models.deadlines.calendar import DK
+    from models.deadlines.service import all_deadlines, deadlines_for_case, standards_for
+    from models.schema import Case
+
+    now = datetime.now(DK) if args.today is None else datetime.combine(args.today, time(12), DK)
+    with _open_vault(args) as vault:
+        standards = standards_for(vault)
+        with vault.session() as session:
+            if args.case:
+                found = deadlines_for_case(session, args.case, now, standards)
+            else:
+                found = all_deadlines(session, now, standards)
+            numbers = {r[0]: r[1] for r in session.execute(select(Case.id, Case.case_number))}
+    shown = [d for d in found if args.all or d.is_open]
+    if args.json:
+        doc = {
+            "format": "feltmappe-deadlines",
+            "version": 1,
+            "now": now.isoformat(),
+            "municipality": standards.municipality,
+            "deadlines": [
+                {
+                    "case_id": d.case_id,
+                    "case_number": numbers.get(d.case_id, ""),
+                    "rule": d.rule,
+                    "subject_id": d.subject_id,
+                    "title": d.title,
+                    "legal_basis": d.legal_basis,
+                    "trigger": None if d.trigger is None else d.trigger.isoformat(),
+                    "due": None if d.due is None else d.due.isoformat(),
+                    "due_date": None if d.due_date is None else d.due_date.isoformat(),
+                    "status": d.status.value,
+                    "status_text": STATUS_LABELS[d.status],
+                    "fulfilled_by": d.fulfilled_by,
+                    "fulfilled_at": None if d.fulfilled_at is None else d.fulfilled_at.isoformat(),
+                    "missing": list(d.missing),
+                    "reason": d.reason,
+                    "acknowledged": d.acknowledged,
+                }
+                for d in shown
+            ],
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{'Frist':<10} {'Status':<20} {'Sag':<11} Hvad (hjemmel)")
+    for d in shown:
+        due = "" if d.due_date is None else d.due_date.strftime("%d.%m.%Y")
+        status = STATUS_LABELS[d.status]
+        if d.status == DeadlineStatus.MANGLER:
+            status += f": {', '.join(d.missing)}"
+        print(
+            f"{due:<10} {status:<20} {numbers.get(d.case_id, ''):<11} {d.title} ({d.legal_basis})"
+        )
+    counts = {s: sum(1 for d in shown if d.status == s) for s in DeadlineStatus}
+    summary = ", ".join(f"{STATUS_LABELS[s].lower()}: {n}" for s, n in counts.items() if n)
+    print(f"{len(shown)} frister" + (f" ({summary})" if summary else ""))
     return 0
 
 
@@ -326,6 +390,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--case", required=True, metavar="SAG", help="sagens id eller sagsnummer")
     p.add_argument("--json", action="store_true", help="skriv loggen som JSON")
     p.set_defaults(func=cmd_log)
+
+    p = sub.add_parser("deadlines", parents=[common], help="vis frister, de mest presserende først")
+    p.add_argument("--today", type=_date, metavar="ÅÅÅÅ-MM-DD", help="dato fristerne regnes fra")
+    p.add_argument("--case", metavar="SAG", help="kun én sag (id eller sagsnummer)")
+    p.add_argument(
+        "--json", action="store_true", help="skriv fristerne som JSON (docs/deadlines.md)"
+    )
+    p.add_argument("--all", action="store_true", help="vis også opfyldte og undtagne frister")
+    p.set_defaults(func=cmd_deadlines)
 
     p = sub.add_parser("passwd", parents=[common], help="skift adgangsfrase")
     p.set_defaults(func=cmd_passwd)

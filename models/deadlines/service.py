@@ -163,3 +163,27 @@ def except_deadline(
     if not reason.strip():
         raise ValidationError("validation.required", field="reason")
     return _ack(session, case_id, rule, subject_id, DeadlineAckKind.UNDTAGET, reason, at)
+
+
+USER_SETTINGS_FILE = "frister.toml"
+
+
+def standards_for(vault: Any) -> Standards:
+    """The vault's deadline settings: its municipality's file (local setting "municipality",
+    default "standard") with the user's overrides from ``frister.toml`` in the profile."""
+    from models.deadlines.standards import load
+
+    municipality = vault.setting("municipality", "standard") or "standard"
+    return load(municipality, vault.profile / USER_SETTINGS_FILE)
+
+
+def my_deadlines(
+    session: Session, now: datetime, standards: Standards | None, username: str
+) -> list[Deadline]:
+    """The deadlines of the cases assigned to ``username`` (the "I dag" screen's source)."""
+    from models.schema import User
+
+    user_id = session.scalar(select(User.id).where(User.username == username))
+    if user_id is None:
+        return []
+    return all_deadlines(session, now, standards, assigned_to=user_id)

@@ -206,3 +206,52 @@ def test_start_resolves_the_profile(monkeypatch: pytest.MonkeyPatch, tmp_path: P
 def test_profile_from_environment(demo_profile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FELTMAPPE_PROFILE", str(demo_profile))
     assert main(["cases", "--json"]) == 0
+
+
+def test_deadlines_json_most_urgent_first(
+    demo_profile: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from models.deadlines.types import STATUS_URGENCY, DeadlineStatus
+
+    capsys.readouterr()
+    assert main(["deadlines", "--profile", str(demo_profile), "--today", TODAY, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["format"] == "feltmappe-deadlines"
+    assert doc["now"].startswith(TODAY)
+    items = doc["deadlines"]
+    assert items, "the demo has open deadlines"
+    ranks = [STATUS_URGENCY[DeadlineStatus(d["status"])] for d in items]
+    assert ranks == sorted(ranks)
+    assert {d["status"] for d in items} <= {"ok", "snart", "overskredet", "mangler_oplysninger"}
+    assert all(d["legal_basis"] and d["title"] for d in items)
+
+    one = items[0]["case_number"]
+    assert (
+        main(
+            [
+                "deadlines",
+                "--profile",
+                str(demo_profile),
+                "--today",
+                TODAY,
+                "--case",
+                one,
+                "--json",
+                "--all",
+            ]
+        )
+        == 0
+    )
+    case_items = json.loads(capsys.readouterr().out)["deadlines"]
+    assert {d["case_number"] for d in case_items} == {one}
+
+    assert main(["deadlines", "--profile", str(demo_profile), "--today", TODAY]) == 0
+    out = capsys.readouterr().out
+    assert "frister" in out
+    assert "Frist" in out.splitlines()[0]
+
+
+def test_deadlines_bad_date_is_usage_error() -> None:
+    result = run_cli("deadlines", "--today", "2026-13-40")
+    assert result.returncode == 2
+    assert "ugyldig dato" in result.stderr
