@@ -31,6 +31,7 @@ from models.schema import (
     Case,
     CaseParty,
     ChangeEntry,
+    DeadlineAck,
     FollowUp,
     Intervention,
     JournalNote,
@@ -49,6 +50,7 @@ from models.vocabulary import (
     AgreementKind,
     AssessmentStatus,
     CaseStage,
+    DeadlineAckKind,
     LegalBasis,
     MeetingKind,
     NotifierKind,
@@ -1220,6 +1222,24 @@ class _CaseBuilder:
                 + n.decision,
                 after=assessed_at,
             )
+        meet_day = got + timedelta(days=r.randint(4, 13))
+        if (
+            assessed
+            and outcome is not ScreeningOutcome.SAMMENLAGT
+            and meet_day < self.today - timedelta(days=1)
+            and r.random() < 0.85
+        ):
+            # Most get the local standard's dialogue meeting within 14 days.
+            self.meeting(
+                MeetingKind.UNDERRETNINGSMOEDE,
+                meet_day,
+                notes=(
+                    "Underretningen er gennemgået med forældrene. Forældrene gav deres syn på "
+                    "bekymringen, og der er aftalt næste skridt."
+                ),
+                attendees=[self.attendee(m) for m in self.parents()[:2]],
+                location="Familierådgivningen",
+            )
         if receipt_on is not None:
             self.note(
                 receipt_on,
@@ -1645,6 +1665,14 @@ class _CaseBuilder:
                 is_placement=False,
                 assessed_on=decided,
             )
+        # Most indsatser get their 3-month assessment and one-year evaluation on time.
+        iv.assessed_on = None
+        review = start + timedelta(days=r.randint(55, 88))
+        if review < self.today and (end is None or review <= end) and r.random() < 0.85:
+            iv.assessed_on = review
+        evaluation = start + timedelta(days=r.randint(320, 362))
+        if evaluation < self.today and (end is None or evaluation <= end) and r.random() < 0.85:
+            iv.evaluated_on = evaluation
         self.add(iv)
         views = (
             f"{self.w['navn_s']} synspunkter er indhentet ved børnesamtale."
@@ -2026,8 +2054,28 @@ class _CaseBuilder:
             CaseStage.AFSLUTTET: self.stage_afsluttet,
         }
         stage_rows[self.stage]()
+        self.team_review()
         self.notes.sort(key=lambda n: n.written_at)
         self.ensure_draft()
+
+    def team_review(self) -> None:
+        """Cases about 0–6-year-olds are reviewed by the teamkoordinator every 8 weeks (the 2019
+        note); most demo cases have a recent review recorded, some are overdue."""
+        small = self.unborn or (self.born is not None and self.age <= 6)
+        if not small or self.stage is CaseStage.AFSLUTTET or self.rng.random() > 0.8:
+            return
+        day = max(self.opened, self.today - timedelta(days=self.rng.randint(3, 50)))
+        self.add(
+            DeadlineAck(
+                id=self.ctx.uid(),
+                case_id=self.case_id,
+                rule="teamkoordinator_8_uger",
+                subject_id=None,
+                kind=DeadlineAckKind.KVITTERET,
+                reason="Sagen er gennemgået med teamkoordinator.",
+                acknowledged_at=self.ctx.ts(day),
+            )
+        )
 
     def open_case(self, opened: date) -> None:
         if self.born is not None:
