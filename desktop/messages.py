@@ -3,6 +3,8 @@ GUI (one error path) and the command line alike. No Qt here."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from models.errors import FeltmappeError
 
 PASSPHRASE_REASONS = {
@@ -25,6 +27,7 @@ VAULT_CORRUPT = {
 VALIDATION = {
     "validation.required": "Feltet skal udfyldes.",
     "validation.future_date": "Datoen ligger i fremtiden.",
+    "validation.end_before_start": "Slutdatoen ligger før startdatoen.",
     "validation.unknown_field": "Ukendt felt.",
     "validation.unborn_with_birth": "Et ufødt barn kan ikke have CPR-nummer eller fødselsdato.",
     "validation.relation_self": "En person kan ikke have en relation til sig selv.",
@@ -88,9 +91,51 @@ def error_text(err: FeltmappeError) -> str:
         return "Poster kan ikke slettes permanent; de markeres som slettet."
     if code == "import.invalid":
         return import_problems_text(p.get("problems", []), total=p.get("total"))
+    if code.startswith("deadline."):
+        return deadline_text(code, p)
     if code in VALIDATION:
         return VALIDATION[code]
     return f"Fejl: {code}"
+
+
+def deadline_text(code: str, p: dict[str, Any]) -> str:
+    """Deadline settings (the law is the floor) and deadline acknowledgements."""
+    from models.deadlines.standards import LEGAL_LIMITS, municipalities
+
+    setting = p.get("setting", "")
+    if code == "deadline.setting_looser_than_law":
+        kind = LEGAL_LIMITS.get(setting, ("", 0, "max"))[2]
+        bound = "højst" if kind == "max" else "mindst"
+        return (
+            f"Indstillingen {setting} må ikke gøre lovens frist løsere "
+            f"(regel {p.get('rule', '')}: {bound} {p.get('legal', '')}, "
+            f"angivet {p.get('given', '')})."
+        )
+    if code == "deadline.setting_unknown":
+        return f"Ukendt fristindstilling: {setting}."
+    if code == "deadline.setting_type":
+        expected = {
+            "municipality": "en tekst",
+            "closed_on_optional_holidays": "true eller false",
+        }.get(setting, "et helt tal")
+        return f"Indstillingen {setting} skal være {expected}."
+    if code == "deadline.setting_range":
+        return (
+            f"Indstillingen {setting} skal ligge mellem {p.get('low', '')} og {p.get('high', '')}."
+        )
+    if code == "deadline.settings_file":
+        return (
+            f"Fristindstillingerne i {p.get('source', 'filen')} kan ikke læses "
+            f"({p.get('detail', '')}). Ret filen og prøv igen."
+        )
+    if code == "deadline.unknown_municipality":
+        return (
+            f"Der findes ingen fristindstillinger for kommunen »{p.get('municipality', '')}«. "
+            f"Kendte: {', '.join(municipalities())}."
+        )
+    if code == "deadline.unknown_rule":
+        return f"Ukendt frist: {p.get('rule', '')}."
+    return "Fristindstillingen er ugyldig."
 
 
 def import_problems_text(

@@ -4,7 +4,7 @@ end), and working days (hverdage) without Danish public holidays, from the maint
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -14,12 +14,28 @@ from models.dates import add_months
 
 DK = ZoneInfo("Europe/Copenhagen")
 
-__all__ = ["DK", "add_months", "add_workdays", "end_of_day", "is_workday", "local_date"]
+__all__ = [
+    "DK",
+    "add_hours",
+    "add_months",
+    "add_workdays",
+    "end_of_day",
+    "is_workday",
+    "local_date",
+]
 
 
 def local_date(moment: datetime) -> date:
     """The Danish calendar day of an aware moment."""
     return moment.astimezone(DK).date()
+
+
+def add_hours(moment: datetime, hours: int) -> datetime:
+    """``hours`` elapsed hours after the aware ``moment`` (in UTC). A timedelta added to a
+    Danish-time datetime adds wall-clock hours: 23 or 25 real hours across a DST change."""
+    if moment.tzinfo is None:
+        raise ValueError("moment must be an aware datetime")
+    return moment.astimezone(UTC) + timedelta(hours=hours)
 
 
 def end_of_day(day: date) -> datetime:

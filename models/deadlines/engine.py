@@ -28,16 +28,22 @@ def compute(facts: CaseFacts, now: datetime, standards: Standards | None = None)
 
 def _apply_acks(d: Deadline, facts: CaseFacts, now: datetime) -> Deadline:
     """An exception (undtaget, with its documented reason) closes an open deadline; an
-    acknowledgement only marks it seen. Neither is ever silent: both are stored rows."""
-    for ack in facts.acks:
-        if ack.rule != d.rule or (ack.subject_id or None) != (d.subject_id or None):
-            continue
-        if ack.acknowledged_at > now:
-            continue
-        if ack.kind == DeadlineAckKind.UNDTAGET and d.is_open:
-            return replace(d, status=DeadlineStatus.UNDTAGET, reason=ack.reason)
-        if ack.kind == DeadlineAckKind.KVITTERET:
-            d = replace(d, acknowledged=True)
+    acknowledgement only marks it seen. Neither is ever silent: both are stored rows.
+    The vault returns rows in no promised order (and sync may insert them in any), so of
+    several exceptions the latest gives the reason, whatever order they came in."""
+    mine = [
+        ack
+        for ack in facts.acks
+        if ack.rule == d.rule
+        and (ack.subject_id or None) == (d.subject_id or None)
+        and ack.acknowledged_at <= now
+    ]
+    if any(ack.kind == DeadlineAckKind.KVITTERET for ack in mine):
+        d = replace(d, acknowledged=True)
+    exceptions = [ack for ack in mine if ack.kind == DeadlineAckKind.UNDTAGET]
+    if exceptions and d.is_open:
+        latest = max(exceptions, key=lambda ack: (ack.acknowledged_at, ack.id))
+        d = replace(d, status=DeadlineStatus.UNDTAGET, reason=latest.reason)
     return d
 
 

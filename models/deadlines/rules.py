@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from models.dates import add_months
-from models.deadlines.calendar import DK, add_workdays, end_of_day, local_date
+from models.deadlines.calendar import DK, add_hours, add_workdays, end_of_day, local_date
 from models.deadlines.standards import Standards
 from models.deadlines.types import CaseFacts, Deadline, DeadlineStatus
 from models.schema import FollowUp, Intervention, Meeting, Plan
@@ -224,7 +224,7 @@ def notification_assessment(c: Ctx) -> Iterator[Deadline]:
             "underretning_24_timer",
             n.id,
             trigger=n.received_at,
-            due=n.received_at + timedelta(hours=c.std.notification_assessment_hours),
+            due=add_hours(n.received_at, c.std.notification_assessment_hours),
             done_at=n.assessed_at,
             fulfilled_by="Indledende vurdering registreret",
         )
@@ -315,16 +315,19 @@ def new_notification_in_supported_case(c: Ctx) -> Iterator[Deadline]:
     """Barnets Lov §137 stk. 1: a new underretning about a child who already has support or is
     placed is assessed together with at least one colleague who has not worked on the case."""
     for n in c.facts.notifications:
-        if n.received_at is None or not _active_support(c, local_date(n.received_at)):
+        if n.received_at is None:
             continue
-        if not any(i.start_on < local_date(n.received_at) for i in c.facts.interventions):
+        received = local_date(n.received_at)
+        # "already has support": a §32/§46/§47 indsats begun before the day of receipt and still
+        # active at receipt (one starting that day answers this underretning, it is not prior)
+        if not any(i.start_on < received for i in _active_support(c, received)):
             continue
         yield make(
             c,
             "ny_underretning_137",
             n.id,
             trigger=n.received_at,
-            due=n.received_at + timedelta(hours=c.std.notification_new_colleague_hours),
+            due=add_hours(n.received_at, c.std.notification_new_colleague_hours),
             done_at=n.assessed_at if n.assessed_with_new_colleague else None,
             fulfilled_by="Vurderet sammen med en kollega, der er ny i sagen",
         )
@@ -396,16 +399,17 @@ def assessment_deadline(c: Ctx) -> Iterator[Deadline]:
 
 
 def home_visit(c: Ctx) -> Iterator[Deadline]:
-    """A børnefaglig undersøgelse includes at least one hjemmebesøg; if none happened, the reason
-    is documented (then the deadline is excepted with that reason)."""
+    """Barnets Lov §20 stk. 2 (verify): a børnefaglig undersøgelse includes at least one
+    hjemmebesøg; if none happened, the reason is documented (then the deadline is excepted with
+    that reason)."""
     for a in c.facts.assessments:
         due_day = add_months(a.aware_on, c.std.assessment_months)
         if a.completed_on is not None:
             due_day = min(due_day, a.completed_on)
         start = start_of_day(a.started_on)
         visit = _first_held_after(c, MeetingKind.HJEMMEBESOEG, start)
-        if visit is not None and local_date(visit) > due_day and a.completed_on is not None:
-            visit = None  # after the undersøgelse was finished: it does not count
+        if visit is not None and a.completed_on is not None and local_date(visit) > a.completed_on:
+            visit = None  # after the undersøgelse was finished: it does not count (a late one does)
         d = make(
             c,
             "hjemmebesoeg_undersoegelse",
@@ -560,8 +564,9 @@ def first_follow_up(c: Ctx) -> Iterator[Deadline]:
     started = min(i.start_on for i in support)
     candidates = [add_months(started, c.std.first_follow_up_months)]
     for a in c.facts.assessments:
-        parallel = a.started_on <= started and (a.completed_on is None or a.completed_on >= started)
-        if parallel and a.completed_on is not None:
+        # "Sideløbende": still running after the support started (it may have begun before or
+        # after). One finished by the day support started is the basis of the decision.
+        if a.completed_on is not None and a.completed_on > started:
             candidates.append(a.completed_on)
     done = sorted(
         d for f in c.facts.follow_ups if (d := follow_up_done_on(f)) is not None and d >= started
@@ -595,7 +600,13 @@ def next_follow_up(c: Ctx) -> Iterator[Deadline]:
         months = c.facts.case.follow_up_every_months
         if months is None:
             born = c.facts.child.birth_date
-            small = born is not None and last_day < add_months(
+            if born is None and not c.facts.child.unborn:
+                # 3 or 6 months depends on the age: not guessed
+                yield missing(
+                    c, "loebende_opfoelgning", last.id, "barnets fødselsdato", "Næste opfølgning"
+                )
+                return
+            small = born is None or last_day < add_months(
                 born, (c.std.small_children_max_age + 1) * 12
             )
             months = c.std.follow_up_small_children_months if small else c.std.follow_up_months
@@ -613,32 +624,37 @@ def next_follow_up(c: Ctx) -> Iterator[Deadline]:
 
 def supervision(c: Ctx) -> Iterator[Deadline]:
     """Barnets Lov §156 stk. 5: at least 2 tilsyn visits a year at the placement, each with a
-    conversation with the child (``child_alone`` recorded). Counted per calendar year."""
-    year = c.today.year
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    placed = [
-        p for p in _placements(c) if p.start_on <= last and (p.end_on is None or p.end_on >= first)
-    ]
-    if not placed:
-        return
-    visits = [
-        m
-        for m in _held(c.facts.meetings, MeetingKind.TILSYNSBESOEG)
-        if m.held_at is not None
-        and local_date(m.held_at).year == year
-        and m.child_alone is not None
-    ]
-    needed = c.std.supervision_visits_per_year
-    done = visits[needed - 1].held_at if len(visits) >= needed else None
-    yield make(
-        c,
-        "tilsyn_2_om_aaret",
-        str(year),
-        trigger=start_of_day(max(first, min(p.start_on for p in placed))),
-        due=end_of_day(last),
-        done_at=done,
-        fulfilled_by=f"{needed} tilsynsbesøg med børnesamtale i {year} ({len(visits)} holdt)",
-    )
+    conversation with the child (``child_alone`` recorded). Counted per calendar year; a year
+    that was missed stays overdue through the next year (else it would vanish on 1 January)."""
+    for year in (c.today.year - 1, c.today.year):
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        placed = [
+            p
+            for p in _placements(c)
+            if p.start_on <= last and (p.end_on is None or p.end_on >= first)
+        ]
+        if not placed:
+            continue
+        visits = [
+            m
+            for m in _held(c.facts.meetings, MeetingKind.TILSYNSBESOEG)
+            if m.held_at is not None
+            and local_date(m.held_at).year == year
+            and m.child_alone is not None
+        ]
+        needed = c.std.supervision_visits_per_year
+        done = visits[needed - 1].held_at if len(visits) >= needed else None
+        d = make(
+            c,
+            "tilsyn_2_om_aaret",
+            str(year),
+            trigger=start_of_day(max(first, min(p.start_on for p in placed))),
+            due=end_of_day(last),
+            done_at=done,
+            fulfilled_by=f"{needed} tilsynsbesøg med børnesamtale i {year} ({len(visits)} holdt)",
+        )
+        if year == c.today.year or d.status != DeadlineStatus.OPFYLDT:
+            yield d
 
 
 def hearing_answer(c: Ctx) -> Iterator[Deadline]:
@@ -649,13 +665,16 @@ def hearing_answer(c: Ctx) -> Iterator[Deadline]:
         if f.hearing_sent_on is None:
             continue
         due_day = f.hearing_deadline or f.hearing_sent_on + timedelta(days=c.std.hearing_days)
-        received = (f.evidence or {}).get("hearing", {}).get("comments_received_on")
+        step = (f.evidence or {}).get("hearing")
+        received = step.get("comments_received_on") if isinstance(step, dict) else None
         done = None
         if isinstance(received, str):
             try:
                 done = start_of_day(date.fromisoformat(received))
             except ValueError:
                 done = None
+        if done is not None and done > end_of_day(due_day):
+            done = None  # late comments: the period had run out first, and that met it
         d = make(
             c,
             "partshoering_svar",

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from models.schema import (
@@ -53,6 +53,9 @@ STATUS_URGENCY: dict[DeadlineStatus, int] = {
     DeadlineStatus.OPFYLDT: 5,
 }
 
+#: Where a deadline without a due sorts within its status: last.
+_NO_DUE = datetime.max.replace(tzinfo=UTC)
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -89,8 +92,9 @@ class Deadline:
         )
 
     def sort_key(self) -> tuple[int, datetime, str, str]:
-        far = datetime.max.replace(tzinfo=self.due.tzinfo) if self.due else datetime.max
-        return (STATUS_URGENCY[self.status], self.due or far, self.rule, self.subject_id or "")
+        # Aware even without a due: an excepted "mangler oplysninger" deadline (no due) sorts
+        # beside excepted ones that have one, and naive vs aware would not compare.
+        return (STATUS_URGENCY[self.status], self.due or _NO_DUE, self.rule, self.subject_id or "")
 
 
 @dataclass(frozen=True)

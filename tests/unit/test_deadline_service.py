@@ -1,0 +1,232 @@
+"""Deadlines from a real vault: a 20-case demo vault, the lists the screens show (all cases,
+one case, one caseworker's), exceptions and acknowledgements as synced rows, and impossible
+dates refused with an error naming the field instead of turned into a wrong deadline."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import demo
+from models.deadlines import Deadline, DeadlineStatus
+from models.deadlines.service import (
+    acknowledge,
+    all_deadlines,
+    deadlines_for_case,
+    except_deadline,
+)
+from models.deadlines.types import STATUS_URGENCY
+from models.errors import ValidationError
+from models.schema import Assessment, Case, ChangeEntry, DeadlineAck, Notification
+from models.vault import Vault
+from models.vocabulary import AssessmentStatus, DeadlineAckKind, NotifierKind
+
+TODAY = date(2025, 6, 2)
+NOW = datetime.combine(TODAY, time(12, 0), UTC)
+
+
+@pytest.fixture
+def demo_vault(vault: Vault) -> Vault:
+    demo.generate(vault, cases=20, seed=11, today=TODAY)
+    return vault
+
+
+def _open_overdue(session: Session) -> Deadline:
+    """An overdue deadline with a subject (the one a caseworker would except)."""
+    return next(
+        d
+        for d in all_deadlines(session, NOW)
+        if d.status == DeadlineStatus.OVERSKREDET and d.subject_id is not None
+    )
+
+
+def _one(deadlines: list[Deadline], rule: str, subject_id: str | None) -> Deadline:
+    (d,) = [d for d in deadlines if (d.rule, d.subject_id) == (rule, subject_id)]
+    return d
+
+
+# -- lists ----------------------------------------------------------------------------------
+
+
+def test_all_deadlines_cover_many_cases_most_urgent_first(demo_vault: Vault) -> None:
+    with demo_vault.session() as s:
+        out = all_deadlines(s, NOW)
+    assert len({d.case_id for d in out}) >= 12
+    statuses = [d.status for d in out]
+    assert DeadlineStatus.OVERSKREDET in statuses
+    assert DeadlineStatus.SNART in statuses
+    ranks = [STATUS_URGENCY[st] for st in statuses]
+    assert ranks == sorted(ranks)
+    last_overdue = max(i for i, st in enumerate(statuses) if st == DeadlineStatus.OVERSKREDET)
+    first_soon = statuses.index(DeadlineStatus.SNART)
+    assert last_overdue < first_soon
+    if DeadlineStatus.OK in statuses:
+        assert max(i for i, st in enumerate(statuses) if st == DeadlineStatus.SNART) < (
+            statuses.index(DeadlineStatus.OK)
+        )
+    assert out == sorted(out, key=Deadline.sort_key)
+    # Within one status, the earliest due first.
+    overdue = [d.due for d in out if d.status == DeadlineStatus.OVERSKREDET]
+    assert overdue == sorted(overdue)  # type: ignore[type-var]
+
+
+def test_one_case_by_id_or_by_case_number(demo_vault: Vault) -> None:
+    with demo_vault.session() as s:
+        everything = all_deadlines(s, NOW)
+        case_id = _open_overdue(s).case_id
+        number = s.get(Case, case_id).case_number  # type: ignore[union-attr]
+        by_id = deadlines_for_case(s, case_id, NOW)
+        by_number = deadlines_for_case(s, number, NOW)
+    assert by_id
+    assert by_id == by_number
+    assert by_id == [d for d in everything if d.case_id == case_id]
+
+
+def test_assigned_to_keeps_one_caseworkers_cases(demo_vault: Vault) -> None:
+    with demo_vault.session() as s:
+        everything = all_deadlines(s, NOW)
+        owner = {c.id: c.assigned_to for c in s.scalars(select(Case))}
+        worker = owner[everything[0].case_id]
+        assert worker is not None
+        mine = all_deadlines(s, NOW, assigned_to=worker)
+        nobody = all_deadlines(s, NOW, assigned_to="ingen-saadan-bruger")
+    assert mine
+    assert {d.case_id for d in mine} < {d.case_id for d in everything}
+    assert all(owner[d.case_id] == worker for d in mine)
+    assert mine == [d for d in everything if owner[d.case_id] == worker]
+    assert nobody == []
+
+
+# -- exceptions and acknowledgements ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("reason", ["", "   \n"])
+def test_an_exception_needs_a_reason(demo_vault: Vault, reason: str) -> None:
+    with demo_vault.session() as s:
+        d = _open_overdue(s)
+        with pytest.raises(ValidationError) as err:
+            except_deadline(s, d.case_id, d.rule, d.subject_id, reason, at=NOW)
+    assert err.value.code == "validation.required"
+    assert err.value.params["field"] == "reason"
+
+
+def test_an_exception_of_an_unknown_rule_is_refused(demo_vault: Vault) -> None:
+    with demo_vault.session() as s:
+        before = len(s.scalars(select(DeadlineAck)).all())
+        d = _open_overdue(s)
+        with pytest.raises(ValidationError) as err:
+            except_deadline(s, d.case_id, "ingen_saadan_frist", d.subject_id, "Begrundelse")
+        with pytest.raises(ValidationError) as err2:
+            acknowledge(s, d.case_id, "ingen_saadan_frist", d.subject_id)
+    assert err.value.code == err2.value.code == "deadline.unknown_rule"
+    assert err.value.params["rule"] == "ingen_saadan_frist"
+    with demo_vault.session() as s:
+        assert len(s.scalars(select(DeadlineAck)).all()) == before
+
+
+def test_an_exception_is_a_synced_row_and_the_deadline_shows_its_reason(
+    demo_vault: Vault,
+) -> None:
+    reason = "Familien er flyttet til udlandet; sagen overgår."
+    with demo_vault.session() as s:
+        d = _open_overdue(s)
+        ack = except_deadline(s, d.case_id, d.rule, d.subject_id, f"  {reason} ", at=NOW)
+        ack_id = ack.id
+    with demo_vault.session() as s:
+        stored = s.get(DeadlineAck, ack_id)
+        assert stored is not None
+        assert (stored.case_id, stored.rule, stored.subject_id) == (
+            d.case_id,
+            d.rule,
+            d.subject_id,
+        )
+        assert (stored.kind, stored.reason) == (DeadlineAckKind.UNDTAGET, reason)
+        # Through the tracker: an outbox entry, so it reaches the server and other laptops.
+        (entry,) = s.scalars(select(ChangeEntry).where(ChangeEntry.row_id == ack_id)).all()
+        assert (entry.table, entry.op, entry.case_id) == ("deadline_ack", "insert", d.case_id)
+        after = _one(deadlines_for_case(s, d.case_id, NOW), d.rule, d.subject_id)
+        before_it = _one(
+            deadlines_for_case(s, d.case_id, NOW - timedelta(minutes=1)), d.rule, d.subject_id
+        )
+    assert (after.status, after.reason) == (DeadlineStatus.UNDTAGET, reason)
+    assert after.due == d.due
+    assert before_it.status == DeadlineStatus.OVERSKREDET  # not before it was recorded
+
+
+def test_an_acknowledgement_marks_the_deadline_seen(demo_vault: Vault) -> None:
+    with demo_vault.session() as s:
+        d = _open_overdue(s)
+        assert not d.acknowledged
+        ack = acknowledge(s, d.case_id, d.rule, d.subject_id, note="Set", at=NOW)
+        assert ack.kind == DeadlineAckKind.KVITTERET
+        after = _one(deadlines_for_case(s, d.case_id, NOW), d.rule, d.subject_id)
+        assert s.scalars(select(ChangeEntry).where(ChangeEntry.row_id == ack.id)).one()
+    assert after.acknowledged
+    assert after.status == DeadlineStatus.OVERSKREDET  # seen is not done
+
+
+def test_an_acknowledgement_without_a_time_is_stamped_now(demo_vault: Vault) -> None:
+    with demo_vault.session() as s:
+        d = _open_overdue(s)
+        ack = acknowledge(s, d.case_id, d.rule, d.subject_id)
+    assert abs(ack.acknowledged_at - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+# -- impossible dates --------------------------------------------------------------------------
+
+
+def test_a_notification_received_in_the_future_is_refused(demo_vault: Vault) -> None:
+    from models import services
+
+    with demo_vault.session() as s:
+        case_id = _open_overdue(s).case_id
+        n = services.add(
+            s,
+            Notification(
+                case_id=case_id,
+                received_at=NOW + timedelta(hours=2),
+                notifier_kind=NotifierKind.BORGER,
+            ),
+        )
+        row_id = n.id
+    with demo_vault.session() as s:
+        for call in (
+            lambda: deadlines_for_case(s, case_id, NOW),
+            lambda: all_deadlines(s, NOW),
+        ):
+            with pytest.raises(ValidationError) as err:
+                call()
+            assert err.value.code == "validation.future_date"
+            assert err.value.params == {
+                "table": "notification",
+                "row_id": row_id,
+                "field": "received_at",
+            }
+        # Once that moment has come, the same row is an ordinary underretning.
+        later = deadlines_for_case(s, case_id, NOW + timedelta(hours=3))
+    assert _one(later, "underretning_24_timer", row_id).status == DeadlineStatus.SNART
+
+
+def test_an_assessment_completed_before_it_started_is_refused(demo_vault: Vault) -> None:
+    from models import services
+
+    with demo_vault.session() as s:
+        case_id = _open_overdue(s).case_id
+        a = services.add(
+            s,
+            Assessment(
+                case_id=case_id,
+                aware_on=date(2025, 3, 3),
+                started_on=date(2025, 3, 10),
+                status=AssessmentStatus.AFSLUTTET,
+                completed_on=date(2025, 3, 7),
+            ),
+        )
+        row_id = a.id
+    with demo_vault.session() as s, pytest.raises(ValidationError) as err:
+        deadlines_for_case(s, case_id, NOW)
+    assert err.value.code == "validation.end_before_start"
+    assert err.value.params == {"table": "assessment", "row_id": row_id, "field": "completed_on"}
