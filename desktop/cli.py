@@ -264,13 +264,17 @@ def cmd_deadlines(args: argparse.Namespace) -> int:
                     "subject_id": d.subject_id,
                     "title": d.title,
                     "legal_basis": d.legal_basis,
-                    "trigger": None if d.trigger is None else d.trigger.isoformat(),
-                    "due": None if d.due is None else d.due.isoformat(),
+                    "trigger": None if d.trigger is None else d.trigger.astimezone(DK).isoformat(),
+                    "due": None if d.due is None else d.due.astimezone(DK).isoformat(),
                     "due_date": None if d.due_date is None else d.due_date.isoformat(),
                     "status": d.status.value,
                     "status_text": STATUS_LABELS[d.status],
                     "fulfilled_by": d.fulfilled_by,
-                    "fulfilled_at": None if d.fulfilled_at is None else d.fulfilled_at.isoformat(),
+                    "fulfilled_at": (
+                        None
+                        if d.fulfilled_at is None
+                        else d.fulfilled_at.astimezone(DK).isoformat()
+                    ),
                     "missing": list(d.missing),
                     "reason": d.reason,
                     "acknowledged": d.acknowledged,

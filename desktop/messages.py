@@ -94,8 +94,18 @@ def error_text(err: FeltmappeError) -> str:
     if code.startswith("deadline."):
         return deadline_text(code, p)
     if code in VALIDATION:
-        return VALIDATION[code]
+        return VALIDATION[code] + _where(p)
     return f"Fejl: {code}"
+
+
+def _where(params: dict[str, object]) -> str:
+    """ " (underretninger, feltet received_at)" — which row kind and field, when known."""
+    from models.vocabulary import TABLE_LABELS
+
+    table, field = params.get("table"), params.get("field")
+    if not table or not field:
+        return ""
+    return f" ({TABLE_LABELS.get(str(table), str(table))}, feltet {field})"
 
 
 def deadline_text(code: str, p: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ Hooked into SQLAlchemy's ``before_flush``, so a feature never has to remember to
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, inspect, select
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.errors import ImmutableRecord
 from models.schema import AuditEvent, Case, ChangeEntry, JournalNote, Synced, new_id, utcnow
+from models.validation import check_row
 from models.vocabulary import AuditAction
 
 #: Metadata the tracker maintains itself; a change to only these is not a user change.
@@ -152,11 +153,19 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     for obj in session.deleted:
         if isinstance(obj, Synced | AuditEvent):
             raise ImmutableRecord("record.hard_delete", table=getattr(obj, "__tablename__", ""))
+    # Rows from the server are stored as they are; everything typed or imported is checked.
+    check_dates = not session.info.get("sync_apply")
+    # A few minutes' grace: a laptop clock a little behind the notifier's is not an error.
+    grace = now + timedelta(minutes=5)
     for obj in list(session.new):
         if isinstance(obj, Synced):
+            if check_dates:
+                check_row(obj, grace)
             _on_new(session, obj, now, preserve)
     for obj in list(session.dirty):
         if isinstance(obj, Synced):
+            if check_dates and session.is_modified(obj):
+                check_row(obj, grace)
             _on_dirty(session, obj, now, preserve)
         elif isinstance(obj, AuditEvent) and session.is_modified(obj):
             raise ImmutableRecord(table="audit_event", row_id=obj.id)

@@ -35,6 +35,8 @@ def add_hours(moment: datetime, hours: int) -> datetime:
     Danish-time datetime adds wall-clock hours: 23 or 25 real hours across a DST change."""
     if moment.tzinfo is None:
         raise ValueError("moment must be an aware datetime")
+    # Kept in UTC: Python subtracts two datetimes of the *same* zone by wall clock, so a
+    # Danish-time result would again be off by an hour across DST. Shown in Danish time by the UI.
     return moment.astimezone(UTC) + timedelta(hours=hours)
 
 

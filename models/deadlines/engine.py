@@ -11,6 +11,7 @@ from models.deadlines.rules import ALL_RULES, Ctx
 from models.deadlines.standards import Standards
 from models.deadlines.types import CaseFacts, Deadline, DeadlineStatus
 from models.errors import ValidationError
+from models.validation import check_row
 from models.vocabulary import DeadlineAckKind
 
 
@@ -50,38 +51,34 @@ def _apply_acks(d: Deadline, facts: CaseFacts, now: datetime) -> Deadline:
 def check_facts(facts: CaseFacts, now: datetime) -> None:
     """Impossible dates are bad input, not a deadline: refuse them with a clear error naming the
     row and field (end before start, something received or decided in the future)."""
-    today = local_date(now)
+    rows: list[object] = [
+        *facts.notifications,
+        *facts.assessments,
+        *facts.interventions,
+        *facts.follow_ups,
+        *facts.agreements,
+        facts.child,
+    ]
+    for row in rows:
+        check_row(row, now)
 
-    def bad(code: str, table: str, row_id: str, field: str) -> ValidationError:
-        return ValidationError(code, table=table, row_id=row_id, field=field)
 
-    for n in facts.notifications:
-        if n.received_at is not None and n.received_at > now:
-            raise bad("validation.future_date", "notification", n.id, "received_at")
-        if n.received_at and n.assessed_at and n.assessed_at < n.received_at:
-            raise bad("validation.end_before_start", "notification", n.id, "assessed_at")
-        if n.received_at and n.receipt_sent_on and n.receipt_sent_on < local_date(n.received_at):
-            raise bad("validation.end_before_start", "notification", n.id, "receipt_sent_on")
-    for a in facts.assessments:
-        if a.aware_on > today:
-            raise bad("validation.future_date", "assessment", a.id, "aware_on")
-        if a.started_on < a.aware_on:
-            raise bad("validation.end_before_start", "assessment", a.id, "started_on")
-        for field in ("completed_on", "preliminary_on"):
-            value = getattr(a, field)
-            if value is not None and value < a.started_on:
-                raise bad("validation.end_before_start", "assessment", a.id, field)
-    for i in facts.interventions:
-        if i.end_on is not None and i.end_on < i.start_on:
-            raise bad("validation.end_before_start", "intervention", i.id, "end_on")
-        if i.decided_on is not None and i.decided_on > today:
-            raise bad("validation.future_date", "intervention", i.id, "decided_on")
-    for f in facts.follow_ups:
-        if f.hearing_sent_on and f.hearing_deadline and f.hearing_deadline < f.hearing_sent_on:
-            raise bad("validation.end_before_start", "follow_up", f.id, "hearing_deadline")
-    for g in facts.agreements:
-        if g.signed_on and g.last_follow_up_on and g.last_follow_up_on < g.signed_on:
-            raise bad("validation.end_before_start", "agreement", g.id, "last_follow_up_on")
-    born = facts.child.birth_date
-    if born is not None and born > today:
-        raise bad("validation.future_date", "person", facts.child.id, "birth_date")
+INVALID_DATES_RULE = "ugyldige_datoer"
+
+
+def invalid_dates(facts: CaseFacts, error: ValidationError) -> Deadline:
+    """What a list shows for a case whose dates are impossible: the case is not silently left
+    out, and nothing is guessed; the row and field to correct are named."""
+    p = error.params
+    return Deadline(
+        rule=INVALID_DATES_RULE,
+        case_id=facts.case.id,
+        subject_id=str(p.get("row_id") or "") or None,
+        title="Umulig dato i sagen – fristerne kan ikke beregnes",
+        legal_basis="Datakontrol",
+        trigger=None,
+        due=None,
+        status=DeadlineStatus.MANGLER,
+        fulfilled_by="Ret datoen",
+        missing=(f"{p.get('table', '')}.{p.get('field', '')}: {error.code}",),
+    )

@@ -756,7 +756,8 @@ def intervention_reviews(c: Ctx) -> Iterator[Deadline]:
 
 def team_review(c: Ctx) -> Iterator[Deadline]:
     """Local standard (the 2019 note on 0–6-year-olds): the teamkoordinator reviews the case of a
-    child aged 0–6 every 8 weeks. A review is recorded as an acknowledgement of this deadline."""
+    child aged 0–6 every 8 weeks. A review is recorded as an acknowledgement of this rule (any
+    subject); the next period starts from it."""
     weeks = c.std.team_review_weeks
     born = c.facts.child.birth_date
     if weeks <= 0:
@@ -774,10 +775,12 @@ def team_review(c: Ctx) -> Iterator[Deadline]:
         and a.acknowledged_at <= c.now
     )
     trigger = reviews[-1] if reviews else start_of_day(c.facts.case.opened_on)
+    # Each 8-week period is its own subject, so an exception or acknowledgement of one period
+    # never silences the next.
     yield make(
         c,
         "teamkoordinator_8_uger",
-        None,
+        local_date(trigger).isoformat(),
         trigger=trigger,
         due=end_of_day(local_date(trigger) + timedelta(weeks=weeks)),
         done_at=None,

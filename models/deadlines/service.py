@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import services
-from models.deadlines.engine import check_facts, compute
+from models.deadlines.engine import check_facts, compute, invalid_dates
 from models.deadlines.rules import RULES
 from models.deadlines.standards import Standards
 from models.deadlines.types import CaseFacts, Deadline
@@ -104,10 +104,17 @@ def all_deadlines(
     *,
     assigned_to: str | None = None,
 ) -> list[Deadline]:
-    """Every deadline of every open case (or of one caseworker's cases), most urgent first."""
+    """Every deadline of every open case (or of one caseworker's cases), most urgent first. A
+    case with an impossible date (e.g. synced from a device with a wrong clock) shows one
+    "mangler oplysninger" item naming the row and field instead of its deadlines."""
     out: list[Deadline] = []
     for facts in load_facts(session, assigned_to=assigned_to):
-        check_facts(facts, now)
+        try:
+            check_facts(facts, now)
+        except ValidationError as exc:
+            # One case's bad row must not hide every other case's deadlines.
+            out.append(invalid_dates(facts, exc))
+            continue
         out.extend(compute(facts, now, standards))
     return sorted(out, key=Deadline.sort_key)
 

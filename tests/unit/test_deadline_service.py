@@ -178,44 +178,37 @@ def test_an_acknowledgement_without_a_time_is_stamped_now(demo_vault: Vault) -> 
 # -- impossible dates --------------------------------------------------------------------------
 
 
-def test_a_notification_received_in_the_future_is_refused(demo_vault: Vault) -> None:
+def test_a_notification_received_in_the_future_is_refused_when_saved(demo_vault: Vault) -> None:
+    """Impossible dates are refused at the service layer, and nothing is saved."""
     from models import services
 
     with demo_vault.session() as s:
         case_id = _open_overdue(s).case_id
-        n = services.add(
+        before = len(s.scalars(select(Notification).where(Notification.case_id == case_id)).all())
+    with pytest.raises(ValidationError) as err, demo_vault.session() as s:
+        services.add(
             s,
             Notification(
                 case_id=case_id,
-                received_at=NOW + timedelta(hours=2),
+                received_at=datetime.now(UTC) + timedelta(hours=2),
                 notifier_kind=NotifierKind.BORGER,
             ),
         )
-        row_id = n.id
+    assert err.value.code == "validation.future_date"
+    assert err.value.params["table"] == "notification"
+    assert err.value.params["field"] == "received_at"
     with demo_vault.session() as s:
-        for call in (
-            lambda: deadlines_for_case(s, case_id, NOW),
-            lambda: all_deadlines(s, NOW),
-        ):
-            with pytest.raises(ValidationError) as err:
-                call()
-            assert err.value.code == "validation.future_date"
-            assert err.value.params == {
-                "table": "notification",
-                "row_id": row_id,
-                "field": "received_at",
-            }
-        # Once that moment has come, the same row is an ordinary underretning.
-        later = deadlines_for_case(s, case_id, NOW + timedelta(hours=3))
-    assert _one(later, "underretning_24_timer", row_id).status == DeadlineStatus.SNART
+        after = len(s.scalars(select(Notification).where(Notification.case_id == case_id)).all())
+    assert after == before
 
 
-def test_an_assessment_completed_before_it_started_is_refused(demo_vault: Vault) -> None:
+def test_an_assessment_completed_before_it_started_is_refused_when_saved(demo_vault: Vault) -> None:
     from models import services
 
     with demo_vault.session() as s:
         case_id = _open_overdue(s).case_id
-        a = services.add(
+    with pytest.raises(ValidationError) as err, demo_vault.session() as s:
+        services.add(
             s,
             Assessment(
                 case_id=case_id,
@@ -225,8 +218,43 @@ def test_an_assessment_completed_before_it_started_is_refused(demo_vault: Vault)
                 completed_on=date(2025, 3, 7),
             ),
         )
-        row_id = a.id
-    with demo_vault.session() as s, pytest.raises(ValidationError) as err:
-        deadlines_for_case(s, case_id, NOW)
     assert err.value.code == "validation.end_before_start"
-    assert err.value.params == {"table": "assessment", "row_id": row_id, "field": "completed_on"}
+    assert err.value.params["field"] == "completed_on"
+
+
+def test_a_bad_row_from_sync_is_named_not_guessed(demo_vault: Vault) -> None:
+    """A row that bypassed the save-time check (from the server, another device's clock) makes
+    that case's deadlines refuse with the row and field named; the list of all deadlines shows
+    one "mangler oplysninger" item for it and still every other case's deadlines."""
+    from models import services
+    from models.deadlines.engine import INVALID_DATES_RULE
+
+    with demo_vault.session() as s:
+        case_id = _open_overdue(s).case_id
+    with demo_vault.session(sync_apply=True) as s:
+        row_id = services.add(
+            s,
+            Notification(
+                case_id=case_id,
+                received_at=NOW + timedelta(hours=2),
+                notifier_kind=NotifierKind.BORGER,
+            ),
+        ).id
+    with demo_vault.session() as s:
+        with pytest.raises(ValidationError) as err:
+            deadlines_for_case(s, case_id, NOW)
+        assert err.value.code == "validation.future_date"
+        assert err.value.params == {
+            "table": "notification",
+            "row_id": row_id,
+            "field": "received_at",
+        }
+        everything = all_deadlines(s, NOW)
+        bad = [d for d in everything if d.case_id == case_id]
+        assert [d.rule for d in bad] == [INVALID_DATES_RULE]
+        assert bad[0].status == DeadlineStatus.MANGLER
+        assert bad[0].missing == ("notification.received_at: validation.future_date",)
+        assert len({d.case_id for d in everything}) > 5
+        # Once that moment has come, the same row is an ordinary underretning.
+        later = deadlines_for_case(s, case_id, NOW + timedelta(hours=3))
+    assert _one(later, "underretning_24_timer", row_id).status == DeadlineStatus.SNART

@@ -1,0 +1,71 @@
+"""Date sanity of domain rows: an end before its start, or something received or decided in
+the future, is bad input. Checked when a row is saved (the tracker) and again before deadlines
+are computed (rows from sync or another device's clock bypass the first check)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from models.errors import ValidationError
+from models.schema import (
+    Agreement,
+    Assessment,
+    FollowUp,
+    Intervention,
+    Notification,
+    Person,
+)
+
+_DK = ZoneInfo("Europe/Copenhagen")
+
+
+def _later(a: date | None, b: date | None) -> bool:
+    return a is not None and b is not None and a > b
+
+
+def date_problem(row: Any, now: datetime) -> tuple[str, str] | None:
+    """(code, field) of the first impossible date in ``row`` at ``now``, or None."""
+    today = now.astimezone(_DK).date()
+    future, order = "validation.future_date", "validation.end_before_start"
+    if isinstance(row, Notification):
+        if row.received_at is not None and row.received_at > now:
+            return future, "received_at"
+        if row.received_at and row.assessed_at and row.assessed_at < row.received_at:
+            return order, "assessed_at"
+        received = None if row.received_at is None else row.received_at.astimezone(_DK).date()
+        if _later(received, row.receipt_sent_on):
+            return order, "receipt_sent_on"
+    elif isinstance(row, Assessment):
+        if _later(row.aware_on, today):
+            return future, "aware_on"
+        if _later(row.aware_on, row.started_on):
+            return order, "started_on"
+        for field in ("completed_on", "preliminary_on"):
+            if _later(row.started_on, getattr(row, field)):
+                return order, field
+    elif isinstance(row, Intervention):
+        if _later(row.start_on, row.end_on):
+            return order, "end_on"
+        if _later(row.decided_on, today):
+            return future, "decided_on"
+    elif isinstance(row, FollowUp):
+        if _later(row.hearing_sent_on, row.hearing_deadline):
+            return order, "hearing_deadline"
+    elif isinstance(row, Agreement):
+        if _later(row.signed_on, row.last_follow_up_on):
+            return order, "last_follow_up_on"
+    elif isinstance(row, Person) and _later(row.birth_date, today):
+        return future, "birth_date"
+    return None
+
+
+def check_row(row: Any, now: datetime) -> None:
+    """Raise ``ValidationError`` naming the table, row and field of an impossible date."""
+    problem = date_problem(row, now)
+    if problem is not None:
+        code, field = problem
+        raise ValidationError(
+            code, table=getattr(row, "__tablename__", ""), row_id=row.id, field=field
+        )
