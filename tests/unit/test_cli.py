@@ -255,3 +255,11 @@ def test_deadlines_bad_date_is_usage_error() -> None:
     result = run_cli("deadlines", "--today", "2026-13-40")
     assert result.returncode == 2
     assert "ugyldig dato" in result.stderr
+
+
+def test_deadlines_refuse_a_setting_looser_than_the_law(demo_profile: Path) -> None:
+    (demo_profile / "frister.toml").write_text("[frister]\nassessment_months = 6\n", "utf-8")
+    result = run_cli("deadlines", "--profile", str(demo_profile), "--today", TODAY)
+    assert result.returncode == 1
+    assert "undersoegelse_4_maaneder" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -258,3 +258,36 @@ def test_a_bad_row_from_sync_is_named_not_guessed(demo_vault: Vault) -> None:
         # Once that moment has come, the same row is an ordinary underretning.
         later = deadlines_for_case(s, case_id, NOW + timedelta(hours=3))
     assert _one(later, "underretning_24_timer", row_id).status == DeadlineStatus.SNART
+
+
+def test_my_deadlines_are_the_vault_users_cases(demo_vault: Vault) -> None:
+    """The "I dag" source: deadlines of the cases assigned to the profile's own user."""
+    from models.deadlines.service import my_deadlines
+    from models.schema import User
+
+    with demo_vault.session() as s:
+        me = s.scalar(select(User).where(User.username == demo_vault.user))
+        assert me is not None, "the demo makes the vault's user one of the caseworkers"
+        mine = my_deadlines(s, NOW, None, demo_vault.user)
+        cases = set(s.scalars(select(Case.id).where(Case.assigned_to == me.id)))
+        assert mine
+        assert {d.case_id for d in mine} <= cases
+        assert my_deadlines(s, NOW, None, "ingen.saadan.bruger") == []
+
+
+def test_standards_follow_the_vaults_municipality_and_the_users_file(demo_vault: Vault) -> None:
+    from models.deadlines.service import USER_SETTINGS_FILE, standards_for
+    from models.deadlines.standards import DeadlineSettingError
+
+    assert standards_for(demo_vault).municipality == "Standard"
+    demo_vault.set_setting("municipality", "halsnaes")
+    assert standards_for(demo_vault).municipality == "Halsnæs"
+    (demo_vault.profile / USER_SETTINGS_FILE).write_text("[frister]\nsoon_days = 3\n", "utf-8")
+    assert standards_for(demo_vault).soon_days == 3
+    (demo_vault.profile / USER_SETTINGS_FILE).write_text(
+        "[frister]\nassessment_months = 6\n", "utf-8"
+    )
+    with pytest.raises(DeadlineSettingError) as err:
+        standards_for(demo_vault)
+    assert err.value.code == "deadline.setting_looser_than_law"
+    assert err.value.params["rule"] == "undersoegelse_4_maaneder"
