@@ -1,6 +1,7 @@
 """The case list (sagsliste): every case in the vault, searchable by name, CPR number or case
-number. Opening a case is left to whoever listens to ``case_activated`` (it is what gets
-logged); the list itself shows no more than the case register."""
+number, with each case's most urgent open deadline from the deadline engine. Opening a case is
+left to whoever listens to ``case_activated`` (it is what gets logged); the list itself shows no
+more than the case register."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import IntEnum
 from typing import Any
 
@@ -20,7 +21,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -32,6 +33,8 @@ from PySide6.QtWidgets import (
 
 from models import services
 from models.cpr import mask
+from models.deadlines.service import all_deadlines, standards_for
+from models.deadlines.types import STATUS_LABELS, STATUS_URGENCY, Deadline, DeadlineStatus
 from models.errors import NotFound
 from models.schema import User
 from models.services import CaseRow
@@ -47,8 +50,9 @@ class Column(IntEnum):
     SAGSNUMMER = 2
     CPR = 3
     FASE = 4
-    RAADGIVER = 5
-    OPRETTET = 6
+    FRIST = 5
+    RAADGIVER = 6
+    OPRETTET = 7
 
 
 HEADERS: dict[Column, str] = {
@@ -57,6 +61,7 @@ HEADERS: dict[Column, str] = {
     Column.SAGSNUMMER: "Sagsnummer",
     Column.CPR: "CPR",
     Column.FASE: "Fase",
+    Column.FRIST: "Næste frist",
     Column.RAADGIVER: "Rådgiver",
     Column.OPRETTET: "Oprettet",
 }
@@ -67,6 +72,16 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 CASE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 _STAGE_ORDER = {stage: i for i, stage in enumerate(CaseStage)}
+
+# Tints light enough to keep the text readable, and the text colour carries the status too
+# (a selected row's highlight hides the background).
+_OVERDUE_BACKGROUND = QColor("#f9d6d5")
+_OVERDUE_TEXT = QColor("#8b0000")
+_SOON_BACKGROUND = QColor("#fde9b8")
+_SOON_TEXT = QColor("#6b4500")
+_MISSING_TEXT = QColor("#6b6b6b")
+# A case without an open deadline sorts after every case that has one.
+_NO_DEADLINE_KEY = "9"
 # Æ, Ø and Å come after Z in Danish; "{|}" are the three code points after "z".
 _DANISH_LETTERS = str.maketrans({"æ": "{", "ø": "|", "å": "}", "ä": "{", "ö": "|"})
 
@@ -111,6 +126,13 @@ class CaseListData:
 
 
 CaseSource = Callable[[], CaseListData]
+#: The deadlines of the cases by case id (any order; only the open ones are shown).
+DeadlineSource = Callable[[], Mapping[str, Sequence[Deadline]]]
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 def vault_case_source(vault: Vault) -> CaseSource:
@@ -128,20 +150,109 @@ def vault_case_source(vault: Vault) -> CaseSource:
     return load
 
 
-class CaseTableModel(QAbstractTableModel):
-    """The cases as a table; ``reload()`` reads them again from the source."""
+def vault_deadline_source(vault: Vault, clock: Clock = _utcnow) -> DeadlineSource:
+    """Every case's deadlines from the deadline engine, with the vault's deadline settings."""
 
-    def __init__(self, source: CaseSource, parent: QWidget | None = None) -> None:
+    def load() -> dict[str, list[Deadline]]:
+        standards = standards_for(vault)
+        with vault.session() as session:
+            deadlines = all_deadlines(session, clock(), standards)
+        by_case: dict[str, list[Deadline]] = {}
+        for deadline in deadlines:
+            by_case.setdefault(deadline.case_id, []).append(deadline)
+        return by_case
+
+    return load
+
+
+def next_deadline(deadlines: Sequence[Deadline]) -> Deadline | None:
+    """The most urgent open deadline (the first in the engine's order), or None."""
+    open_ = [d for d in deadlines if d.is_open]
+    return min(open_, key=Deadline.sort_key) if open_ else None
+
+
+def deadline_text(deadline: Deadline) -> str:
+    if deadline.status == DeadlineStatus.MANGLER:
+        return f"{STATUS_LABELS[deadline.status]} – {deadline.title}"
+    if deadline.due_date is None:
+        return deadline.title
+    return f"{format_date(deadline.due_date)} – {deadline.title}"
+
+
+def deadline_tooltip(deadline: Deadline) -> str:
+    lines = [f"{STATUS_LABELS[deadline.status]}: {deadline.title}"]
+    if deadline.due_date is not None:
+        lines.append(f"Frist: {format_date(deadline.due_date)}")
+    if deadline.legal_basis:
+        lines.append(f"Hjemmel: {deadline.legal_basis}")
+    if deadline.missing:
+        lines.append("Mangler: " + "; ".join(deadline.missing))
+    if deadline.reason:
+        lines.append(f"Begrundelse: {deadline.reason}")
+    return "\n".join(lines)
+
+
+def deadline_sort_key(deadline: Deadline | None) -> str:
+    """Most urgent status first, then the earliest due moment (a string: Qt compares it)."""
+    if deadline is None:
+        return _NO_DEADLINE_KEY
+    due = deadline.due.astimezone(UTC).strftime("%Y%m%d%H%M%S") if deadline.due else "9" * 14
+    return f"{STATUS_URGENCY[deadline.status]}{due}"
+
+
+def deadline_foreground(deadline: Deadline | None) -> QColor | None:
+    if deadline is None:
+        return None
+    return {
+        DeadlineStatus.OVERSKREDET: _OVERDUE_TEXT,
+        DeadlineStatus.SNART: _SOON_TEXT,
+        DeadlineStatus.MANGLER: _MISSING_TEXT,
+    }.get(deadline.status)
+
+
+def deadline_background(deadline: Deadline | None) -> QColor | None:
+    if deadline is None:
+        return None
+    return {
+        DeadlineStatus.OVERSKREDET: _OVERDUE_BACKGROUND,
+        DeadlineStatus.SNART: _SOON_BACKGROUND,
+    }.get(deadline.status)
+
+
+def deadline_font(deadline: Deadline | None) -> QFont | None:
+    if deadline is None or deadline.status != DeadlineStatus.MANGLER:
+        return None
+    font = QFont()
+    font.setItalic(True)
+    return font
+
+
+class CaseTableModel(QAbstractTableModel):
+    """The cases as a table; ``reload()`` reads them again from the sources. Without a
+    deadline source the "Næste frist" column stays empty."""
+
+    def __init__(
+        self,
+        source: CaseSource,
+        parent: QWidget | None = None,
+        *,
+        deadlines: DeadlineSource | None = None,
+    ) -> None:
         super().__init__(parent)
         self._source = source
+        self._deadline_source = deadlines
         self._rows: list[CaseRow] = []
         self._user_names: Mapping[str, str] = {}
+        self._next: dict[str, Deadline] = {}
 
     def reload(self) -> None:
         data = self._source()
+        by_case = self._deadline_source() if self._deadline_source is not None else {}
+        upcoming = {case_id: next_deadline(items) for case_id, items in by_case.items()}
         self.beginResetModel()
         self._rows = list(data.rows)
         self._user_names = dict(data.user_names)
+        self._next = {case_id: d for case_id, d in upcoming.items() if d is not None}
         self.endResetModel()
 
     def clear(self) -> None:
@@ -149,7 +260,11 @@ class CaseTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = []
         self._user_names = {}
+        self._next = {}
         self.endResetModel()
+
+    def next_deadline(self, row: int) -> Deadline | None:
+        return self._next.get(self._rows[row].case_id)
 
     def case_row(self, row: int) -> CaseRow:
         return self._rows[row]
@@ -175,6 +290,19 @@ class CaseTableModel(QAbstractTableModel):
             return row
         if role == Qt.ItemDataRole.TextAlignmentRole and column == Column.ALDER:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if column == Column.FRIST:
+            return self._deadline_data(self._next.get(row.case_id), role)
+        return None
+
+    def _deadline_data(self, deadline: Deadline | None, role: int) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return deadline_foreground(deadline)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return deadline_background(deadline)
+        if role == Qt.ItemDataRole.FontRole:
+            return deadline_font(deadline)
+        if role == Qt.ItemDataRole.ToolTipRole and deadline is not None:
+            return deadline_tooltip(deadline)
         return None
 
     def headerData(  # noqa: N802
@@ -207,6 +335,9 @@ class CaseTableModel(QAbstractTableModel):
             return mask(row.cpr)
         if column == Column.FASE:
             return STAGE_LABELS[row.stage]
+        if column == Column.FRIST:
+            deadline = self._next.get(row.case_id)
+            return "" if deadline is None else deadline_text(deadline)
         if column == Column.RAADGIVER:
             return self._assignee(row)
         return format_date(row.opened_on)
@@ -223,6 +354,8 @@ class CaseTableModel(QAbstractTableModel):
             return row.birth_date.isoformat() if row.birth_date else ""
         if column == Column.FASE:
             return _STAGE_ORDER[row.stage]
+        if column == Column.FRIST:
+            return deadline_sort_key(self._next.get(row.case_id))
         if column == Column.RAADGIVER:
             return danish_sort_key(self._assignee(row))
         return row.opened_on.isoformat()
@@ -288,9 +421,15 @@ class CaseListWidget(QWidget):
     case_activated = Signal(str)
     count_changed = Signal(int, int)  # shown, total
 
-    def __init__(self, source: CaseSource, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        source: CaseSource,
+        parent: QWidget | None = None,
+        *,
+        deadlines: DeadlineSource | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.model = CaseTableModel(source, self)
+        self.model = CaseTableModel(source, self, deadlines=deadlines)
         self.proxy = CaseFilterProxy(self)
         self.proxy.setSourceModel(self.model)
 
@@ -391,5 +530,6 @@ class CaseListWidget(QWidget):
         for column in Column:
             # Room for the sort arrow next to the header text.
             header.resizeSection(column, header.sectionSize(column) + 16)
-        # The child's name takes the rest of the width: it is what the eye looks for.
-        header.setSectionResizeMode(Column.BARN, QHeaderView.ResizeMode.Stretch)
+        # The child's name keeps its full width (it is what the eye looks for); the next
+        # deadline takes the rest and elides a long title, which its tooltip shows in full.
+        header.setSectionResizeMode(Column.FRIST, QHeaderView.ResizeMode.Stretch)

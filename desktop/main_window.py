@@ -7,7 +7,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
-from desktop.case_list import CaseListWidget, count_text, vault_case_source
+from desktop.case_list import (
+    CaseListWidget,
+    count_text,
+    vault_case_source,
+    vault_deadline_source,
+)
 from desktop.case_summary import CaseSummaryDialog, load_case_summary
 from desktop.crash import app_version
 from desktop.widgets import show_error
@@ -30,7 +35,9 @@ class MainWindow(QMainWindow):
         self._vault = vault
         self.setWindowTitle("Feltmappe")
 
-        self.case_list: CaseListWidget | None = CaseListWidget(vault_case_source(vault), self)
+        self.case_list: CaseListWidget | None = CaseListWidget(
+            vault_case_source(vault), self, deadlines=vault_deadline_source(vault)
+        )
         self.case_list.case_activated.connect(self.show_case)
         self.case_list.count_changed.connect(self._show_count)
         self.setCentralWidget(self.case_list)

@@ -1,6 +1,7 @@
 """Render the first screens offscreen at 1366×768 (a common caseworker laptop) to PNG files in
 this folder: the first-run dialog, the unlock dialog of the demo profile, the main window over a
-60-case demo vault, and a case summary. Run from the repository root:
+60-case demo vault, a case summary, and the "I dag" deadlines of the demo user's cases. Run from
+the repository root:
 
     QT_QPA_PLATFORM=offscreen python docs/screenshots/make_screenshots.py
 
@@ -23,6 +24,7 @@ from desktop.app import DEMO_PASSPHRASE, configure_app
 from desktop.case_list import CASE_ROLE
 from desktop.first_run import FirstRunDialog
 from desktop.main_window import MainWindow
+from desktop.today import TodayWidget, vault_today_source
 from desktop.unlock import UnlockDialog
 from models import demo
 from models.keyfile import KdfParams
@@ -113,6 +115,16 @@ def main() -> int:
         path = OUT / "main_window_search.png"
         window.grab().save(str(path))
         written.append(path)
+
+        assert vault.user is not None
+        today = TodayWidget(vault_today_source(vault, vault.user))
+        today.setWindowTitle("I dag – Feltmappe")
+        today.resize(1000, 640)
+        today.show()
+        today.reload()
+        written.append(on_desktop(today, "today"))
+        today.clear()
+        today.close()
 
         window.drop_case_widgets()
         window.close()

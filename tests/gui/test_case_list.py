@@ -67,7 +67,16 @@ def test_columns_show_masked_cpr_stage_label_and_assignee(filled: Filled) -> Non
     model = CaseTableModel(vault_case_source(filled.vault))
     model.reload()
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in Column]
-    assert headers == ["Barn", "Alder", "Sagsnummer", "CPR", "Fase", "Rådgiver", "Oprettet"]
+    assert headers == [
+        "Barn",
+        "Alder",
+        "Sagsnummer",
+        "CPR",
+        "Fase",
+        "Næste frist",
+        "Rådgiver",
+        "Oprettet",
+    ]
     rows = {model.index(r, Column.BARN).data(): r for r in range(model.rowCount())}
     anna = rows["Anna Jensen"]
 

@@ -1,0 +1,443 @@
+"""The journal of one case (journalnotater): a list of notes and an editor whose draft is saved a
+few seconds after the last keystroke, on focus-out, on hide/close and on ``flush()``, so a crash,
+a flat battery or auto-lock loses at most the last few seconds of typing. All writes go through
+``models.services``; a refused save keeps the text in the editor and says why in Danish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QHideEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from desktop.widgets import ErrorLabel
+from models import services
+from models.errors import FeltmappeError
+from models.schema import Case, JournalNote
+from models.vault import Vault
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+
+NOTE_ROLE = Qt.ItemDataRole.UserRole + 1
+CONFIRM_FINALISE = "Når notatet er afsluttet, kan det ikke ændres. Afslut?"
+NOT_SAVED = "Ikke gemt endnu"
+SAVING = "Gemmer …"
+UNTITLED = "(uden overskrift)"
+
+
+def _local(value: datetime) -> datetime:
+    """Stored datetimes are UTC; the caseworker reads local time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone()
+
+
+def format_datetime(value: datetime) -> str:
+    return _local(value).strftime("%d.%m.%Y %H:%M")
+
+
+def saved_text(value: datetime, now: datetime | None = None) -> str:
+    """ "Gemt kl. 14:03:27" today, with the date when the draft was last saved on another day."""
+    local = _local(value)
+    today = _local(now or datetime.now(UTC)).date()
+    if local.date() == today:
+        return f"Gemt kl. {local:%H:%M:%S}"
+    return f"Gemt {local:%d.%m.%Y} kl. {local:%H:%M:%S}"
+
+
+@dataclass(frozen=True)
+class NoteView:
+    """What the journal shows of one note, copied out of the session."""
+
+    note_id: str
+    title: str
+    body: str
+    written_at: datetime
+    updated_at: datetime
+    finalised_at: datetime | None
+    corrects_id: str | None
+    corrects_title: str
+    corrected: bool
+
+    @property
+    def finalised(self) -> bool:
+        return self.finalised_at is not None
+
+    @property
+    def state(self) -> str:
+        state = "Afsluttet" if self.finalised else "Kladde"
+        if self.corrects_id:
+            state += f" · Rettelse til »{self.corrects_title or UNTITLED}«"
+        if self.corrected:
+            state += " · rettet senere"
+        return state
+
+    @property
+    def list_text(self) -> str:
+        return f"{self.title or UNTITLED}\n{format_datetime(self.written_at)} · {self.state}"
+
+
+def _view(note: JournalNote, titles: dict[str, str], corrected: set[str]) -> NoteView:
+    return NoteView(
+        note_id=note.id,
+        title=note.title,
+        body=note.body,
+        written_at=note.written_at,
+        updated_at=note.updated_at,
+        finalised_at=note.finalised_at,
+        corrects_id=note.corrects_id,
+        corrects_title=titles.get(note.corrects_id or "", ""),
+        corrected=note.id in corrected,
+    )
+
+
+def load_notes(sessions: SessionFactory, case_id: str) -> list[NoteView]:
+    """The case's notes, newest first."""
+    with sessions() as session:
+        notes = services.notes_for_case(session, case_id)
+        titles = {n.id: n.title for n in notes}
+        corrected = {n.corrects_id for n in notes if n.corrects_id}
+        views = [_view(n, titles, corrected) for n in notes]
+    views.reverse()
+    return views
+
+
+class JournalWidget(QWidget):
+    """Journal notes of one case. ``vault`` may be a ``Vault`` or any callable that returns a
+    session context (``vault.session``); the widget never keeps a session open between saves."""
+
+    #: Emitted with the note id after every successful save (for the lead's status bar, tests).
+    saved = Signal(str)
+
+    def __init__(
+        self,
+        vault: Vault | SessionFactory,
+        case_id: str,
+        *,
+        autosave_ms: int = 3000,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._sessions: SessionFactory = vault.session if isinstance(vault, Vault) else vault
+        self.case_id = case_id
+        self._note_id: str | None = None  # the note in the editor; None: a new, unsaved draft
+        self._finalised = False
+        self._dirty = False
+        self._loading = False
+        self._notes: list[NoteView] = []
+        self._confirm: QMessageBox | None = None
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(autosave_ms)
+        self._timer.timeout.connect(self.save)
+
+        self.notes = QListWidget(self)
+        self.notes.setObjectName("notes")
+        self.notes.setAccessibleName("Journalnotater")
+        self.notes.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.notes.setAlternatingRowColors(True)
+        self.notes.setWordWrap(True)
+        self.notes.setSpacing(2)
+        self.notes.itemClicked.connect(self._on_item_clicked)
+
+        self.title = QLineEdit(self)
+        self.title.setObjectName("title")
+        self.title.setPlaceholderText("Overskrift")
+        self.title.setAccessibleName("Overskrift")
+        self.title.setMaxLength(300)
+        self.body = QPlainTextEdit(self)
+        self.body.setObjectName("body")
+        self.body.setAccessibleName("Notat")
+        self.body.setPlaceholderText("Skriv notatet her. Kladden gemmes automatisk.")
+        self.title.textChanged.connect(self._on_edited)
+        self.body.textChanged.connect(self._on_edited)
+        for editor in (self.title, self.body):
+            editor.installEventFilter(self)
+
+        self.status = QLabel(NOT_SAVED, self)
+        self.status.setObjectName("status")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.error = ErrorLabel(self)
+
+        self.new_button = QPushButton("Nyt notat", self)
+        self.new_button.setObjectName("new")
+        self.new_button.clicked.connect(self.new_note)
+        self.finalise_button = QPushButton("Afslut notat", self)
+        self.finalise_button.setObjectName("finalise")
+        self.finalise_button.clicked.connect(self.ask_finalise)
+        self.correct_button = QPushButton("Ret notat", self)
+        self.correct_button.setObjectName("correct")
+        self.correct_button.clicked.connect(self.correct)
+
+        heading = QLabel("Journal", self)
+        bold = heading.font()
+        bold.setBold(True)
+        heading.setFont(bold)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(heading)
+        left_layout.addWidget(self.notes, 1)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.correct_button)
+        buttons.addWidget(self.finalise_button)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self._label("&Overskrift", self.title))
+        right_layout.addWidget(self.title)
+        right_layout.addWidget(self._label("&Notat", self.body))
+        right_layout.addWidget(self.body, 1)
+        right_layout.addWidget(self.status)
+        right_layout.addWidget(self.error)
+        right_layout.addLayout(buttons)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        self.refresh()
+        self._update_buttons()
+
+    def _label(self, text: str, buddy: QWidget) -> QLabel:
+        label = QLabel(text, self)
+        label.setBuddy(buddy)  # Alt+O / Alt+N jump to the field
+        return label
+
+    # -- state the user sees --------------------------------------------------------------
+
+    @property
+    def note_id(self) -> str | None:
+        return self._note_id
+
+    @property
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    def refresh(self) -> None:
+        """Reload the list, keeping the note in the editor selected."""
+        try:
+            self._notes = load_notes(self._sessions, self.case_id)
+        except FeltmappeError as err:
+            self.error.show_error(err)
+            return
+        self.notes.clear()
+        for view in self._notes:
+            item = QListWidgetItem(view.list_text)
+            item.setData(NOTE_ROLE, view.note_id)
+            item.setToolTip(view.state)
+            self.notes.addItem(item)
+            if view.note_id == self._note_id:
+                item.setSelected(True)
+                self.notes.setCurrentItem(item)
+
+    def _view(self, note_id: str | None) -> NoteView | None:
+        return next((v for v in self._notes if v.note_id == note_id), None)
+
+    def _update_buttons(self) -> None:
+        read_only = self._finalised
+        self.title.setReadOnly(read_only)
+        self.body.setReadOnly(read_only)
+        self.finalise_button.setEnabled(not read_only)
+        self.correct_button.setEnabled(read_only)
+
+    def _show(self, view: NoteView | None) -> None:
+        """Put a note (or an empty new draft) in the editor without marking it changed."""
+        self._timer.stop()
+        self._loading = True
+        try:
+            self.title.setText(view.title if view else "")
+            self.body.setPlainText(view.body if view else "")
+        finally:
+            self._loading = False
+        self._note_id = view.note_id if view else None
+        self._finalised = bool(view and view.finalised)
+        self._dirty = False
+        self.error.clear_error()
+        if view is None:
+            self.status.setText(NOT_SAVED)
+        elif view.finalised_at is not None:
+            self.status.setText(f"Afsluttet {format_datetime(view.finalised_at)}")
+        else:
+            self.status.setText(saved_text(view.updated_at))
+        self._update_buttons()
+
+    # -- saving ---------------------------------------------------------------------------
+
+    def _on_edited(self) -> None:
+        if self._loading or self._finalised:
+            return
+        self._dirty = True
+        self.status.setText(SAVING)
+        self._timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.FocusOut and watched in (self.title, self.body):
+            self.save()
+        return super().eventFilter(watched, event)
+
+    def flush(self) -> bool:
+        """Save now (before locking or closing). False when the save was refused; the text is
+        then still in the editor and the reason is shown."""
+        return self.save()
+
+    def save(self) -> bool:
+        """Write the draft if it changed. An empty new draft is not saved."""
+        self._timer.stop()
+        if not self._dirty or self._finalised:
+            return True
+        title, body = self.title.text(), self.body.toPlainText()
+        if self._note_id is None and not title.strip() and not body.strip():
+            self._dirty = False
+            self.status.setText(NOT_SAVED)
+            return True
+        try:
+            with self._sessions() as session:
+                if self._note_id is None:
+                    case = services.get(session, Case, self.case_id)
+                    note = services.add_note(session, case, title, body)
+                else:
+                    note = services.get(session, JournalNote, self._note_id)
+                    services.edit_draft(session, note, title=title, body=body)
+                note_id, saved_at = note.id, note.updated_at
+        except FeltmappeError as err:
+            self.error.show_error(err, prefix="Notatet er ikke gemt. ")
+            self.status.setText(NOT_SAVED)
+            return False
+        self._note_id = note_id
+        self._dirty = False
+        self.error.clear_error()
+        self.status.setText(saved_text(saved_at))
+        self.refresh()
+        self.saved.emit(note_id)
+        return True
+
+    # -- actions --------------------------------------------------------------------------
+
+    def new_note(self) -> None:
+        if not self.save():
+            return
+        self._show(None)
+        self.notes.clearSelection()
+        self.title.setFocus()
+
+    def open_note(self, note_id: str) -> bool:
+        """Show a note of the list in the editor (after saving the current draft)."""
+        if note_id == self._note_id:
+            return True
+        if not self.save():
+            self._select(self._note_id)
+            return False
+        self.refresh()
+        view = self._view(note_id)
+        if view is None:
+            return False
+        self._show(view)
+        self._select(note_id)
+        return True
+
+    def _select(self, note_id: str | None) -> None:
+        self.notes.clearSelection()
+        for row in range(self.notes.count()):
+            item = self.notes.item(row)
+            if item.data(NOTE_ROLE) == note_id:
+                item.setSelected(True)
+                self.notes.setCurrentItem(item)
+
+    def _on_item_clicked(self, item: QListWidgetItem) -> None:
+        self.open_note(str(item.data(NOTE_ROLE)))
+
+    def ask_finalise(self) -> None:
+        """Save, then ask before making the note a record (non-blocking, window-modal)."""
+        if self._finalised or not self.save():
+            return
+        if self._note_id is None:
+            self.error.show_text("Skriv notatet, før det afsluttes.")
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Afslut notat", CONFIRM_FINALISE, parent=self)
+        box.setObjectName("confirm_finalise")
+        yes = box.addButton("Afslut notat", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Annullér", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(yes)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.finished.connect(lambda _result: self._on_confirmed(box.clickedButton() is yes))
+        self._confirm = box
+        box.open()
+
+    def _on_confirmed(self, yes: bool) -> None:
+        self._confirm = None
+        if yes:
+            self.finalise()
+
+    def finalise(self) -> bool:
+        """Finalise the note in the editor (no question asked; ``ask_finalise`` asks)."""
+        if self._finalised or not self.save() or self._note_id is None:
+            return False
+        try:
+            with self._sessions() as session:
+                note = services.get(session, JournalNote, self._note_id)
+                services.finalise_note(session, note)
+        except FeltmappeError as err:
+            self.error.show_error(err, prefix="Notatet kan ikke afsluttes. ")
+            return False
+        self.refresh()
+        self._show(self._view(self._note_id))
+        return True
+
+    def correct(self) -> bool:
+        """Start a correction of the finalised note in the editor: a new draft linked to it."""
+        if not self._finalised or self._note_id is None:
+            return False
+        original = self._view(self._note_id)
+        title = f"Rettelse til: {original.title if original else ''}".strip()
+        try:
+            with self._sessions() as session:
+                note = services.get(session, JournalNote, self._note_id)
+                correction = services.correct_note(session, note, title, "")
+                correction_id = correction.id
+        except FeltmappeError as err:
+            self.error.show_error(err, prefix="Rettelsen kan ikke oprettes. ")
+            return False
+        self.refresh()
+        self._show(self._view(correction_id))
+        self._select(correction_id)
+        self.body.setFocus()
+        return True
+
+    # -- leaving --------------------------------------------------------------------------
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt name)
+        self.save()
+        super().hideEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        self.save()
+        super().closeEvent(event)
