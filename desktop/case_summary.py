@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -129,16 +130,26 @@ class CaseSummaryDialog(QDialog):
         close = buttons.addButton("Luk", QDialogButtonBox.ButtonRole.RejectRole)
         close.clicked.connect(self.reject)
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(title)
-        layout.addLayout(facts)
-        parties_label = QLabel("Parter i sagen", self)
+        overview = QWidget(self)
+        inner = QVBoxLayout(overview)
+        inner.addLayout(facts)
+        parties_label = QLabel("Parter i sagen", overview)
         bold = parties_label.font()
         bold.setBold(True)
         parties_label.setFont(bold)
-        layout.addWidget(parties_label)
-        layout.addWidget(self.parties, 1)
+        inner.addWidget(parties_label)
+        inner.addWidget(self.parties, 1)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(overview, "&Overblik")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
+
+    def add_tab(self, title: str, widget: QWidget) -> int:
+        """Another screen of the case (the journal …) beside the overview."""
+        return self.tabs.addTab(widget, title)
 
     def _value(self, text: str) -> QLabel:
         # Plain text: a name is never interpreted as markup; selectable so it can be copied.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from desktop.case_list import (
     CaseListWidget,
@@ -15,6 +15,8 @@ from desktop.case_list import (
 )
 from desktop.case_summary import CaseSummaryDialog, load_case_summary
 from desktop.crash import app_version
+from desktop.journal import JournalWidget
+from desktop.today import TodayWidget, vault_today_source
 from desktop.widgets import show_error
 from models.errors import FeltmappeError
 from models.vault import Vault
@@ -40,7 +42,12 @@ class MainWindow(QMainWindow):
         )
         self.case_list.case_activated.connect(self.show_case)
         self.case_list.count_changed.connect(self._show_count)
-        self.setCentralWidget(self.case_list)
+        self.today: TodayWidget | None = TodayWidget(vault_today_source(vault, vault.user), self)
+        self.today.deadline_activated.connect(self._open_deadline)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.case_list, "&Sager")
+        self.tabs.addTab(self.today, "&I dag")
+        self.setCentralWidget(self.tabs)
 
         self.lock_action = QAction("&Lås", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
@@ -82,10 +89,14 @@ class MainWindow(QMainWindow):
             show_error(self, err)
             return None
         dialog = CaseSummaryDialog(summary, self)
+        dialog.add_tab("&Journal", JournalWidget(self._vault, case_id, parent=dialog))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # Not modal: the list stays usable, and Ctrl+L (an application shortcut) still locks.
         dialog.show()
         return dialog
+
+    def _open_deadline(self, case_id: str, _rule: str, _subject_id: str) -> None:
+        self.show_case(case_id)
 
     def show_about(self) -> None:
         box = QMessageBox(self)
@@ -102,14 +113,18 @@ class MainWindow(QMainWindow):
 
     def drop_case_widgets(self) -> None:
         """Close every dialog and widget that shows case data (before the vault is locked)."""
+        for journal in self.findChildren(JournalWidget):
+            journal.flush()  # the draft is saved before the key goes
         for dialog in self.findChildren(QDialog):
             dialog.close()
             dialog.deleteLater()
         if self.case_list is not None:
             self.case_list.clear()
-            self.takeCentralWidget()
-            self.case_list.deleteLater()
             self.case_list = None
+        self.today = None
+        central = self.takeCentralWidget()
+        if central is not None:
+            central.deleteLater()
         self.count_label.clear()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

@@ -477,3 +477,40 @@ def test_qt_messages_go_to_the_feltmappe_qt_logger(caplog: pytest.LogCaptureFixt
     (record,) = [r for r in caplog.records if r.name == "feltmappe.qt"]
     assert record.levelno == logging.WARNING
     assert record.getMessage() == "[qt] 100% fejl 010315-4321"
+
+
+# -- journal and "I dag" in the main window ----------------------------------------------------
+
+
+def test_draft_typed_in_the_case_journal_survives_lock(
+    qtbot: QtBot, harness_for, locked: Path
+) -> None:
+    """Write while talking, press Ctrl+L before autosave fires: the draft is saved before the
+    key is dropped, and it is there after unlocking."""
+    from desktop.journal import JournalWidget
+
+    h = harness_for(locked)
+    h.controller.start()
+    type_and_enter(qtbot, h.unlock_dialog(), PASSPHRASE)
+    window = h.window
+    qtbot.waitExposed(window)
+    assert window.tabs.tabText(1) == "&I dag"
+    case_id = window.case_list.proxy.index(0, 0).data(CASE_ROLE).case_id
+    dialog = window.show_case(case_id)
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    assert dialog.tabs.tabText(1) == "&Journal"
+    dialog.tabs.setCurrentIndex(1)
+    journal = dialog.findChild(JournalWidget)
+    assert journal is not None
+    text = "Mor fortæller om morgenerne, som er blevet lettere."
+    qtbot.keyClicks(journal.body, text)
+    window.lock_action.trigger()
+    assert h.controller.vault is None
+
+    type_and_enter(qtbot, h.unlock_dialog(), PASSPHRASE)
+    vault = h.controller.vault
+    assert vault is not None
+    with vault.session() as s:
+        bodies = [n.body for n in services.notes_for_case(s, case_id)]
+    assert text in bodies
