@@ -1,12 +1,14 @@
 """Starting the desktop app: the QApplication (Danish), Qt's messages into Python logging, the
 crash dialog, and the path from start to an unlocked main window: first run, unlock or demo.
-``AppController`` owns the open vault; locking drops it together with every case widget."""
+``AppController`` owns the open vault; locking (Ctrl+L or after an idle time) drops it together
+with every case widget, and unlocking returns to the cases that were open."""
 
 from __future__ import annotations
 
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -20,8 +22,11 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication, QWidget
 
+from desktop.case_summary import CaseSummaryDialog
 from desktop.crash import app_version, install_excepthook
 from desktop.first_run import FirstRunDialog
+from desktop.idle import IdleWatcher
+from desktop.journal import JournalWidget
 from desktop.logsetup import setup_logging
 from desktop.main_window import MainWindow
 from desktop.unlock import UnlockDialog
@@ -37,6 +42,11 @@ qt_log = logging.getLogger("feltmappe.qt")
 DEMO_CASES = 60
 DEMO_USER = "demo.raadgiver"
 DEMO_DISPLAY_NAME = "Demo Rådgiver"
+
+#: The vault's local setting for the idle time before auto-lock, in whole minutes.
+AUTO_LOCK_SETTING = "auto_lock_minutes"
+AUTO_LOCK_DEFAULT_MINUTES = 5
+AUTO_LOCK_MAX_MINUTES = 24 * 60  # a QTimer counts at most ~24 days; a day is plenty
 
 _QT_LEVELS = {
     QtMsgType.QtDebugMsg: logging.DEBUG,
@@ -72,6 +82,33 @@ def create_demo_vault(
     return vault
 
 
+def auto_lock_ms(vault: Vault) -> int:
+    """The idle time before auto-lock from the vault's setting; a missing, malformed or out of
+    range value gives the default (auto-lock cannot be switched off)."""
+    raw = vault.setting(AUTO_LOCK_SETTING).strip()
+    try:
+        minutes = int(raw)
+    except ValueError:
+        minutes = 0
+    if not 1 <= minutes <= AUTO_LOCK_MAX_MINUTES:
+        if raw:
+            log.warning(
+                "invalid auto_lock_minutes setting; using %d minutes", AUTO_LOCK_DEFAULT_MINUTES
+            )
+        minutes = AUTO_LOCK_DEFAULT_MINUTES
+    return minutes * 60_000
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """Where the user was in one open case when the app locked: ids and a tab index only, so no
+    case text stays in memory while locked."""
+
+    case_id: str
+    tab: int
+    note_id: str | None
+
+
 class AppController(QObject):
     """Start → first run / unlock / demo → main window; lock → unlock again; quit."""
 
@@ -83,6 +120,7 @@ class AppController(QObject):
         demo_profile: Path | None = None,
         kdf: KdfParams | None = None,
         quit_app: Callable[[], None] | None = None,
+        idle_ms: int | None = None,
     ) -> None:
         super().__init__()
         self.demo_profile = demo_profile or demo_profile_dir()
@@ -94,6 +132,10 @@ class AppController(QObject):
         self.window: MainWindow | None = None
         self.dialog: QWidget | None = None
         self._geometry: bytes | None = None
+        self._idle_ms = idle_ms  # overrides the vault's setting (tests)
+        self.idle = IdleWatcher(parent=self)
+        self.idle.idle.connect(self._idle_lock)
+        self._open_cases: list[OpenCase] = []
 
     # -- flow --------------------------------------------------------------------------
 
@@ -123,8 +165,16 @@ class AppController(QObject):
 
     def lock(self) -> None:
         """Drop every case widget and the vault's key, then ask for the passphrase again."""
+        self._lock("locked by user")
+
+    def _idle_lock(self) -> None:
+        self._lock("locked after idle time")
+
+    def _lock(self, message: str) -> None:
+        self.idle.stop()
         if self.window is not None:
             self._geometry = bytes(self.window.saveGeometry().data())
+            self._open_cases = open_cases(self.window)
             self.window.drop_case_widgets()
             self.window.hide()
             self.window.deleteLater()
@@ -132,7 +182,7 @@ class AppController(QObject):
         if self.vault is not None:
             self.vault.close()
             self.vault = None
-        log.info("locked by user")
+        log.info(message)  # a literal: the log filter masks string arguments
         self.show_unlock()
 
     def quit(self) -> None:
@@ -140,6 +190,7 @@ class AppController(QObject):
         self._quit_app()
 
     def close_vault(self) -> None:
+        self.idle.stop()  # nothing left to lock
         if self.vault is not None:
             self.vault.close()
             self.vault = None
@@ -186,6 +237,42 @@ class AppController(QObject):
             self.dialog.hide()
             self.dialog.deleteLater()
             self.dialog = None
+        self._reopen_cases(window)
+        self.idle.set_timeout_ms(
+            self._idle_ms if self._idle_ms is not None else auto_lock_ms(vault)
+        )
+        self.idle.start()
+
+    def _reopen_cases(self, window: MainWindow) -> None:
+        """Back to where the user was before the lock: the same cases, tabs and notes. Drafts
+        come from the vault (the journals were saved before the lock)."""
+        places, self._open_cases = self._open_cases, []
+        for place in places:
+            dialog = window.show_case(place.case_id)
+            if dialog is None:  # gone or unreadable; show_case has said why
+                continue
+            if 0 <= place.tab < dialog.tabs.count():
+                dialog.tabs.setCurrentIndex(place.tab)
+            journal = dialog.findChild(JournalWidget)
+            if journal is not None and place.note_id is not None:
+                journal.open_note(place.note_id)
+        if places:
+            log.info("reopened %d case(s) after unlock", len(places))
+
+
+def open_cases(window: MainWindow) -> list[OpenCase]:
+    """The case dialogs open in ``window``, with each journal saved first (for its note id)."""
+    places: list[OpenCase] = []
+    for dialog in window.findChildren(CaseSummaryDialog):
+        if not dialog.isVisible():
+            continue
+        journal = dialog.findChild(JournalWidget)
+        note_id = None
+        if journal is not None:
+            journal.flush()
+            note_id = journal.note_id
+        places.append(OpenCase(dialog.summary.case_id, dialog.tabs.currentIndex(), note_id))
+    return places
 
 
 def _same_path(a: Path, b: Path) -> bool:
