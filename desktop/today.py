@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop.case_list import deadline_foreground, deadline_tooltip, format_date
 from models import services
+from models.dates import long_date_da
 from models.deadlines.calendar import DK, end_of_day, local_date
 from models.deadlines.service import my_deadlines, standards_for
 from models.deadlines.types import Deadline, DeadlineStatus
@@ -63,25 +64,9 @@ DEADLINE_ROLE = Qt.ItemDataRole.UserRole + 1
 #: The ``Group`` of a group heading.
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
 
-_WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-_MONTHS = (
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-
 
 def long_date(day: date) -> str:
-    return f"{_WEEKDAYS[day.weekday()]} {day.day}. {_MONTHS[day.month - 1]} {day.year}"
+    return long_date_da(day, weekday=True)
 
 
 @dataclass(frozen=True)

@@ -16,3 +16,16 @@ def add_months(start: date, months: int) -> date:
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+MONTHS_DA = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+WEEKDAYS_DA = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+
+
+def long_date_da(day: date, *, weekday: bool = False) -> str:
+    """ "3. april 2025" (or "torsdag 3. april 2025"), as Danish letters and notes write dates."""
+    text = f"{day.day}. {MONTHS_DA[day.month - 1]} {day.year}"
+    return f"{WEEKDAYS_DA[day.weekday()]} {text}" if weekday else text

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from models import services
 from models.cpr import modulus11, parse_cpr
-from models.dates import add_months
+from models.dates import add_months, long_date_da
 from models.errors import ValidationError
 from models.schema import (
     Agreement,
@@ -94,20 +94,6 @@ ICS_DIMENSIONS: dict[str, str] = {
     "lokalsamfund": "Lokalsamfundets ressourcer",
 }
 
-_MONTHS = (
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 _STAGE_WEIGHTS: dict[CaseStage, int] = {
     CaseStage.UNDERRETNING: 8,
@@ -219,7 +205,7 @@ class DemoSummary:
 
 def _dk(d: date) -> str:
     """A date as Danes write it in a letter: 5. marts 2026."""
-    return f"{d.day}. {_MONTHS[d.month - 1]} {d.year}"
+    return long_date_da(d)
 
 
 def _genitive(name: str) -> str:
