@@ -5,6 +5,7 @@ with every case widget, and unlocking returns to the cases that were open."""
 
 from __future__ import annotations
 
+import base64
 import logging
 import sys
 from collections.abc import Callable
@@ -33,7 +34,14 @@ from desktop.unlock import UnlockDialog
 from desktop.widgets import show_error, wait_cursor
 from models.errors import FeltmappeError
 from models.keyfile import KdfParams
-from models.profile import DEMO_PASSPHRASE, default_profile_dir, demo_profile_dir, profile_exists
+from models.profile import (
+    DEMO_PASSPHRASE,
+    default_profile_dir,
+    demo_profile_dir,
+    profile_exists,
+    read_settings,
+    write_settings,
+)
 from models.vault import Vault
 
 log = logging.getLogger("feltmappe.app")
@@ -131,7 +139,7 @@ class AppController(QObject):
         self.vault: Vault | None = None
         self.window: MainWindow | None = None
         self.dialog: QWidget | None = None
-        self._geometry: bytes | None = None
+        self._geometry: bytes | None = _load_geometry(profile)
         self._idle_ms = idle_ms  # overrides the vault's setting (tests)
         self.idle = IdleWatcher(parent=self)
         self.idle.idle.connect(self._idle_lock)
@@ -186,6 +194,9 @@ class AppController(QObject):
         self.show_unlock()
 
     def quit(self) -> None:
+        if self.window is not None:
+            self._geometry = bytes(self.window.saveGeometry().data())
+        _save_geometry(self.profile, self._geometry)
         self.close_vault()
         self._quit_app()
 
@@ -205,6 +216,7 @@ class AppController(QObject):
 
     def _switch_to_demo(self) -> None:
         self.profile = self.demo_profile
+        self._geometry = _load_geometry(self.profile)
         self.demo = True
         self.start()
 
@@ -312,3 +324,25 @@ def run_gui(profile: Path | None = None, *, demo: bool = False) -> int:
 
 
 __all__ = ["DEMO_PASSPHRASE", "AppController", "create_demo_vault", "run_gui"]
+
+
+def _load_geometry(profile: Path) -> bytes | None:
+    """The main window's last geometry, kept in the profile's plain settings file."""
+    value = read_settings(profile).get("window_geometry")
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        return None
+
+
+def _save_geometry(profile: Path, geometry: bytes | None) -> None:
+    if geometry is None:
+        return
+    settings = read_settings(profile)
+    settings["window_geometry"] = base64.b64encode(geometry).decode("ascii")
+    try:
+        write_settings(profile, settings)
+    except (OSError, FeltmappeError):
+        log.warning("window geometry not saved")

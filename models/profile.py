@@ -33,3 +33,25 @@ def profile_exists(profile: Path) -> bool:
 
 #: The demo profile's passphrase. The demo holds only invented people; it is shown on screen.
 DEMO_PASSPHRASE = "feltmappe-demo-2026"  # noqa: S105 - public on purpose
+
+
+def read_settings(profile: Path) -> dict[str, object]:
+    """The profile's plain settings (window geometry, never case data); {} when absent or bad."""
+    import json
+
+    try:
+        doc = json.loads((profile / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def write_settings(profile: Path, settings: dict[str, object]) -> None:
+    """Write the plain settings atomically (a crash leaves the old or the new file)."""
+    import json
+
+    from models.keyfile import atomic_write
+
+    if not profile.is_dir():
+        return
+    atomic_write(profile / SETTINGS_FILE, json.dumps(settings, indent=2).encode("utf-8"))
