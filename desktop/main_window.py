@@ -15,7 +15,10 @@ from desktop.case_list import (
 )
 from desktop.case_summary import CaseSummaryDialog, load_case_summary
 from desktop.crash import app_version
+from desktop.home_visit import HomeVisitWidget
 from desktop.journal import JournalWidget
+from desktop.persons import PartiesWidget
+from desktop.timeline import TimelineWidget
 from desktop.today import TodayWidget, vault_today_source
 from desktop.widgets import show_error
 from models.errors import FeltmappeError
@@ -90,6 +93,12 @@ class MainWindow(QMainWindow):
             return None
         dialog = CaseSummaryDialog(summary, self)
         dialog.add_tab("&Journal", JournalWidget(self._vault, case_id, parent=dialog))
+        dialog.add_tab("&Personer", PartiesWidget(self._vault, case_id, parent=dialog))
+        home_visit = HomeVisitWidget(self._vault, case_id, parent=dialog)
+        timeline = TimelineWidget(self._vault, case_id, parent=dialog)
+        home_visit.saved.connect(timeline.refresh)
+        dialog.add_tab("&Hjemmebesøg", home_visit)
+        dialog.add_tab("&Tidslinje", timeline)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # Not modal: the list stays usable, and Ctrl+L (an application shortcut) still locks.
         dialog.show()

@@ -108,6 +108,12 @@ def main() -> int:
         summary = window.show_case(first.case_id)
         assert summary is not None
         written.append(on_desktop(summary, "case_summary", behind=window))
+        # Each screen of the case window: journal, persons, home visit, timeline.
+        for index, name in ((1, "journal"), (2, "persons"), (3, "home_visit"), (4, "timeline")):
+            summary.resize(1100, 700)
+            summary.tabs.setCurrentIndex(index)
+            written.append(on_desktop(summary, name, behind=window))
+        summary.tabs.setCurrentIndex(0)
         summary.close()
 
         window.case_list.search.setText("an")

@@ -514,3 +514,22 @@ def test_draft_typed_in_the_case_journal_survives_lock(
     with vault.session() as s:
         bodies = [n.body for n in services.notes_for_case(s, case_id)]
     assert text in bodies
+
+
+def test_a_case_opens_with_every_screen_of_the_case(
+    qtbot: QtBot, harness_for, locked: Path
+) -> None:
+    h = harness_for(locked)
+    h.controller.start()
+    type_and_enter(qtbot, h.unlock_dialog(), PASSPHRASE)
+    window = h.window
+    qtbot.waitExposed(window)
+    case_id = window.case_list.proxy.index(0, 0).data(CASE_ROLE).case_id
+    dialog = window.show_case(case_id)
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    tabs = [dialog.tabs.tabText(i).replace("&", "") for i in range(dialog.tabs.count())]
+    assert tabs == ["Overblik", "Journal", "Personer", "Hjemmebesøg", "Tidslinje"]
+    for i in range(dialog.tabs.count()):
+        dialog.tabs.setCurrentIndex(i)
+        assert dialog.tabs.currentWidget().isVisible()
