@@ -4,7 +4,7 @@ through ``services.open_case``, so every view is in the case's access log (logni
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,9 +19,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from desktop.case_list import format_date
+from desktop.messages import error_text
 from models import services
+from models.deadlines import STATUS_LABELS
+from models.deadlines.calendar import DK
+from models.deadlines.service import deadlines_for_case, standards_for
+from models.errors import FeltmappeError
 from models.vault import Vault
 from models.vocabulary import PARTY_ROLE_LABELS, STAGE_LABELS, PartyRole
 
@@ -45,6 +51,8 @@ class CaseSummary:
     stage: str
     opened_on: date
     parties: tuple[PartyLine, ...]
+    deadlines: tuple[tuple[str, str, str, str], ...] = ()  # frist, hvad, status, hjemmel
+    interventions: tuple[tuple[str, str, str, str], ...] = ()  # indsats, hjemmel, trin, start
 
 
 def load_case_summary(vault: Vault, case_id: str) -> CaseSummary:
@@ -67,7 +75,19 @@ def load_case_summary(vault: Vault, case_id: str) -> CaseSummary:
             )
             for cp, p in parties
         )
+        deadlines = _deadline_lines(session, vault, case.id)
+        running = tuple(
+            (
+                i.title,
+                i.legal_reference or i.legal_basis.value,
+                str(i.staircase_step),
+                format_date(i.start_on),
+            )
+            for i in services.active_interventions(session, case.id, date.today())
+        )
         return CaseSummary(
+            deadlines=deadlines,
+            interventions=running,
             case_id=case.id,
             case_number=case.case_number,
             child_name=f"{child.first_name} {child.last_name}".strip() if child else "",
@@ -79,6 +99,29 @@ def load_case_summary(vault: Vault, case_id: str) -> CaseSummary:
         )
 
 
+def _deadline_lines(
+    session: Session, vault: Vault, case_id: str
+) -> tuple[tuple[str, str, str, str], ...]:
+    """The case's open deadlines from the engine, most urgent first; an impossible date or a bad
+    settings file is shown as one line instead of hiding the case."""
+    try:
+        found = deadlines_for_case(session, case_id, datetime.now(DK), standards_for(vault))
+    except FeltmappeError as err:
+        return (("", error_text(err), "Mangler oplysninger", ""),)
+    return tuple(
+        (
+            format_date(d.due_date) if d.due_date else "",
+            d.title + (f" (mangler: {', '.join(d.missing)})" if d.missing else ""),
+            STATUS_LABELS[d.status],
+            d.legal_basis,
+        )
+        for d in found
+        if d.is_open
+    )
+
+
+DEADLINE_HEADERS = ["Frist", "Hvad", "Status", "Hjemmel"]
+INTERVENTION_HEADERS = ["Indsats", "Hjemmel", "Trin", "Start"]
 PARTY_HEADERS = ["Navn", "Rolle", "CPR", "Forældremyndighed", "Partsrettigheder"]
 
 
@@ -90,6 +133,7 @@ class CaseSummaryDialog(QDialog):
         self.summary = summary
         self.setWindowTitle(f"Sag {summary.case_number}")
         self.setMinimumSize(780, 540)
+        self.resize(1100, 700)  # fits a 1366×768 laptop screen with the taskbar
 
         title = self._value(summary.child_name)
         title.setObjectName("child")
@@ -133,6 +177,20 @@ class CaseSummaryDialog(QDialog):
         overview = QWidget(self)
         inner = QVBoxLayout(overview)
         inner.addLayout(facts)
+        self.deadlines = _read_only_table(DEADLINE_HEADERS, summary.deadlines, overview)
+        self.deadlines.setObjectName("deadlines")
+        self.interventions = _read_only_table(INTERVENTION_HEADERS, summary.interventions, overview)
+        self.interventions.setObjectName("interventions")
+        for label, table in (
+            ("Åbne frister", self.deadlines),
+            ("Aktive indsatser", self.interventions),
+        ):
+            heading = QLabel(label, overview)
+            bold_font = heading.font()
+            bold_font.setBold(True)
+            heading.setFont(bold_font)
+            inner.addWidget(heading)
+            inner.addWidget(table, 1)
         parties_label = QLabel("Parter i sagen", overview)
         bold = parties_label.font()
         bold.setBold(True)
@@ -157,3 +215,20 @@ class CaseSummaryDialog(QDialog):
         label.setTextFormat(Qt.TextFormat.PlainText)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
+
+
+def _read_only_table(
+    headers: list[str], rows: tuple[tuple[str, ...], ...], parent: QWidget
+) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers), parent)
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setWordWrap(False)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(value))
+    table.resizeColumnsToContents()
+    table.horizontalHeader().setStretchLastSection(True)
+    return table

@@ -31,6 +31,10 @@ ABOUT_TEXT = (
 )
 
 
+#: Which tab of the case window fulfils a deadline (0 = the overview with all deadlines).
+DEADLINE_TABS = {"hjemmebesoeg_undersoegelse": 3, "teamkoordinator_8_uger": 0}
+
+
 class MainWindow(QMainWindow):
     lock_requested = Signal()
     quit_requested = Signal()
@@ -104,8 +108,12 @@ class MainWindow(QMainWindow):
         dialog.show()
         return dialog
 
-    def _open_deadline(self, case_id: str, _rule: str, _subject_id: str) -> None:
-        self.show_case(case_id)
+    def _open_deadline(self, case_id: str, rule: str, _subject_id: str) -> None:
+        """Open the case where the deadline is dealt with: the screen that fulfils it, else the
+        overview, which lists every open deadline with its legal basis."""
+        dialog = self.show_case(case_id)
+        if dialog is not None:
+            dialog.tabs.setCurrentIndex(DEADLINE_TABS.get(rule, 0))
 
     def show_about(self) -> None:
         box = QMessageBox(self)

@@ -20,6 +20,7 @@ from models.schema import (
     AuditEvent,
     Case,
     CaseParty,
+    Intervention,
     JournalNote,
     Person,
     Relation,
@@ -395,4 +396,18 @@ def notes_for_case(session: Session, case_id: str) -> Sequence[JournalNote]:
         select(JournalNote)
         .where(JournalNote.case_id == case_id, JournalNote.deleted_at.is_(None))
         .order_by(JournalNote.written_at)
+    ).all()
+
+
+def active_interventions(session: Session, case_id: str, today: date) -> Sequence[Intervention]:
+    """The case's indsatser running on ``today`` (started, not ended), oldest first."""
+    return session.scalars(
+        select(Intervention)
+        .where(
+            Intervention.case_id == case_id,
+            Intervention.deleted_at.is_(None),
+            Intervention.start_on <= today,
+            (Intervention.end_on.is_(None)) | (Intervention.end_on >= today),
+        )
+        .order_by(Intervention.start_on)
     ).all()

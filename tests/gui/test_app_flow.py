@@ -533,3 +533,23 @@ def test_a_case_opens_with_every_screen_of_the_case(
     for i in range(dialog.tabs.count()):
         dialog.tabs.setCurrentIndex(i)
         assert dialog.tabs.currentWidget().isVisible()
+
+
+def test_i_dag_opens_the_case_where_the_deadline_is_met(
+    qtbot: QtBot, harness_for, locked: Path
+) -> None:
+    h = harness_for(locked)
+    h.controller.start()
+    type_and_enter(qtbot, h.unlock_dialog(), PASSPHRASE)
+    window = h.window
+    qtbot.waitExposed(window)
+    case_id = window.case_list.proxy.index(0, 0).data(CASE_ROLE).case_id
+    assert window.today is not None
+    window.today.deadline_activated.emit(case_id, "hjemmebesoeg_undersoegelse", "")
+    dialogs = window.findChildren(CaseSummaryDialog)
+    assert dialogs[-1].tabs.tabText(dialogs[-1].tabs.currentIndex()).replace("&", "") == (
+        "Hjemmebesøg"
+    )
+    window.today.deadline_activated.emit(case_id, "underretning_24_timer", "")
+    dialogs = window.findChildren(CaseSummaryDialog)
+    assert dialogs[-1].tabs.currentIndex() == 0
