@@ -244,6 +244,7 @@ class CaseTableModel(QAbstractTableModel):
         self._rows: list[CaseRow] = []
         self._user_names: Mapping[str, str] = {}
         self._next: dict[str, Deadline] = {}
+        self._sort_spec: tuple[int, Qt.SortOrder] | None = None
 
     def reload(self) -> None:
         data = self._source()
@@ -254,6 +255,8 @@ class CaseTableModel(QAbstractTableModel):
         self._user_names = dict(data.user_names)
         self._next = {case_id: d for case_id, d in upcoming.items() if d is not None}
         self.endResetModel()
+        if self._sort_spec is not None:
+            self.sort(*self._sort_spec)
 
     def clear(self) -> None:
         """Forget every row (on lock)."""
@@ -262,6 +265,30 @@ class CaseTableModel(QAbstractTableModel):
         self._user_names = {}
         self._next = {}
         self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorts the rows themselves with Python's sort on precomputed keys. The proxy leaves its
+        own (comparison-per-call) sorting off, so a filter change never re-sorts 5,000 rows."""
+        self._sort_spec = (column, order)
+        if not 0 <= column < len(Column):
+            return
+        col = Column(column)
+        self.layoutAboutToBeChanged.emit()
+        old_ids = [r.case_id for r in self._rows]
+        keyed = sorted(
+            self._rows,
+            key=lambda r: (self._sort_value(r, col), r.case_number),
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )
+        self._rows = keyed
+        new_pos = {r.case_id: i for i, r in enumerate(keyed)}
+        old_indexes = self.persistentIndexList()
+        new_indexes = [
+            self.index(new_pos[old_ids[i.row()]], i.column()) if i.isValid() else i
+            for i in old_indexes
+        ]
+        self.changePersistentIndexList(old_indexes, new_indexes)
+        self.layoutChanged.emit()
 
     def next_deadline(self, row: int) -> Deadline | None:
         return self._next.get(self._rows[row].case_id)
@@ -362,13 +389,20 @@ class CaseTableModel(QAbstractTableModel):
 
 
 class CaseFilterProxy(QSortFilterProxyModel):
-    """Sorts by ``SORT_ROLE`` and keeps the rows that match every word of the search text."""
+    """Keeps the rows that match every word of the search text; sorting is passed on to the
+    source model, which sorts in Python (``SORT_ROLE`` still gives each cell's sort value)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(True)
         self._tokens: tuple[str, ...] = ()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        # The source model sorts itself (see CaseTableModel.sort); the proxy only filters.
+        source = self.sourceModel()
+        if source is not None:
+            source.sort(column, order)
 
     def set_query(self, text: str) -> None:
         tokens = tuple(text.casefold().split())

@@ -271,3 +271,23 @@ def test_model_reads_through_the_callable_only(qtmodeltester) -> None:
     assert model.index(0, Column.FASE).data() == "Indledende vurdering"
     model.clear()
     assert model.rowCount() == 0
+
+
+def test_sorting_survives_filtering_and_reload(qtbot: QtBot, case_list: CaseListWidget) -> None:
+    """The source model sorts itself; the proxy only filters, so clearing a search (all rows
+    back) costs no re-sort, and the chosen order holds through a search and a reload."""
+    case_list.table.sortByColumn(Column.ALDER, Qt.SortOrder.DescendingOrder)
+    proxy = case_list.proxy
+    assert proxy.sortColumn() == -1
+
+    def ages() -> list[int]:
+        return [proxy.index(r, Column.ALDER).data(SORT_ROLE) for r in range(proxy.rowCount())]
+
+    before = ages()
+    assert before == sorted(before, reverse=True)
+    qtbot.keyClicks(case_list.search, "a")
+    assert ages() == sorted(ages(), reverse=True)
+    case_list.search.clear()
+    assert ages() == before
+    case_list.reload()
+    assert ages() == before
