@@ -30,6 +30,7 @@ from desktop.idle import IdleWatcher
 from desktop.journal import JournalWidget
 from desktop.logsetup import setup_logging
 from desktop.main_window import MainWindow
+from desktop.tasks import wait_for_background
 from desktop.unlock import UnlockDialog
 from desktop.widgets import show_error, wait_cursor
 from models.errors import FeltmappeError
@@ -180,6 +181,7 @@ class AppController(QObject):
 
     def _lock(self, message: str) -> None:
         self.idle.stop()
+        wait_for_background()  # no task may read the vault while its key goes
         if self.window is not None:
             self._geometry = bytes(self.window.saveGeometry().data())
             self._open_cases = open_cases(self.window)
@@ -202,6 +204,7 @@ class AppController(QObject):
 
     def close_vault(self) -> None:
         self.idle.stop()  # nothing left to lock
+        wait_for_background()
         if self.vault is not None:
             self.vault.close()
             self.vault = None

@@ -5,6 +5,7 @@ more than the case register."""
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
@@ -13,6 +14,7 @@ from datetime import UTC, date, datetime
 from enum import IntEnum
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -40,6 +42,8 @@ from models.schema import User
 from models.services import CaseRow
 from models.vault import Vault
 from models.vocabulary import STAGE_LABELS, CaseStage
+
+log = logging.getLogger("feltmappe.caselist")
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -227,6 +231,15 @@ def deadline_font(deadline: Deadline | None) -> QFont | None:
     return font
 
 
+def _next_by_case(by_case: Mapping[str, Sequence[Deadline]]) -> dict[str, Deadline]:
+    out: dict[str, Deadline] = {}
+    for case_id, items in by_case.items():
+        first = next_deadline(items)
+        if first is not None:
+            out[case_id] = first
+    return out
+
+
 class CaseTableModel(QAbstractTableModel):
     """The cases as a table; ``reload()`` reads them again from the sources. Without a
     deadline source the "Næste frist" column stays empty."""
@@ -246,14 +259,18 @@ class CaseTableModel(QAbstractTableModel):
         self._next: dict[str, Deadline] = {}
         self._sort_spec: tuple[int, Qt.SortOrder] | None = None
 
-    def reload(self) -> None:
+    def reload(self, *, with_deadlines: bool = True) -> None:
+        """Read the cases again; with ``with_deadlines`` False the "Næste frist" column keeps
+        what it had until ``set_deadlines`` brings fresh ones (loaded in the background)."""
         data = self._source()
-        by_case = self._deadline_source() if self._deadline_source is not None else {}
-        upcoming = {case_id: next_deadline(items) for case_id, items in by_case.items()}
+        upcoming = self._next
+        if with_deadlines:
+            by_case = self._deadline_source() if self._deadline_source is not None else {}
+            upcoming = _next_by_case(by_case)
         self.beginResetModel()
         self._rows = list(data.rows)
         self._user_names = dict(data.user_names)
-        self._next = {case_id: d for case_id, d in upcoming.items() if d is not None}
+        self._next = dict(upcoming)
         self.endResetModel()
         if self._sort_spec is not None:
             self.sort(*self._sort_spec)
@@ -289,6 +306,20 @@ class CaseTableModel(QAbstractTableModel):
         ]
         self.changePersistentIndexList(old_indexes, new_indexes)
         self.layoutChanged.emit()
+
+    @property
+    def deadline_source(self) -> DeadlineSource | None:
+        return self._deadline_source
+
+    def set_deadlines(self, by_case: Mapping[str, Sequence[Deadline]]) -> None:
+        """Fill the "Næste frist" column (from a background load) without a reset."""
+        self._next = _next_by_case(by_case)
+        if self._rows:
+            top = self.index(0, Column.FRIST)
+            bottom = self.index(len(self._rows) - 1, Column.FRIST)
+            self.dataChanged.emit(top, bottom)
+        if self._sort_spec is not None and self._sort_spec[0] == Column.FRIST:
+            self.sort(*self._sort_spec)
 
     def next_deadline(self, row: int) -> Deadline | None:
         return self._next.get(self._rows[row].case_id)
@@ -454,6 +485,7 @@ class CaseListWidget(QWidget):
 
     case_activated = Signal(str)
     count_changed = Signal(int, int)  # shown, total
+    deadlines_loaded = Signal()
 
     def __init__(
         self,
@@ -461,8 +493,11 @@ class CaseListWidget(QWidget):
         parent: QWidget | None = None,
         *,
         deadlines: DeadlineSource | None = None,
+        background: bool = False,
     ) -> None:
         super().__init__(parent)
+        self._background = background
+        self._generation = 0
         self.model = CaseTableModel(source, self, deadlines=deadlines)
         self.proxy = CaseFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -511,11 +546,37 @@ class CaseListWidget(QWidget):
     # -- public ------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self.model.reload()
+        if self._background and self.model.deadline_source is not None:
+            # The list is shown at once; the deadlines follow from the thread pool.
+            self.model.reload(with_deadlines=False)
+            self._load_deadlines()
+        else:
+            self.model.reload()
         self._size_columns()
         self._emit_count()
 
+    def _load_deadlines(self) -> None:
+        from desktop.tasks import run_in_background
+
+        source = self.model.deadline_source
+        assert source is not None
+        self._generation += 1
+        generation = self._generation
+
+        def done(by_case: Any) -> None:
+            if generation == self._generation and shiboken6.isValid(self.model):
+                self.model.set_deadlines(by_case)
+                self.deadlines_loaded.emit()
+
+        def failed(exc: BaseException) -> None:
+            # Locked meanwhile, or a bad settings file: the column stays empty; the case
+            # view shows the reason. Logged by type only.
+            log.warning("deadlines not loaded: %s", type(exc).__name__)
+
+        run_in_background(source, done, failed)
+
     def clear(self) -> None:
+        self._generation += 1  # a background load still running is dropped
         self.search.clear()
         self.model.clear()
 

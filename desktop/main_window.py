@@ -45,7 +45,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Feltmappe")
 
         self.case_list: CaseListWidget | None = CaseListWidget(
-            vault_case_source(vault), self, deadlines=vault_deadline_source(vault)
+            vault_case_source(vault), self, deadlines=vault_deadline_source(vault), background=True
         )
         self.case_list.case_activated.connect(self.show_case)
         self.case_list.count_changed.connect(self._show_count)
