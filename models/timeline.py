@@ -31,13 +31,13 @@ from models.schema import (
 )
 from models.vocabulary import (
     AUDIT_ACTION_LABELS,
+    LEGAL_BASIS_LABELS,
     MEETING_KIND_LABELS,
+    NOTIFIER_KIND_LABELS,
+    NOTIFIER_SECTOR_LABELS,
+    PLAN_KIND_LABELS,
     TABLE_LABELS,
     AuditAction,
-    LegalBasis,
-    NotifierKind,
-    NotifierSector,
-    PlanKind,
 )
 
 _DK = ZoneInfo("Europe/Copenhagen")
@@ -64,38 +64,6 @@ class TimelineKind(StrEnum):
     OPFOELGNING_AFGJORT = "opfoelgning_afgjort"
     UDSKREVET = "udskrevet"
     EKSPORTERET = "eksporteret"
-
-
-NOTIFIER_KIND_LABELS: dict[NotifierKind, str] = {
-    NotifierKind.FAGPERSON: "Fagperson",
-    NotifierKind.BORGER: "Borger",
-    NotifierKind.ANONYM: "Anonym",
-}
-
-NOTIFIER_SECTOR_LABELS: dict[NotifierSector, str] = {
-    NotifierSector.SKOLE: "skole",
-    NotifierSector.DAGTILBUD: "dagtilbud",
-    NotifierSector.SUNDHED: "sundhed",
-    NotifierSector.POLITI: "politi",
-    NotifierSector.SOCIALFORVALTNING: "socialforvaltning",
-    NotifierSector.FAMILIE: "familie",
-    NotifierSector.NABO: "nabo",
-    NotifierSector.ANDEN: "anden",
-}
-
-LEGAL_BASIS_LABELS: dict[LegalBasis, str] = {
-    LegalBasis.BL32: "Barnets Lov §32",
-    LegalBasis.BL46: "Barnets Lov §46",
-    LegalBasis.BL47: "Barnets Lov §47",
-    LegalBasis.BL114: "Barnets Lov §114",
-    LegalBasis.ANDEN: "anden hjemmel",
-}
-
-PLAN_KIND_LABELS: dict[PlanKind, str] = {
-    PlanKind.HANDLEPLAN: "Handleplan",
-    PlanKind.BARNETS_PLAN: "Barnets plan",
-    PlanKind.UNGEPLAN: "Ungeplan",
-}
 
 
 @dataclass(frozen=True)

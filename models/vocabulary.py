@@ -230,3 +230,36 @@ TABLE_LABELS: dict[str, str] = {
     "audit_event": "logninger",
     "change_entry": "ændringer til synkronisering",
 }
+
+
+#: Danish labels of further vocabularies (timeline, documents).
+NOTIFIER_KIND_LABELS: dict[NotifierKind, str] = {
+    NotifierKind.FAGPERSON: "Fagperson",
+    NotifierKind.BORGER: "Borger",
+    NotifierKind.ANONYM: "Anonym",
+}
+
+NOTIFIER_SECTOR_LABELS: dict[NotifierSector, str] = {
+    NotifierSector.SKOLE: "skole",
+    NotifierSector.DAGTILBUD: "dagtilbud",
+    NotifierSector.SUNDHED: "sundhed",
+    NotifierSector.POLITI: "politi",
+    NotifierSector.SOCIALFORVALTNING: "socialforvaltning",
+    NotifierSector.FAMILIE: "familie",
+    NotifierSector.NABO: "nabo",
+    NotifierSector.ANDEN: "anden",
+}
+
+LEGAL_BASIS_LABELS: dict[LegalBasis, str] = {
+    LegalBasis.BL32: "Barnets Lov §32",
+    LegalBasis.BL46: "Barnets Lov §46",
+    LegalBasis.BL47: "Barnets Lov §47",
+    LegalBasis.BL114: "Barnets Lov §114",
+    LegalBasis.ANDEN: "anden hjemmel",
+}
+
+PLAN_KIND_LABELS: dict[PlanKind, str] = {
+    PlanKind.HANDLEPLAN: "Handleplan",
+    PlanKind.BARNETS_PLAN: "Barnets plan",
+    PlanKind.UNGEPLAN: "Ungeplan",
+}
