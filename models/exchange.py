@@ -426,7 +426,7 @@ def _check_header(doc: object) -> list[Problem]:
     return []
 
 
-def _to_python(col: Column[Any], value: Any) -> Any:
+def to_python(col: Column[Any], value: Any) -> Any:
     """A JSON value (already schema-checked) as the column's Python value."""
     if value is None:
         return None
@@ -446,7 +446,7 @@ def _to_python(col: Column[Any], value: Any) -> Any:
 
 
 def _values(cls: type[Synced], row: dict[str, Any]) -> dict[str, Any]:
-    return {c.key: _to_python(c, row[c.key]) for c in _columns(cls)}
+    return {c.key: to_python(c, row[c.key]) for c in _columns(cls)}
 
 
 def _existing_ids(session: Session, cls: type[Synced], ids: Sequence[str]) -> set[str]:

@@ -384,6 +384,35 @@ class ChangeEntry(Base):
     base_rev: Mapped[int] = mapped_column(Integer, default=0)
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "pending" until the server answers; "rejected" keeps the entry (and the user's values)
+    # out of the next push until the user retries or discards it. Applied entries are deleted.
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    reason: Mapped[str] = mapped_column(String(80), default="", server_default="")
+
+
+#: While this local setting names a case, the finalised notes of that case may be deleted: the
+#: sync removes a case from the laptop when its assignment has ended (migration 0004's trigger).
+REMOVING_CASE_KEY = "sync.removing_case"
+
+
+class SyncConflict(Synced, Base):
+    """The same field changed on two devices (or by two people) since they last agreed. The
+    central store keeps its value in the row and both values here, until a person chooses."""
+
+    __tablename__ = "sync_conflict"
+
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(80))
+    base_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    server_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    client_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    client_user: Mapped[str] = mapped_column(String(80), default="")
+    server_user: Mapped[str] = mapped_column(String(80), default="")
+    detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolution: Mapped[str | None] = mapped_column(String(10), default=None)
+    resolved_by: Mapped[str | None] = mapped_column(String(80), default=None)
 
 
 class LocalSetting(Base):
@@ -412,4 +441,4 @@ CASE_TABLES: tuple[type[Synced], ...] = (
     DeadlineAck,
 )
 
-SYNCED_TABLES: tuple[type[Synced], ...] = (User, Person, *CASE_TABLES)
+SYNCED_TABLES: tuple[type[Synced], ...] = (User, Person, *CASE_TABLES, SyncConflict)

@@ -1,0 +1,757 @@
+"""The desktop's side of sync: push the outbox, pull what changed, in the background.
+
+- Push sends the outbox (``ChangeEntry``, written in the same transaction as each change) in
+  batches. An entry leaves the outbox only on the server's answer: applied, no-op and conflict
+  remove it; rejected keeps it (with the user's values) out of later pushes until the user
+  retries or discards it, so one bad record never blocks the rest.
+- Pull fetches pages of rows changed since the last sequence number. Each page and the new
+  cursor are applied in one local transaction, so a pull killed half-way resumes where the last
+  committed page ended. A row is only overwritten by a newer revision, and fields with a change
+  still waiting in the outbox keep the local value.
+- A case the server no longer gives this user is removed from the laptop (after its outbox was
+  pushed); a device the server has revoked has its vault wiped (``wipe_profile``)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import Column, delete, func, select, update
+
+from models import exchange
+from models.errors import FeltmappeError
+from models.profile import BACKUP_DIR, DB_FILE, KEY_FILE
+from models.schema import (
+    CASE_TABLES,
+    REMOVING_CASE_KEY,
+    AuditEvent,
+    ChangeEntry,
+    LocalSetting,
+    SyncConflict,
+    Synced,
+)
+from models.vault import Vault
+from sync import protocol as p
+
+log = logging.getLogger("feltmappe.sync")
+
+CURSOR_KEY = "sync.cursor"
+CASES_KEY = "sync.cases"
+URL_KEY = "sync.url"
+TOKEN_KEY = "sync.token"  # noqa: S105 - the setting's name, not a secret
+DEVICE_KEY = "sync.device_id"
+LAST_SUCCESS_KEY = "sync.last_success"
+LAST_ERROR_KEY = "sync.last_error"
+
+Progress = Callable[[str, int, int], None]
+
+
+# -- errors (shown in Danish by desktop/messages.py) -------------------------------------
+
+
+class SyncError(FeltmappeError):
+    code = "sync"
+
+
+class NotConnected(SyncError):
+    code = "sync.not_connected"
+
+
+class ServerUnreachable(SyncError):
+    """No answer (offline, server down, timeout): nothing was lost, try again later."""
+
+    code = "sync.offline"
+
+
+class AuthFailed(SyncError):
+    code = "sync.auth_failed"
+
+
+class BadCredentials(SyncError):
+    code = "sync.bad_credentials"
+
+
+class DeviceRevoked(SyncError):
+    """The server has revoked this device: its vault must be wiped."""
+
+    code = "sync.device_revoked"
+
+
+class UpgradeRequired(SyncError):
+    code = "sync.upgrade_required"
+
+
+class ServerRefused(SyncError):
+    code = "sync.refused"
+
+
+# -- HTTP ----------------------------------------------------------------------------------
+
+
+class Connection:
+    """JSON over HTTP to the central store, with its errors mapped to typed ones."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str = "",
+        *,
+        client: httpx.Client | None = None,
+        timeout: float = 30.0,
+        protocol: int = p.PROTOCOL_VERSION,
+    ) -> None:
+        headers = {p.PROTOCOL_HEADER: str(protocol)}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if client is None:
+            self.client = httpx.Client(base_url=url, timeout=timeout, headers=headers)
+        else:
+            self.client = client
+            self.client.headers.update(headers)
+        self.url = url
+
+    def close(self) -> None:
+        self.client.close()
+
+    def request(self, method: str, path: str, body: Any = None) -> Any:
+        try:
+            response = self.client.request(method, path, json=body)
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(detail=type(exc).__name__) from exc
+        if response.status_code < 400:
+            try:
+                return response.json()
+            except ValueError as exc:
+                raise ServerUnreachable(detail="bad_json") from exc
+        try:
+            answer = response.json()
+            error = str(answer.get("error", ""))
+            detail = answer.get("detail")
+        except (ValueError, AttributeError):
+            error, detail = "", None
+        if response.status_code >= 500:
+            raise ServerUnreachable(detail=f"http_{response.status_code}")
+        if error == "auth.device_revoked":
+            raise DeviceRevoked()
+        if error == "auth.bad_credentials":
+            raise BadCredentials()
+        if response.status_code == 401:
+            raise AuthFailed()
+        if response.status_code == 426:
+            raise UpgradeRequired()
+        raise ServerRefused(status=response.status_code, error=error, detail=detail)
+
+
+# -- connecting a laptop -------------------------------------------------------------------
+
+
+def connect(
+    vault: Vault,
+    url: str,
+    username: str,
+    password: str,
+    device_name: str,
+    *,
+    client: httpx.Client | None = None,
+) -> str:
+    """Sign this laptop in to the central store; keeps the device token inside the vault."""
+    conn = Connection(url, client=client)
+    try:
+        answer = conn.request(
+            "POST",
+            "/v1/login",
+            {"username": username, "password": password, "device_name": device_name},
+        )
+    finally:
+        if client is None:
+            conn.close()
+    with vault.session() as s:
+        for key, value in (
+            (URL_KEY, url),
+            (TOKEN_KEY, str(answer["token"])),
+            (DEVICE_KEY, str(answer["device_id"])),
+            ("user", str(answer["username"])),
+            ("display_name", str(answer["display_name"])),
+        ):
+            s.merge(LocalSetting(key=key, value=value))
+    vault.set_setting("user", str(answer["username"]))
+    return str(answer["device_id"])
+
+
+def is_connected(vault: Vault) -> bool:
+    return bool(vault.setting(TOKEN_KEY))
+
+
+def connection_for(vault: Vault, *, client: httpx.Client | None = None) -> Connection:
+    url, token = vault.setting(URL_KEY), vault.setting(TOKEN_KEY)
+    if not url or not token:
+        raise NotConnected()
+    return Connection(url, token, client=client)
+
+
+# -- status ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncStatus:
+    connected: bool
+    pending: int
+    rejected: int
+    conflicts: int
+    last_success: datetime | None
+    last_error: str
+
+
+def status(vault: Vault) -> SyncStatus:
+    with vault.session() as s:
+        counts = dict(
+            s.execute(select(ChangeEntry.status, func.count()).group_by(ChangeEntry.status)).all()
+        )
+        conflicts = s.scalar(
+            select(func.count())
+            .select_from(SyncConflict)
+            .where(SyncConflict.resolved_at.is_(None), SyncConflict.deleted_at.is_(None))
+        )
+    last = vault.setting(LAST_SUCCESS_KEY)
+    return SyncStatus(
+        connected=is_connected(vault),
+        pending=int(counts.get("pending", 0)),
+        rejected=int(counts.get("rejected", 0)),
+        conflicts=int(conflicts or 0),
+        last_success=datetime.fromisoformat(last) if last else None,
+        last_error=vault.setting(LAST_ERROR_KEY),
+    )
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    applied: int = 0
+    noop: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    pages: int = 0
+    added_cases: list[str] = field(default_factory=list)
+    removed_cases: list[str] = field(default_factory=list)
+
+
+# -- the client ------------------------------------------------------------------------------
+
+
+class SyncClient:
+    """One sync of one vault: ``sync()`` pushes, then pulls. Safe to run on a worker thread."""
+
+    def __init__(
+        self,
+        vault: Vault,
+        conn: Connection,
+        *,
+        push_batch: int = p.MAX_PUSH,
+        page_size: int = 2000,
+        progress: Progress | None = None,
+    ) -> None:
+        self.vault = vault
+        self.conn = conn
+        self.push_batch = push_batch
+        self.page_size = page_size
+        self.progress = progress or (lambda _phase, _done, _total: None)
+
+    def sync(self) -> SyncReport:
+        report = SyncReport()
+        try:
+            self.push(report)
+            self.pull(report)
+        except SyncError as exc:
+            self.vault.set_setting(LAST_ERROR_KEY, exc.code)
+            raise
+        with self.vault.session() as s:
+            s.merge(LocalSetting(key=LAST_SUCCESS_KEY, value=datetime.now(UTC).isoformat()))
+            s.merge(LocalSetting(key=LAST_ERROR_KEY, value=""))
+        return report
+
+    # -- push ----------------------------------------------------------------------------
+
+    def push(self, report: SyncReport) -> None:
+        total = self._pending_count()
+        done = 0
+        last_seq = 0
+        while True:
+            with self.vault.session() as s:
+                entries = list(
+                    s.scalars(
+                        select(ChangeEntry)
+                        .where(ChangeEntry.status == "pending", ChangeEntry.seq > last_seq)
+                        .order_by(ChangeEntry.seq)
+                        .limit(self.push_batch)
+                    )
+                )
+                audit = list(s.scalars(select(AuditEvent).where(AuditEvent.rev == 0).limit(1000)))
+            if not entries and not audit:
+                return
+            body = {
+                "mutations": [_mutation(e) for e in entries],
+                "audit": [_audit(a) for a in audit],
+            }
+            answer = self.conn.request("POST", "/v1/push", body)
+            results = {r["mutation_id"]: r for r in answer["results"]}
+            with self.vault.session(sync_apply=True) as s:
+                for entry in entries:
+                    result = results.get(entry.mutation_id)
+                    if result is None:
+                        continue  # not answered: it stays and goes again
+                    status = result["status"]
+                    report.pushed += 1
+                    if status == p.Status.REJECTED:
+                        report.rejected += 1
+                        s.execute(
+                            update(ChangeEntry)
+                            .where(ChangeEntry.seq == entry.seq)
+                            .values(status="rejected", reason=str(result.get("reason") or ""))
+                        )
+                        continue
+                    if status == p.Status.CONFLICT:
+                        report.conflicts += 1
+                    elif status == p.Status.NOOP:
+                        report.noop += 1
+                    else:
+                        report.applied += 1
+                    s.execute(delete(ChangeEntry).where(ChangeEntry.seq == entry.seq))
+                if audit:
+                    s.execute(
+                        update(AuditEvent)
+                        .where(AuditEvent.id.in_([a.id for a in audit]))
+                        .values(rev=1)
+                    )
+            if entries:
+                last_seq = entries[-1].seq
+            done += len(entries)
+            self.progress("push", done, max(total, done))
+            if len(entries) < self.push_batch and len(audit) < 1000:
+                return
+
+    def _pending_count(self) -> int:
+        with self.vault.session() as s:
+            return int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(ChangeEntry)
+                    .where(ChangeEntry.status == "pending")
+                )
+                or 0
+            )
+
+    # -- pull ----------------------------------------------------------------------------
+
+    def pull(self, report: SyncReport) -> None:
+        accessible = set(self.conn.request("GET", "/v1/cases")["cases"])
+        held = set(json.loads(self.vault.setting(CASES_KEY) or "[]"))
+        cursor = int(self.vault.setting(CURSOR_KEY) or 0)
+        gone = sorted(held - accessible)
+        for case_id in gone:
+            self._remove_case(case_id)
+        report.removed_cases = gone
+        held -= set(gone)
+        new = sorted(accessible - held)
+        report.added_cases = new
+        if cursor == 0 or not held:
+            # The first sync (or none held yet): one pass over everything from the start.
+            self._pull_pages(report, CURSOR_KEY, cursor, sorted(accessible), mark=accessible)
+            return
+        for start in range(0, len(new), 1000):
+            chunk = new[start : start + 1000]
+            held |= set(chunk)
+            self._pull_pages(report, None, 0, chunk, mark=held)
+        self._pull_pages(report, CURSOR_KEY, cursor, sorted(held), mark=None)
+
+    def _pull_pages(
+        self,
+        report: SyncReport,
+        cursor_key: str | None,
+        cursor: int,
+        cases: Sequence[str],
+        *,
+        mark: set[str] | None,
+    ) -> None:
+        if not cases:
+            if mark is not None:
+                self._set_cases(mark)
+            return
+        while True:
+            answer = self.conn.request(
+                "POST",
+                "/v1/pull",
+                {"cursor": cursor, "limit": self.page_size, "cases": list(cases)},
+            )
+            rows: list[dict[str, Any]] = answer["changes"]
+            cursor = int(answer["cursor"])
+            more = bool(answer["more"])
+            settings: dict[str, str] = {}
+            if cursor_key:
+                settings[cursor_key] = str(cursor)
+            if not more and mark is not None:
+                settings[CASES_KEY] = json.dumps(sorted(mark))
+            apply_rows(self.vault, rows, settings)
+            report.pulled += len(rows)
+            report.pages += 1
+            self.progress("pull", report.pulled, report.pulled + (self.page_size if more else 0))
+            if not more:
+                return
+
+    def _set_cases(self, cases: set[str]) -> None:
+        self.vault.set_setting(CASES_KEY, json.dumps(sorted(cases)))
+
+    def _remove_case(self, case_id: str) -> None:
+        remove_case(self.vault, case_id)
+
+    # -- the user's choices ----------------------------------------------------------------
+
+    def discard(self, seqs: Iterable[int]) -> None:
+        """Throw away rejected changes; the rows go back to the server's version."""
+        with self.vault.session(sync_apply=True) as s:
+            entries = list(s.scalars(select(ChangeEntry).where(ChangeEntry.seq.in_(list(seqs)))))
+            for entry in entries:
+                s.delete(entry)
+        ids = sorted({e.row_id for e in entries})
+        if not ids:
+            return
+        answer = self.conn.request("POST", "/v1/rows", {"ids": ids})
+        found = answer["rows"]
+        apply_rows(self.vault, found, {}, force=True)
+        known = {r["id"] for r in found}
+        for entry in entries:
+            if entry.row_id not in known and entry.op == p.Op.INSERT.value:
+                _delete_rows(self.vault, entry.table, [entry.row_id])
+
+
+def retry(vault: Vault, seqs: Iterable[int]) -> None:
+    """Send rejected changes again (with new mutation ids: the server remembers the old)."""
+    with vault.session(sync_apply=True) as s:
+        for entry in s.scalars(select(ChangeEntry).where(ChangeEntry.seq.in_(list(seqs)))):
+            entry.status = "pending"
+            entry.reason = ""
+            entry.mutation_id = str(uuid.uuid4())
+
+
+def rejected(vault: Vault) -> list[ChangeEntry]:
+    with vault.session() as s:
+        return list(
+            s.scalars(
+                select(ChangeEntry)
+                .where(ChangeEntry.status == "rejected")
+                .order_by(ChangeEntry.seq)
+            )
+        )
+
+
+def conflicts(vault: Vault, case_id: str | None = None) -> list[SyncConflict]:
+    with vault.session() as s:
+        query = select(SyncConflict).where(
+            SyncConflict.resolved_at.is_(None), SyncConflict.deleted_at.is_(None)
+        )
+        if case_id:
+            query = query.where(SyncConflict.case_id == case_id)
+        return list(s.scalars(query.order_by(SyncConflict.detected_at)))
+
+
+def resolve(vault: Vault, conflict_id: str, choice: str) -> None:
+    """Settle a conflict: ``choice`` "server" keeps the value the store has, "client" writes the
+    other value. Both the choice and (for "client") the value go out with the next push."""
+    if choice not in ("server", "client"):
+        raise ValueError(choice)
+    with vault.session() as s:
+        conflict = s.get(SyncConflict, conflict_id)
+        if conflict is None:
+            raise SyncError("sync.conflict_unknown")
+        if conflict.resolved_at is not None:
+            return
+        cls = p.TABLES.get(conflict.table_name)
+        if choice == "client" and cls is not None:
+            row = s.get(cls, conflict.row_id)
+            col = p.columns(conflict.table_name).get(conflict.field)
+            if row is not None and col is not None:
+                setattr(row, conflict.field, exchange.to_python(col, conflict.client_value))
+        conflict.resolved_at = datetime.now(UTC)
+        conflict.resolution = choice
+        conflict.resolved_by = vault.user
+
+
+# -- applying rows from the server -----------------------------------------------------------
+
+
+@cache
+def _writer(table: str) -> tuple[list[str], list[Callable[[Any], Any]], str]:
+    """The columns of ``table``, how to turn each JSON value into what SQLite stores, and the
+    upsert statement."""
+    cols: dict[str, Column[Any]] = p.columns(table)
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    keys = list(cols)
+    converters: list[Callable[[Any], Any]] = []
+    for key in keys:
+        col = cols[key]
+        bind = col.type.dialect_impl(dialect).bind_processor(dialect)
+
+        def convert(
+            value: Any, col: Column[Any] = col, bind: Callable[[Any], Any] | None = bind
+        ) -> Any:
+            if value is None:
+                return None
+            python = exchange.to_python(col, value)
+            return bind(python) if bind else python
+
+        converters.append(convert)
+    names = ", ".join(f'"{k}"' for k in keys)
+    marks = ", ".join("?" for _ in keys)
+    sets = ", ".join(f'"{k}" = excluded."{k}"' for k in keys if k != "id")
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks}) ON CONFLICT("id") DO UPDATE SET {sets}'
+    return keys, converters, sql
+
+
+def apply_rows(
+    vault: Vault, rows: Sequence[dict[str, Any]], settings: dict[str, str], *, force: bool = False
+) -> None:
+    """Store rows from the server and ``settings`` in one local transaction. A row older than
+    the local one is skipped (unless ``force``); fields with a waiting local change keep it.
+
+    Foreign keys are off for this one transaction: a page is in sequence order, so a row may
+    name a person that comes on the next page."""
+    raw = vault.engine.raw_connection()
+    dbapi: Any = raw.driver_connection
+    try:
+        dbapi.execute("PRAGMA foreign_keys = OFF")
+        dbapi.execute("BEGIN IMMEDIATE")
+        try:
+            _apply(dbapi, rows, force=force)
+            for key, value in settings.items():
+                dbapi.execute(
+                    "INSERT INTO local_setting (key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+            dbapi.execute("COMMIT")
+        except BaseException:
+            dbapi.execute("ROLLBACK")
+            raise
+    finally:
+        try:
+            dbapi.execute("PRAGMA foreign_keys = ON")
+        finally:
+            raw.close()
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _apply(dbapi: Any, rows: Sequence[dict[str, Any]], *, force: bool) -> None:
+    by_table: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["table"] in p.TABLES:
+            by_table.setdefault(row["table"], []).append(row)
+    for table, items in by_table.items():
+        ids = [r["id"] for r in items]
+        local: dict[str, tuple[int, Any]] = {}
+        pending: dict[str, dict[str, Any]] = {}
+        extra = ", finalised_at" if table == p.NOTE_TABLE else ", NULL"
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for row_id, rev, final in dbapi.execute(
+                f'SELECT id, rev{extra} FROM "{table}" WHERE id IN ({marks})', list(chunk)
+            ):
+                local[row_id] = (rev, final)
+            for row_id, changes in dbapi.execute(
+                f"SELECT row_id, changes FROM change_entry WHERE row_id IN ({marks}) ORDER BY seq",
+                list(chunk),
+            ):
+                for key, (_old, new) in json.loads(changes).items():
+                    pending.setdefault(row_id, {})[key] = new
+        keys, converters, sql = _writer(table)
+        values = []
+        for item in items:
+            known = local.get(item["id"])
+            if known is not None and known[0] >= item["rev"] and not force:
+                continue
+            data = dict(item["data"])
+            data["rev"] = item["rev"]
+            if known is not None and known[1] is not None:
+                # A finalised note never changes here: only the server's revision is stamped.
+                dbapi.execute(
+                    f'UPDATE "{table}" SET rev = ? WHERE id = ?', (item["rev"], item["id"])
+                )
+                continue
+            data.update(pending.get(item["id"], {}))
+            if table == "case":
+                _free_case_number(dbapi, item["id"], data.get("case_number"))
+            values.append(
+                tuple(conv(data.get(k)) for k, conv in zip(keys, converters, strict=True))
+            )
+        if values:
+            dbapi.executemany(sql, values)
+
+
+def _free_case_number(dbapi: Any, case_id: str, number: Any) -> None:
+    """Two laptops may have numbered new cases alike offline; the store renumbered one. Until
+    that case's own new number arrives, a local case holding the number steps aside."""
+    if number is None:
+        return
+    dbapi.execute(
+        "UPDATE \"case\" SET case_number = case_number || '~' || substr(id, 1, 8) "
+        "WHERE case_number = ? AND id != ?",
+        (number, case_id),
+    )
+
+
+def _delete_rows(vault: Vault, table: str, ids: Sequence[str]) -> None:
+    raw = vault.engine.raw_connection()
+    dbapi: Any = raw.driver_connection
+    try:
+        dbapi.execute("PRAGMA foreign_keys = OFF")
+        dbapi.execute("BEGIN IMMEDIATE")
+        try:
+            for chunk in _chunks(list(ids)):
+                marks = ",".join("?" * len(chunk))
+                dbapi.execute(f'DELETE FROM "{table}" WHERE id IN ({marks})', list(chunk))
+            dbapi.execute("COMMIT")
+        except BaseException:
+            dbapi.execute("ROLLBACK")
+            raise
+    finally:
+        try:
+            dbapi.execute("PRAGMA foreign_keys = ON")
+        finally:
+            raw.close()
+
+
+def remove_case(vault: Vault, case_id: str) -> None:
+    """Remove a case and the persons only it names from the laptop (its assignment ended).
+    Changes still waiting for it stay in the outbox; the server rejects them, and the user
+    sees them and decides."""
+    tables = [cls.__tablename__ for cls in (*CASE_TABLES, SyncConflict)]  # type: ignore[attr-defined]
+    raw = vault.engine.raw_connection()
+    dbapi: Any = raw.driver_connection
+    try:
+        dbapi.execute("PRAGMA foreign_keys = OFF")
+        dbapi.execute("BEGIN IMMEDIATE")
+        try:
+            persons: set[str] = set()
+            for table in tables:
+                person_keys = p.person_columns(table) if table != p.CONFLICT_TABLE else ()
+                for key in person_keys:
+                    persons.update(
+                        pid
+                        for (pid,) in dbapi.execute(
+                            f'SELECT "{key}" FROM "{table}" WHERE case_id = ?', (case_id,)
+                        )
+                        if pid
+                    )
+            dbapi.execute(
+                "INSERT OR REPLACE INTO local_setting (key, value) VALUES (?, ?)",
+                (REMOVING_CASE_KEY, case_id),
+            )
+            for table in tables:
+                dbapi.execute(f'DELETE FROM "{table}" WHERE case_id = ?', (case_id,))
+            dbapi.execute("DELETE FROM local_setting WHERE key = ?", (REMOVING_CASE_KEY,))
+            still: set[str] = set()
+            for table in tables:
+                for key in p.person_columns(table) if table != p.CONFLICT_TABLE else ():
+                    still.update(
+                        pid for (pid,) in dbapi.execute(f'SELECT DISTINCT "{key}" FROM "{table}"')
+                    )
+            waiting = {
+                rid
+                for (rid,) in dbapi.execute(
+                    "SELECT row_id FROM change_entry WHERE \"table\" = 'person'"
+                )
+            }
+            orphans = sorted(persons - still - waiting)
+            for chunk in _chunks(orphans):
+                marks = ",".join("?" * len(chunk))
+                dbapi.execute(f"DELETE FROM person WHERE id IN ({marks})", list(chunk))
+            dbapi.execute("COMMIT")
+        except BaseException:
+            dbapi.execute("ROLLBACK")
+            raise
+    finally:
+        try:
+            dbapi.execute("PRAGMA foreign_keys = ON")
+        finally:
+            raw.close()
+    log.info("removed a case no longer assigned to this user")
+
+
+# -- wiping a revoked device -----------------------------------------------------------------
+
+
+def wipe_profile(profile: Path) -> None:
+    """Destroy the vault of a revoked device: the key file is overwritten before it is removed
+    (without it the database is unreadable), then the database and its backups go."""
+    key = profile / KEY_FILE
+    if key.exists():
+        size = key.stat().st_size
+        with key.open("r+b") as fh:
+            fh.write(secrets.token_bytes(max(size, 1)))
+            fh.flush()
+        key.unlink()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        (profile / (DB_FILE + suffix)).unlink(missing_ok=True)
+    backups = profile / BACKUP_DIR
+    if backups.is_dir():
+        for item in backups.iterdir():
+            if item.is_file():
+                item.unlink()
+        backups.rmdir()
+    log.warning("the vault was wiped: the central store has revoked this device")
+
+
+# -- wire format of local rows ------------------------------------------------------------------
+
+
+def _mutation(entry: ChangeEntry) -> dict[str, Any]:
+    return {
+        "mutation_id": entry.mutation_id,
+        "table": entry.table,
+        "row_id": entry.row_id,
+        "case_id": entry.case_id,
+        "op": entry.op,
+        "base_rev": entry.base_rev,
+        "changes": entry.changes,
+    }
+
+
+def _audit(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "case_id": event.case_id,
+        "at": event.at.isoformat(),
+        "action": str(event.action.value if hasattr(event.action, "value") else event.action),
+        "entity": event.entity,
+        "entity_id": event.entity_id,
+    }
+
+
+def local_rows(vault: Vault) -> dict[str, dict[str, Any]]:
+    """Every synced row of the vault as the server would send it (for tests and checks)."""
+    out: dict[str, dict[str, Any]] = {}
+    with vault.session() as s:
+        for cls in p.SYNC_CLASSES:
+            for obj in s.scalars(select(cls)):
+                out[obj.id] = _row(obj)
+    return out
+
+
+def _row(obj: Synced) -> dict[str, Any]:
+    from models.tracking import row_values
+
+    return row_values(obj)

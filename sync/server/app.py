@@ -1,0 +1,365 @@
+"""The central store's HTTP interface (FastAPI), versioned under ``/v1``, its OpenAPI schema at
+``/v1/openapi.json``. Every error is JSON ``{"error": code, "message": Danish text}`` with a 4xx
+status; nothing is written for a request that is refused."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sync import protocol as p
+from sync.server.store import DeviceRevoked, Mutation, Principal, Store, StoreError, Unauthorized
+
+log = logging.getLogger("feltmappe.server")
+
+Id = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    ),
+]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+
+MESSAGES = {
+    "invalid_request": "Forespørgslen er ugyldig.",
+    "not_found": "Adressen findes ikke.",
+    "method_not_allowed": "Metoden er ikke tilladt her.",
+    "too_large": "Forespørgslen er for stor.",
+    "auth.missing_token": "Enheden er ikke logget på den centrale server.",
+    "auth.invalid_token": "Enhedens adgangsnøgle kendes ikke af den centrale server.",
+    "auth.device_revoked": "Enheden er spærret. Data på enheden skal slettes.",
+    "auth.bad_credentials": "Forkert brugernavn eller adgangskode.",
+    "protocol.unsupported": "Denne version af Feltmappe er nyere end den centrale server.",
+    "protocol.upgrade_required": "Opdater Feltmappe: den centrale server kræver en nyere version.",
+    "store": "Den centrale server kunne ikke udføre handlingen.",
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, **extra: Any) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.extra = extra
+
+
+def _error(status: int, code: str, **extra: Any) -> JSONResponse:
+    body = {"error": code, "message": MESSAGES.get(code, MESSAGES["store"]), **extra}
+    return JSONResponse(body, status_code=status)
+
+
+# -- bodies ----------------------------------------------------------------------------
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MutationIn(Strict):
+    mutation_id: Id
+    table: Name
+    row_id: Id
+    case_id: Id | None = None
+    op: Literal["insert", "update", "delete"]
+    base_rev: int = Field(ge=0, le=2**31)
+    changes: dict[Name, tuple[Any, Any]] = Field(max_length=200)
+
+
+class AuditIn(Strict):
+    id: Id
+    case_id: Id | None = None
+    at: Annotated[str, StringConstraints(max_length=40)]
+    action: Name
+    entity: Annotated[str, StringConstraints(max_length=40)] = ""
+    entity_id: Id | None = None
+
+
+class PushIn(Strict):
+    mutations: list[MutationIn] = Field(default_factory=list, max_length=p.MAX_PUSH)
+    audit: list[AuditIn] = Field(default_factory=list, max_length=5000)
+
+
+class ResultOut(BaseModel):
+    mutation_id: str
+    status: Literal["applied", "noop", "conflict", "rejected"]
+    rev: int | None
+    reason: str | None
+    fields: list[str]
+
+
+class PushOut(BaseModel):
+    results: list[ResultOut]
+
+
+class PullIn(Strict):
+    cursor: int = Field(ge=0, le=2**62)
+    limit: int = Field(default=1000, ge=1, le=p.MAX_PAGE)
+    cases: list[Id] | None = Field(default=None, max_length=p.MAX_CASES)
+
+
+class RowOut(BaseModel):
+    table: str
+    id: str
+    case_id: str | None
+    rev: int
+    seq: int
+    data: dict[str, Any]
+
+
+class PullOut(BaseModel):
+    changes: list[RowOut]
+    cursor: int
+    more: bool
+
+
+class RowsIn(Strict):
+    ids: list[Id] = Field(max_length=1000)
+
+
+class RowsOut(BaseModel):
+    rows: list[RowOut]
+
+
+class CasesOut(BaseModel):
+    cases: list[str]
+
+
+class LoginIn(Strict):
+    username: Name
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    device_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class LoginOut(BaseModel):
+    device_id: str
+    token: str
+    username: str
+    display_name: str
+    role: str
+    team: str | None
+
+
+class MeOut(BaseModel):
+    username: str
+    role: str
+    team: str | None
+    device_id: str
+    cases: int
+
+
+class StatusOut(BaseModel):
+    service: str
+    protocol: int
+    min_protocol: int
+
+
+class ErrorOut(BaseModel):
+    error: str
+    message: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (400, 401, 403, 413, 422, 426)
+}
+
+
+# -- the body-size guard -----------------------------------------------------------------
+
+
+class BodyLimit:
+    """Refuses a body over ``limit`` bytes with 413, before a handler sees any of it (also
+    when the client sends no Content-Length)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.limit
+                except ValueError:
+                    too_big = True
+                if too_big:
+                    await _error(413, "too_large")(scope, receive, send)
+                    return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise ApiError(413, "too_large")
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except ApiError as exc:
+            await _error(exc.status, exc.code)(scope, receive, send)
+
+
+# -- dependencies ------------------------------------------------------------------------
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def _protocol(
+    feltmappe_protocol: Annotated[int | None, Header(ge=0, le=1000)] = None,
+) -> int:
+    version = p.PROTOCOL_VERSION if feltmappe_protocol is None else feltmappe_protocol
+    if version > p.PROTOCOL_VERSION or version < 1:
+        raise ApiError(400, "protocol.unsupported")
+    return version
+
+
+def _caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or not credentials.credentials:
+        raise ApiError(401, "auth.missing_token")
+    store: Store = request.app.state.store
+    try:
+        return store.authenticate(credentials.credentials[:200])
+    except DeviceRevoked:
+        raise ApiError(403, "auth.device_revoked", wipe=True) from None
+    except Unauthorized:
+        raise ApiError(401, "auth.invalid_token") from None
+
+
+Caller = Annotated[Principal, Depends(_caller)]
+Protocol = Annotated[int, Depends(_protocol)]
+
+
+# -- the application ---------------------------------------------------------------------
+
+
+def create_app(store: Store, *, min_protocol: int = 1, max_body: int = p.MAX_BODY_BYTES) -> FastAPI:
+    app = FastAPI(
+        title="Feltmappe central",
+        version=str(p.PROTOCOL_VERSION),
+        description="Den centrale server for Feltmappe: synkronisering af sager mellem enheder.",
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.min_protocol = min_protocol
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return _error(exc.status, exc.code, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = [
+            {"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in exc.errors()[:20]
+        ]
+        return _error(422, "invalid_request", detail=detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            exc.status_code, "invalid_request"
+        )
+        return _error(exc.status_code, code)
+
+    @app.get("/v1/status", response_model=StatusOut)
+    def status() -> StatusOut:
+        """Whether the store answers, and which protocol versions it speaks."""
+        return StatusOut(
+            service="feltmappe", protocol=p.PROTOCOL_VERSION, min_protocol=min_protocol
+        )
+
+    @app.post("/v1/login", response_model=LoginOut, responses=ERRORS)
+    def login(body: LoginIn) -> LoginOut:
+        """Sign a laptop in: a new device with its own token (shown once)."""
+        try:
+            device_id, token, user = store.login(body.username, body.password, body.device_name)
+        except Unauthorized:
+            raise ApiError(401, "auth.bad_credentials") from None
+        return LoginOut(
+            device_id=device_id,
+            token=token,
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role,
+            team=user.team,
+        )
+
+    @app.get("/v1/me", response_model=MeOut, responses=ERRORS)
+    def me(who: Caller) -> MeOut:
+        return MeOut(
+            username=who.username,
+            role=who.role,
+            team=who.team,
+            device_id=who.device_id,
+            cases=len(who.cases),
+        )
+
+    @app.get("/v1/cases", response_model=CasesOut, responses=ERRORS)
+    def cases(who: Caller) -> CasesOut:
+        """The cases this device's user may have on their laptop now."""
+        return CasesOut(cases=store.accessible(who))
+
+    @app.post("/v1/push", response_model=PushOut, responses=ERRORS)
+    def push(body: PushIn, who: Caller, _version: Protocol) -> PushOut:
+        """Apply the device's outbox in order, each mutation at most once. Accepted from every
+        protocol version the store knows, so an old client can always deliver its work."""
+        mutations = [
+            Mutation(
+                m.mutation_id,
+                m.table,
+                m.row_id,
+                m.case_id,
+                m.op,
+                m.base_rev,
+                {k: list(v) for k, v in m.changes.items()},
+            )
+            for m in body.mutations
+        ]
+        results = store.push(who, mutations, [a.model_dump() for a in body.audit])
+        return PushOut.model_validate({"results": [r.as_json() for r in results]})
+
+    @app.post("/v1/pull", response_model=PullOut, responses=ERRORS)
+    def pull(body: PullIn, who: Caller, version: Protocol) -> Response:
+        """Rows changed after ``cursor``, in sequence order, one page at a time."""
+        if version < min_protocol:
+            raise ApiError(426, "protocol.upgrade_required")
+        page = store.pull(who, body.cursor, body.limit, body.cases)
+        return Response(page.json_text(), media_type="application/json")
+
+    @app.post("/v1/rows", response_model=RowsOut, responses=ERRORS)
+    def rows(body: RowsIn, who: Caller) -> RowsOut:
+        """The current version of some rows (to undo a change the user discarded)."""
+        return RowsOut.model_validate({"rows": store.rows(who, body.ids)})
+
+    @app.exception_handler(StoreError)
+    async def _store_error(_request: Request, exc: StoreError) -> JSONResponse:
+        return _error(400, exc.code)
+
+    wrapped: Any = BodyLimit(app, max_body)
+    app.state.asgi = wrapped
+    return app
+
+
+def asgi(store: Store, **kwargs: Any) -> ASGIApp:
+    """The application with its body-size guard, as uvicorn should serve it."""
+    app = create_app(store, **kwargs)
+    wrapped: ASGIApp = app.state.asgi
+    return wrapped

@@ -1,0 +1,926 @@
+"""The central store's logic, independent of HTTP: accounts and devices, access to cases, and the
+sync itself (push: apply each mutation at most once, merging field by field; pull: pages of rows
+in sequence order).
+
+Every write takes the counter row first and holds it to commit, so sequence numbers follow
+commit order on SQLite and on PostgreSQL alike: a reader that has seen ``seq`` N has seen every
+committed change below N (see "Sync with the central store" in DESIGN.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, create_engine, event, func, or_, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.errors import FeltmappeError
+from models.vocabulary import UserRole
+from sync import protocol as p
+from sync.protocol import Status
+from sync.server.tables import (
+    AdminEvent,
+    AppliedMutation,
+    Assignment,
+    CaseAudit,
+    Counter,
+    Device,
+    PersonLink,
+    Record,
+    Team,
+    User,
+)
+
+log = logging.getLogger("feltmappe.server")
+
+_hasher = PasswordHasher()
+
+
+class StoreError(FeltmappeError):
+    """An expected problem in the store (admin CLI input, login); ``code`` names it."""
+
+    code = "store"
+
+
+class Unauthorized(StoreError):
+    code = "auth.invalid_token"
+
+
+class DeviceRevoked(StoreError):
+    code = "auth.device_revoked"
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.replace(tzinfo=UTC).isoformat()
+
+
+def token_hash(token: str) -> str:
+    # Tokens are 256 random bits, so a fast hash suffices (no guessing to slow down);
+    # passwords, which people choose, get Argon2.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def database_url(url: str) -> str:
+    """A database URL or a file path, as SQLAlchemy wants it (psycopg 3 for PostgreSQL)."""
+    if "://" not in url:
+        return f"sqlite:///{url}"
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    url = database_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=8,
+            max_overflow=32,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None
+            dbapi_conn.execute("PRAGMA journal_mode = WAL")
+            dbapi_conn.execute("PRAGMA synchronous = FULL")
+            dbapi_conn.execute("PRAGMA busy_timeout = 30000")
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            # A writer takes SQLite's write lock up front: writers queue instead of failing.
+            writer = conn.get_execution_options().get("writer")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=40, pool_pre_ping=True)
+
+
+@dataclass
+class Principal:
+    """Who is calling: the device's user, role and team, and the cases they may read and write."""
+
+    user_id: str
+    username: str
+    role: str
+    team: str | None
+    device_id: str
+    cases: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Result:
+    mutation_id: str
+    status: Status
+    rev: int | None = None
+    reason: str = ""
+    fields: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "mutation_id": self.mutation_id,
+            "status": self.status.value,
+            "rev": self.rev,
+            "reason": self.reason or None,
+            "fields": self.fields,
+        }
+
+
+@dataclass
+class Mutation:
+    mutation_id: str
+    table: str
+    row_id: str
+    case_id: str | None
+    op: str
+    base_rev: int
+    changes: dict[str, list[Any]]
+
+
+@dataclass
+class Page:
+    rows: list[str]
+    cursor: int
+    more: bool
+
+    def json_text(self, cases: Sequence[str] | None = None) -> str:
+        body = ",".join(self.rows)
+        extra = "" if cases is None else f',"cases":{json.dumps(list(cases))}'
+        return (
+            f'{{"changes":[{body}],"cursor":{self.cursor},"more":{str(self.more).lower()}{extra}}}'
+        )
+
+
+class Store:
+    """The central store on one database (a SQLite file or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._reader = sessionmaker(engine, expire_on_commit=False)
+        self._writer = sessionmaker(engine.execution_options(writer=True), expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        from sync.server import migrations
+
+        engine = make_engine(url)
+        if migrate:
+            with engine.connect() as conn:
+                migrations.upgrade(conn)
+                conn.commit()
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- units of work -----------------------------------------------------------------
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._reader() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[tuple[Session, _Seq]]:
+        """A writing transaction holding the counter row until commit."""
+        with self._writer() as session, session.begin():
+            counter = session.execute(
+                select(Counter).where(Counter.name == "seq").with_for_update()
+            ).scalar_one()
+            seq = _Seq(counter.value)
+            yield session, seq
+            if seq.value != counter.value:
+                counter.value = seq.value
+
+    # -- accounts (the admin CLI) ------------------------------------------------------
+
+    def _event(self, s: Session, actor: str, action: str, subject: str, detail: str = "") -> None:
+        s.add(AdminEvent(at=now(), actor=actor, action=action, subject=subject, detail=detail))
+
+    def add_team(self, name: str, *, actor: str = "admin") -> None:
+        name = name.strip()
+        if not name:
+            raise StoreError("store.team_name_missing")
+        with self.write() as (s, _):
+            if s.get(Team, name) is not None:
+                raise StoreError("store.team_exists", team=name)
+            s.add(Team(name=name, created_at=now()))
+            self._event(s, actor, "team_created", name)
+
+    def teams(self) -> list[str]:
+        with self.read() as s:
+            return list(s.scalars(select(Team.name).order_by(Team.name)))
+
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        *,
+        display_name: str = "",
+        role: str = UserRole.RAADGIVER.value,
+        team: str | None = None,
+        actor: str = "admin",
+    ) -> str:
+        username = username.strip()
+        if not username or len(username) > 80 or any(c.isspace() for c in username):
+            raise StoreError("store.username_invalid", username=username)
+        if role not in {r.value for r in UserRole}:
+            raise StoreError("store.role_invalid", role=role)
+        if len(password) < 10:
+            raise StoreError("store.password_short")
+        with self.write() as (s, _):
+            if team is not None and s.get(Team, team) is None:
+                raise StoreError("store.team_unknown", team=team)
+            if s.scalar(select(User.id).where(User.username == username)) is not None:
+                raise StoreError("store.user_exists", username=username)
+            user_id = str(uuid.uuid4())
+            s.add(
+                User(
+                    id=user_id,
+                    username=username,
+                    display_name=display_name or username,
+                    role=role,
+                    team=team,
+                    password_hash=_hasher.hash(password),
+                    active=True,
+                    created_at=now(),
+                )
+            )
+            self._event(s, actor, "user_created", username, f"rolle={role} team={team or ''}")
+        return user_id
+
+    def set_password(self, username: str, password: str, *, actor: str = "admin") -> None:
+        if len(password) < 10:
+            raise StoreError("store.password_short")
+        with self.write() as (s, _):
+            user = self._user(s, username)
+            user.password_hash = _hasher.hash(password)
+            self._event(s, actor, "password_set", username)
+
+    def set_user(
+        self,
+        username: str,
+        *,
+        role: str | None = None,
+        team: str | None = None,
+        active: bool | None = None,
+        actor: str = "admin",
+    ) -> None:
+        with self.write() as (s, _):
+            user = self._user(s, username)
+            if role is not None:
+                if role not in {r.value for r in UserRole}:
+                    raise StoreError("store.role_invalid", role=role)
+                user.role = role
+            if team is not None:
+                if team and s.get(Team, team) is None:
+                    raise StoreError("store.team_unknown", team=team)
+                user.team = team or None
+            if active is not None:
+                user.active = active
+                if not active:
+                    # A user who leaves takes no case data along: every device is revoked.
+                    s.execute(
+                        update(Device)
+                        .where(Device.user_id == user.id, Device.revoked_at.is_(None))
+                        .values(revoked_at=now())
+                    )
+            self._event(
+                s, actor, "user_changed", username, f"rolle={user.role} team={user.team or ''}"
+            )
+
+    def users(self) -> list[User]:
+        with self.read() as s:
+            return list(s.scalars(select(User).order_by(User.username)))
+
+    def _user(self, s: Session, username: str) -> User:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise StoreError("store.user_unknown", username=username)
+        return user
+
+    def assign(self, case_id: str, username: str, *, actor: str = "admin") -> None:
+        with self.write() as (s, _):
+            user = self._user(s, username)
+            if _active_assignment(s, case_id, user.id) is not None:
+                raise StoreError("store.already_assigned", case=case_id, username=username)
+            s.add(Assignment(case_id=case_id, user_id=user.id, started_at=now()))
+            self._event(s, actor, "case_assigned", case_id, username)
+
+    def unassign(self, case_id: str, username: str, *, actor: str = "admin") -> None:
+        with self.write() as (s, _):
+            user = self._user(s, username)
+            found = _active_assignment(s, case_id, user.id)
+            if found is None:
+                raise StoreError("store.not_assigned", case=case_id, username=username)
+            found.ended_at = now()
+            self._event(s, actor, "case_unassigned", case_id, username)
+
+    def find_case(self, ref: str) -> str:
+        """A case id from its id or its case number (sagsnummer)."""
+        with self.read() as s:
+            if s.get(Record, ref) is not None:
+                return ref
+            for rec in s.scalars(select(Record).where(Record.table_name == "case")):
+                if json.loads(rec.data).get("case_number") == ref:
+                    return rec.id
+            if s.scalar(select(Assignment.id).where(Assignment.case_id == ref).limit(1)):
+                return ref
+        raise StoreError("store.case_unknown", case=ref)
+
+    def assignments(self, username: str | None = None) -> list[tuple[str, str, datetime]]:
+        with self.read() as s:
+            query = (
+                select(Assignment.case_id, User.username, Assignment.started_at)
+                .join(User, User.id == Assignment.user_id)
+                .where(Assignment.ended_at.is_(None))
+                .order_by(User.username, Assignment.started_at)
+            )
+            if username:
+                query = query.where(User.username == username)
+            return [(c, u, t) for c, u, t in s.execute(query)]
+
+    # -- devices -----------------------------------------------------------------------
+
+    def register_device(self, username: str, name: str, *, actor: str = "admin") -> tuple[str, str]:
+        """A new device for ``username``: returns (device id, token). The token is shown once."""
+        with self.write() as (s, _):
+            user = self._user(s, username)
+            if not user.active:
+                raise StoreError("store.user_inactive", username=username)
+            device_id, token = self._new_device(s, user, name)
+            self._event(s, actor, "device_registered", device_id, f"{username}: {name}")
+        return device_id, token
+
+    def _new_device(self, s: Session, user: User, name: str) -> tuple[str, str]:
+        token = secrets.token_urlsafe(32)
+        device_id = str(uuid.uuid4())
+        s.add(
+            Device(
+                id=device_id,
+                user_id=user.id,
+                name=name.strip()[:200] or "enhed",
+                token_hash=token_hash(token),
+                created_at=now(),
+            )
+        )
+        return device_id, token
+
+    def login(self, username: str, password: str, device_name: str) -> tuple[str, str, User]:
+        """A caseworker signs a laptop in with their password: a new device and its token."""
+        with self.write() as (s, _):
+            user = s.scalar(select(User).where(User.username == username))
+            ok = False
+            if user is not None and user.active:
+                try:
+                    ok = _hasher.verify(user.password_hash, password)
+                except (VerificationError, InvalidHashError):
+                    ok = False
+            if user is None or not ok:
+                self._event(s, username[:80], "login_refused", username[:200])
+                refused = True
+            else:
+                refused = False
+                device_id, token = self._new_device(s, user, device_name)
+                self._event(s, username, "device_login", device_id, device_name[:200])
+                if _hasher.check_needs_rehash(user.password_hash):
+                    user.password_hash = _hasher.hash(password)
+        if refused:
+            raise Unauthorized("auth.bad_credentials")
+        assert user is not None
+        return device_id, token, user
+
+    def revoke_device(self, device_id: str, *, actor: str = "admin") -> None:
+        with self.write() as (s, _):
+            device = s.get(Device, device_id)
+            if device is None:
+                raise StoreError("store.device_unknown", device=device_id)
+            if device.revoked_at is None:
+                device.revoked_at = now()
+            self._event(s, actor, "device_revoked", device_id)
+
+    def devices(self, username: str | None = None) -> list[tuple[Device, str]]:
+        with self.read() as s:
+            query = select(Device, User.username).join(User, User.id == Device.user_id)
+            if username:
+                query = query.where(User.username == username)
+            return [(d, u) for d, u in s.execute(query.order_by(User.username, Device.created_at))]
+
+    def authenticate(self, token: str) -> Principal:
+        """The caller of a request, with the cases they may see; raises for a bad token."""
+        with self.read() as s:
+            found = s.execute(
+                select(Device, User)
+                .join(User, User.id == Device.user_id)
+                .where(Device.token_hash == token_hash(token))
+            ).one_or_none()
+            if found is None:
+                raise Unauthorized()
+            device, user = found
+            if device.revoked_at is not None:
+                revoked = True
+            else:
+                revoked = False
+                principal = Principal(user.id, user.username, user.role, user.team, device.id)
+                principal.cases = _readable_cases(s, principal)
+                stale = (
+                    device.last_seen_at is None
+                    or (now() - device.last_seen_at).total_seconds() > 60
+                )
+        if revoked:
+            with self.write() as (s, _):
+                told = s.get(Device, found[0].id)
+                if told is not None and told.wipe_told_at is None:
+                    told.wipe_told_at = now()
+                    self._event(s, found[1].username, "device_told_to_wipe", told.id)
+            raise DeviceRevoked()
+        if stale:
+            with self._writer() as s, s.begin():
+                s.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now()))
+        return principal
+
+    # -- audit -------------------------------------------------------------------------
+
+    def admin_events(self, limit: int = 100) -> list[AdminEvent]:
+        with self.read() as s:
+            return list(s.scalars(select(AdminEvent).order_by(AdminEvent.id.desc()).limit(limit)))
+
+    def case_audit(self, case_id: str | None = None, limit: int = 100) -> list[CaseAudit]:
+        with self.read() as s:
+            query = select(CaseAudit).order_by(CaseAudit.at.desc()).limit(limit)
+            if case_id:
+                query = query.where(CaseAudit.case_id == case_id)
+            return list(s.scalars(query))
+
+    # -- sync --------------------------------------------------------------------------
+
+    def accessible(self, who: Principal) -> list[str]:
+        return sorted(who.cases)
+
+    def push(
+        self, who: Principal, mutations: Sequence[Mutation], audit: Sequence[dict[str, Any]] = ()
+    ) -> list[Result]:
+        """Apply ``mutations`` in order, each at most once; one answer per mutation."""
+        results: list[Result] = []
+        with self.write() as (s, seq):
+            for m in mutations:
+                prior = s.get(AppliedMutation, m.mutation_id)
+                if prior is not None:
+                    results.append(
+                        Result(
+                            m.mutation_id,
+                            Status(prior.status),
+                            prior.rev,
+                            prior.reason,
+                            json.loads(prior.fields),
+                        )
+                    )
+                    continue
+                try:
+                    with s.begin_nested():
+                        result = _Apply(s, seq, who).run(m)
+                except (IntegrityError, ValueError, TypeError, KeyError):
+                    log.exception("mutation %s could not be applied", m.mutation_id)
+                    result = Result(m.mutation_id, Status.REJECTED, reason="sync.server_error")
+                s.add(
+                    AppliedMutation(
+                        mutation_id=m.mutation_id,
+                        device_id=who.device_id,
+                        status=result.status.value,
+                        rev=result.rev,
+                        reason=result.reason,
+                        fields=json.dumps(result.fields),
+                        at=now(),
+                    )
+                )
+                results.append(result)
+            self._store_audit(s, who, audit)
+        return results
+
+    def _store_audit(self, s: Session, who: Principal, events: Sequence[dict[str, Any]]) -> None:
+        if not events:
+            return
+        ids = [e["id"] for e in events]
+        known = set(s.scalars(select(CaseAudit.id).where(CaseAudit.id.in_(ids))))
+        received = now()
+        for e in events:
+            if e["id"] in known:
+                continue
+            known.add(e["id"])
+            at = datetime.fromisoformat(e["at"])
+            s.add(
+                CaseAudit(
+                    id=e["id"],
+                    case_id=e.get("case_id"),
+                    at=at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at,
+                    # The device's user is who acted, whatever the event says.
+                    username=who.username,
+                    device_id=who.device_id,
+                    action=e["action"],
+                    entity=e.get("entity") or "",
+                    entity_id=e.get("entity_id"),
+                    received_at=received,
+                )
+            )
+
+    def pull(
+        self, who: Principal, cursor: int, limit: int, cases: Sequence[str] | None = None
+    ) -> Page:
+        """Rows of ``cases`` (default: every case ``who`` may read), and the persons they name,
+        changed after ``cursor``, in sequence order."""
+        wanted = who.cases if cases is None else who.cases.intersection(cases)
+        if not wanted:
+            return Page([], cursor, False)
+        with self.read() as s:
+            linked = select(PersonLink.person_id).where(PersonLink.case_id.in_(wanted))
+            query = (
+                select(
+                    Record.table_name,
+                    Record.id,
+                    Record.case_id,
+                    Record.rev,
+                    Record.seq,
+                    Record.data,
+                )
+                .where(Record.seq > cursor)
+                .where(
+                    or_(
+                        Record.case_id.in_(wanted),
+                        (Record.table_name == p.PERSON_TABLE) & Record.id.in_(linked),
+                    )
+                )
+                .order_by(Record.seq)
+                .limit(limit)
+            )
+            rows = s.execute(query).all()
+        out = [
+            f'{{"table":"{t}","id":"{i}","case_id":{json.dumps(c)},"rev":{r},"seq":{q},"data":{d}}}'
+            for t, i, c, r, q, d in rows
+        ]
+        last = rows[-1][4] if rows else cursor
+        return Page(out, last, len(rows) == limit)
+
+    def rows(self, who: Principal, ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The current rows ``ids`` that ``who`` may read (unknown or foreign ids are left out)."""
+        with self.read() as s:
+            found = list(s.scalars(select(Record).where(Record.id.in_(list(ids)))))
+            out = []
+            for rec in found:
+                if rec.case_id is not None and rec.case_id not in who.cases:
+                    continue
+                if rec.case_id is None and not _person_readable(s, who, rec):
+                    continue
+                out.append(
+                    {
+                        "table": rec.table_name,
+                        "id": rec.id,
+                        "case_id": rec.case_id,
+                        "rev": rec.rev,
+                        "seq": rec.seq,
+                        "data": json.loads(rec.data),
+                    }
+                )
+        return out
+
+    def high_water(self) -> int:
+        with self.read() as s:
+            return int(s.scalar(select(func.coalesce(func.max(Record.seq), 0))) or 0)
+
+
+class _Seq:
+    """Sequence numbers handed out inside one writing transaction."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def next(self) -> int:
+        self.value += 1
+        return self.value
+
+
+def _active_assignment(s: Session, case_id: str, user_id: str) -> Assignment | None:
+    return s.scalar(
+        select(Assignment).where(
+            Assignment.case_id == case_id,
+            Assignment.user_id == user_id,
+            Assignment.ended_at.is_(None),
+        )
+    )
+
+
+def _readable_cases(s: Session, who: Principal) -> set[str]:
+    """A rådgiver reads and writes the cases assigned to them; a teamleder also the cases of
+    everyone on their team; an admin manages accounts and sees no case data."""
+    if who.role == UserRole.ADMIN.value:
+        return set()
+    active = select(Assignment.case_id).where(Assignment.ended_at.is_(None))
+    if who.role == UserRole.TEAMLEDER.value and who.team:
+        members = select(User.id).where(User.team == who.team)
+        query = active.where(
+            or_(Assignment.user_id == who.user_id, Assignment.user_id.in_(members))
+        )
+    else:
+        query = active.where(Assignment.user_id == who.user_id)
+    return set(s.scalars(query))
+
+
+def _person_readable(s: Session, who: Principal, rec: Record) -> bool:
+    if rec.owner == who.user_id:
+        return True
+    linked = s.scalars(select(PersonLink.case_id).where(PersonLink.person_id == rec.id))
+    return any(c in who.cases for c in linked)
+
+
+class _Apply:
+    """One mutation, inside the push's transaction (and its own savepoint)."""
+
+    def __init__(self, s: Session, seq: _Seq, who: Principal) -> None:
+        self.s = s
+        self.seq = seq
+        self.who = who
+
+    def reject(self, m: Mutation, reason: str, fields: Sequence[str] = ()) -> Result:
+        return Result(m.mutation_id, Status.REJECTED, reason=reason, fields=list(fields))
+
+    def run(self, m: Mutation) -> Result:
+        if m.table in p.SERVER_MANAGED:
+            # The account list is the store's own; a laptop's local copy is not pushed.
+            return Result(m.mutation_id, Status.NOOP, reason="sync.server_managed")
+        if m.table not in p.TABLES:
+            return self.reject(m, "sync.unknown_table")
+        cols = p.columns(m.table)
+        changes = dict(m.changes)
+        for key in ("id", "case_id", "rev"):
+            change = changes.pop(key, None)
+            wanted = {"id": m.row_id, "case_id": m.case_id, "rev": None}[key]
+            if change is not None and key != "rev" and change[1] != wanted:
+                return self.reject(m, "sync.case_mismatch", [key])
+        unknown = sorted(k for k in changes if k not in cols)
+        if unknown:
+            return self.reject(m, "sync.unknown_field", unknown)
+        if m.op == p.Op.INSERT.value:
+            # The outbox records an insert before the database fills in column defaults.
+            for key, (old, new) in list(changes.items()):
+                default = p.default_value(cols[key])
+                if new is None and default is not None:
+                    changes[key] = [old, default]
+        bad = sorted(k for k, (_old, new) in changes.items() if p.value_problem(cols[k], new))
+        if bad:
+            return self.reject(m, "sync.bad_value", bad)
+        rec = self.s.get(Record, m.row_id)
+        if rec is not None and rec.table_name != m.table:
+            return self.reject(m, "sync.unknown_row")
+        refused = self.check_access(m, rec, changes)
+        if refused:
+            return self.reject(m, refused)
+        if rec is None:
+            if m.op != p.Op.INSERT.value:
+                return self.reject(m, "sync.unknown_row")
+            return self.insert(m, cols, changes)
+        return self.merge(m, rec, changes)
+
+    # -- access ----------------------------------------------------------------------
+
+    def check_access(
+        self, m: Mutation, rec: Record | None, changes: dict[str, list[Any]]
+    ) -> str | None:
+        who = self.who
+        if m.table not in p.CASE_TABLE_NAMES:  # a person
+            if rec is None or rec.owner == who.user_id or _person_readable(self.s, who, rec):
+                return None if who.role != UserRole.ADMIN.value else "sync.no_access"
+            return "sync.no_access"
+        case_id = rec.case_id if rec is not None else m.case_id
+        if rec is not None and m.case_id != rec.case_id:
+            return "sync.case_mismatch"
+        if not case_id:
+            return "sync.case_missing"
+        if m.table == p.CONFLICT_TABLE and (
+            rec is None or set(changes) - p.CONFLICT_RESOLUTION_FIELDS
+        ):
+            return "sync.read_only"
+        if case_id in who.cases:
+            return None
+        if m.table == "case" and rec is None and m.row_id == case_id:
+            # A case made on a laptop (a new underretning): it is assigned to its maker,
+            # unless somebody else holds it already.
+            if who.role == UserRole.ADMIN.value:
+                return "sync.no_access"
+            taken = self.s.scalar(
+                select(Assignment.id).where(Assignment.case_id == case_id).limit(1)
+            )
+            if taken is not None:
+                return "sync.no_access"
+            self.s.add(Assignment(case_id=case_id, user_id=who.user_id, started_at=now()))
+            who.cases.add(case_id)
+            return None
+        return "sync.no_access"
+
+    # -- writes ----------------------------------------------------------------------
+
+    def meta(self, data: dict[str, Any], rev: int) -> None:
+        data["rev"] = rev
+        data["updated_by"] = self.who.username
+        data["updated_at"] = _iso(now())
+
+    def insert(self, m: Mutation, cols: dict[str, Any], changes: dict[str, list[Any]]) -> Result:
+        data: dict[str, Any] = {key: None for key in cols}
+        data.update({k: new for k, (_old, new) in changes.items()})
+        data["id"] = m.row_id
+        data["case_id"] = m.case_id if m.table in p.CASE_TABLE_NAMES else None
+        missing = sorted(
+            k
+            for k, col in cols.items()
+            if data[k] is None and not col.nullable and k not in ("rev", "updated_at", "updated_by")
+        )
+        if missing:
+            return self.reject(m, "sync.bad_value", missing)
+        if m.table == "case":
+            data["case_number"] = self.unique_case_number(str(data["case_number"]), m.row_id)
+        self.meta(data, 1)
+        self.s.add(
+            Record(
+                id=m.row_id,
+                table_name=m.table,
+                case_id=data["case_id"],
+                rev=1,
+                seq=self.seq.next(),
+                data=json.dumps(data),
+                owner=self.who.user_id,
+                changed_at=now(),
+            )
+        )
+        self.link_persons(m.table, data)
+        return Result(m.mutation_id, Status.APPLIED, rev=1)
+
+    def unique_case_number(self, number: str, case_id: str) -> str:
+        """Two laptops may number a new case alike offline; the later one gets a suffix."""
+        taken = {
+            json.loads(d).get("case_number")
+            for d in self.s.scalars(
+                select(Record.data).where(Record.table_name == "case", Record.id != case_id)
+            )
+        }
+        candidate, n = number, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{number}-{n}"
+        return candidate
+
+    def merge(self, m: Mutation, rec: Record, changes: dict[str, list[Any]]) -> Result:
+        cur: dict[str, Any] = json.loads(rec.data)
+        if m.table == p.NOTE_TABLE and cur.get("finalised_at"):
+            # A finalised note never changes and never conflicts: what arrives after it was
+            # finalised is kept as a new draft that points back to it.
+            effective = {k: new for k, (_old, new) in changes.items() if cur.get(k) != new}
+            if not effective:
+                return Result(m.mutation_id, Status.NOOP, rev=rec.rev)
+            self.fork_note(cur, effective, by=self.who.username)
+            return Result(m.mutation_id, Status.APPLIED, rev=rec.rev, reason="sync.note_forked")
+        if m.table == p.CONFLICT_TABLE and cur.get("resolved_at"):
+            return Result(m.mutation_id, Status.NOOP, rev=rec.rev, reason="sync.already_resolved")
+        apply: dict[str, Any] = {}
+        conflicts: list[str] = []
+        for key, (old, new) in changes.items():
+            current = cur.get(key)
+            if current == new:
+                continue
+            if current == old or (rec.rev == m.base_rev and m.op != p.Op.INSERT.value):
+                apply[key] = new
+            else:
+                conflicts.append(key)
+        reason = ""
+        finalising = m.table == p.NOTE_TABLE and changes.get("finalised_at", [None, None])[1]
+        if finalising and conflicts:
+            # The note is being finalised as its author saw it; the other version of the draft
+            # is kept as a new draft rather than lost or left as a conflict.
+            self.fork_note(cur, {}, by=str(cur.get("updated_by") or ""))
+            apply.update({k: changes[k][1] for k in conflicts})
+            conflicts = []
+            reason = "sync.note_forked"
+        if not apply and not conflicts:
+            return Result(m.mutation_id, Status.NOOP, rev=rec.rev)
+        if apply:
+            server_user = str(cur.get("updated_by") or "")
+            cur.update(apply)
+            self.meta(cur, rec.rev + 1)
+            rec.rev += 1
+            rec.seq = self.seq.next()
+            rec.data = json.dumps(cur)
+            rec.changed_at = now()
+            self.link_persons(m.table, cur)
+        else:
+            server_user = str(cur.get("updated_by") or "")
+        for key in conflicts:
+            self.record_conflict(m, rec, key, cur.get(key), server_user)
+        if conflicts:
+            return Result(
+                m.mutation_id,
+                Status.CONFLICT,
+                rev=rec.rev,
+                reason="sync.conflict",
+                fields=conflicts,
+            )
+        return Result(m.mutation_id, Status.APPLIED, rev=rec.rev, reason=reason)
+
+    def record_conflict(
+        self, m: Mutation, rec: Record, key: str, server_value: Any, server_user: str
+    ) -> None:
+        old, new = m.changes[key]
+        case_id = rec.case_id
+        if case_id is None:  # a person: the conflict travels with a case that names them
+            linked = self.s.scalars(
+                select(PersonLink.case_id).where(PersonLink.person_id == rec.id)
+            )
+            case_id = next((c for c in linked if c in self.who.cases), None)
+        conflict_id = str(uuid.uuid4())
+        moment = _iso(now())
+        data = {
+            "id": conflict_id,
+            "case_id": case_id,
+            "rev": 1,
+            "updated_at": moment,
+            "updated_by": self.who.username,
+            "deleted_at": None,
+            "table_name": m.table,
+            "row_id": rec.id,
+            "field": key,
+            "base_value": old,
+            "server_value": server_value,
+            "client_value": new,
+            "client_user": self.who.username,
+            "server_user": server_user,
+            "detected_at": moment,
+            "resolved_at": None,
+            "resolution": None,
+            "resolved_by": None,
+        }
+        self.s.add(
+            Record(
+                id=conflict_id,
+                table_name=p.CONFLICT_TABLE,
+                case_id=case_id,
+                rev=1,
+                seq=self.seq.next(),
+                data=json.dumps(data),
+                owner=self.who.user_id,
+                changed_at=now(),
+            )
+        )
+
+    def fork_note(self, base: dict[str, Any], overrides: dict[str, Any], *, by: str) -> str:
+        note_id = str(uuid.uuid4())
+        data = {**base, **overrides}
+        title = str(data.get("title") or "Notat")
+        data.update(
+            id=note_id,
+            finalised_at=None,
+            corrects_id=base["id"],
+            title=f"{title} (anden version)"[:300],
+            author=by or str(data.get("author") or ""),
+        )
+        self.meta(data, 1)
+        self.s.add(
+            Record(
+                id=note_id,
+                table_name=p.NOTE_TABLE,
+                case_id=base["case_id"],
+                rev=1,
+                seq=self.seq.next(),
+                data=json.dumps(data),
+                owner=self.who.user_id,
+                changed_at=now(),
+            )
+        )
+        return note_id
+
+    def link_persons(self, table: str, data: dict[str, Any]) -> None:
+        case_id = data.get("case_id")
+        if table not in p.CASE_TABLE_NAMES or not case_id or table == p.CONFLICT_TABLE:
+            return
+        for key in p.person_columns(table):
+            person_id = data.get(key)
+            if not person_id or self.s.get(PersonLink, (person_id, case_id)) is not None:
+                continue
+            self.s.add(PersonLink(person_id=person_id, case_id=case_id))
+            person = self.s.get(Record, person_id)
+            if person is not None:
+                # Readers of this case may be past the person's sequence number: move it on
+                # (the revision stays, so a device that has the person skips it).
+                person.seq = self.seq.next()

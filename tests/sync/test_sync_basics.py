@@ -1,0 +1,45 @@
+"""Push and pull between laptops over real HTTP: a case made on one laptop reaches the
+colleague it is assigned to, field by field merges, and conflicts keep both values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from models import services
+from models.schema import Case, JournalNote, Person
+from sync import client as sc
+from sync.server.store import Store
+from tests.sync.harness import Laptop
+
+Make = Callable[[str, str], Laptop]
+
+
+def _new_case(lap: Laptop) -> str:
+    with lap.vault.session() as s:
+        child, _ = services.create_person(s, first_name="Mia", last_name="Jensen")
+        case = services.create_case(s, child=child, opened_on=date(2026, 11, 2))
+        services.add_note(s, case, title="Underretning modtaget", body="Skolen ringede.")
+        return case.id
+
+
+def test_case_made_offline_reaches_the_server_and_a_colleague(laptop: Make, store: Store) -> None:
+    anna = laptop("anna", "anna")
+    case_id = _new_case(anna)
+    report = anna.sync()
+    assert report.rejected == 0 and report.applied >= 3
+    assert sc.status(anna.vault).pending == 0
+    # The case was made by Anna, so it is hers; Bo sees nothing until it is assigned to him.
+    bo = laptop("bo", "bo")
+    bo.sync()
+    with bo.vault.session() as s:
+        assert s.get(Case, case_id) is None
+    store.assign(case_id, "bo")
+    report = bo.sync()
+    assert case_id in report.added_cases
+    with bo.vault.session() as s:
+        case = s.get(Case, case_id)
+        assert case is not None
+        assert s.get(Person, case.child_id) is not None
+        notes = list(s.query(JournalNote).filter_by(case_id=case_id))
+        assert [n.body for n in notes] == ["Skolen ringede."]
