@@ -806,10 +806,9 @@ class _Apply:
             else:
                 conflicts.append(key)
         reason = ""
-        finalising = m.table == p.NOTE_TABLE and changes.get("finalised_at", [None, None])[1]
-        if finalising and conflicts:
-            # The note is being finalised as its author saw it; the other version of the draft
-            # is kept as a new draft rather than lost or left as a conflict.
+        if m.table == p.NOTE_TABLE and conflicts:
+            # A note is one person's text: two versions are never merged word by word. The
+            # arriving version takes the note; the one it displaces is kept as a new draft.
             self.fork_note(cur, {}, by=str(cur.get("updated_by") or ""))
             apply.update({k: changes[k][1] for k in conflicts})
             conflicts = []
