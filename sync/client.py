@@ -364,8 +364,8 @@ class SyncClient:
         new = sorted(accessible - held)
         report.added_cases = new
         if cursor == 0 or not held:
-            # The first sync (or none held yet): one pass over everything from the start.
-            self._pull_pages(report, CURSOR_KEY, cursor, sorted(accessible), mark=accessible)
+            # The first sync (or no case held): one pass over everything from the start.
+            self._pull_pages(report, CURSOR_KEY, 0, sorted(accessible), mark=accessible)
             return
         for start in range(0, len(new), 1000):
             chunk = new[start : start + 1000]
