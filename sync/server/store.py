@@ -740,7 +740,8 @@ class _Apply:
         data["updated_at"] = _iso(now())
 
     def insert(self, m: Mutation, cols: dict[str, Any], changes: dict[str, list[Any]]) -> Result:
-        data: dict[str, Any] = {key: None for key in cols}
+        # A column the laptop did not send (an older laptop's row) gets the column's default.
+        data: dict[str, Any] = {key: p.default_value(col) for key, col in cols.items()}
         data.update({k: new for k, (_old, new) in changes.items()})
         data["id"] = m.row_id
         data["case_id"] = m.case_id if m.table in p.CASE_TABLE_NAMES else None
