@@ -393,6 +393,9 @@ class ChangeEntry(Base):
 #: While this local setting names a case, the finalised notes of that case may be deleted: the
 #: sync removes a case from the laptop when its assignment has ended (migration 0004's trigger).
 REMOVING_CASE_KEY = "sync.removing_case"
+#: While this local setting is present, the sync stores the central store's version of rows; a
+#: finalised note may then take the store's version (migration 0004's trigger).
+SYNC_APPLYING_KEY = "sync.applying"
 
 
 class SyncConflict(Synced, Base):

@@ -33,6 +33,7 @@ from models.profile import BACKUP_DIR, DB_FILE, KEY_FILE
 from models.schema import (
     CASE_TABLES,
     REMOVING_CASE_KEY,
+    SYNC_APPLYING_KEY,
     AuditEvent,
     ChangeEntry,
     LocalSetting,
@@ -532,7 +533,14 @@ def apply_rows(
         dbapi.execute("PRAGMA foreign_keys = OFF")
         dbapi.execute("BEGIN IMMEDIATE")
         try:
+            # A finalised note takes the store's version (the store decides which of two
+            # laptops finalised it first); the trigger allows it while this setting is present.
+            dbapi.execute(
+                "INSERT OR REPLACE INTO local_setting (key, value) VALUES (?, '1')",
+                (SYNC_APPLYING_KEY,),
+            )
             _apply(dbapi, rows, force=force)
+            dbapi.execute("DELETE FROM local_setting WHERE key = ?", (SYNC_APPLYING_KEY,))
             for key, value in settings.items():
                 dbapi.execute(
                     "INSERT INTO local_setting (key, value) VALUES (?, ?) "
@@ -562,15 +570,14 @@ def _apply(dbapi: Any, rows: Sequence[dict[str, Any]], *, force: bool) -> None:
             by_table.setdefault(row["table"], []).append(row)
     for table, items in by_table.items():
         ids = [r["id"] for r in items]
-        local: dict[str, tuple[int, Any]] = {}
+        local: dict[str, int] = {}
         pending: dict[str, dict[str, Any]] = {}
-        extra = ", finalised_at" if table == p.NOTE_TABLE else ", NULL"
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
-            for row_id, rev, final in dbapi.execute(
-                f'SELECT id, rev{extra} FROM "{table}" WHERE id IN ({marks})', list(chunk)
+            for row_id, rev in dbapi.execute(
+                f'SELECT id, rev FROM "{table}" WHERE id IN ({marks})', list(chunk)
             ):
-                local[row_id] = (rev, final)
+                local[row_id] = rev
             for row_id, changes in dbapi.execute(
                 f"SELECT row_id, changes FROM change_entry WHERE row_id IN ({marks}) ORDER BY seq",
                 list(chunk),
@@ -581,16 +588,10 @@ def _apply(dbapi: Any, rows: Sequence[dict[str, Any]], *, force: bool) -> None:
         values = []
         for item in items:
             known = local.get(item["id"])
-            if known is not None and known[0] >= item["rev"] and not force:
+            if known is not None and known >= item["rev"] and not force:
                 continue
             data = dict(item["data"])
             data["rev"] = item["rev"]
-            if known is not None and known[1] is not None:
-                # A finalised note never changes here: only the server's revision is stamped.
-                dbapi.execute(
-                    f'UPDATE "{table}" SET rev = ? WHERE id = ?', (item["rev"], item["id"])
-                )
-                continue
             data.update(pending.get(item["id"], {}))
             if table == "case":
                 _free_case_number(dbapi, item["id"], data.get("case_number"))

@@ -789,7 +789,12 @@ class _Apply:
         if m.table == p.NOTE_TABLE and cur.get("finalised_at"):
             # A finalised note never changes and never conflicts: what arrives after it was
             # finalised is kept as a new draft that points back to it.
-            effective = {k: new for k, (_old, new) in changes.items() if cur.get(k) != new}
+            # Finalising it again (a second laptop, offline) changes nothing of its content.
+            effective = {
+                k: new
+                for k, (_old, new) in changes.items()
+                if k not in ("finalised_at", "updated_at", "updated_by") and cur.get(k) != new
+            }
             if not effective:
                 return Result(m.mutation_id, Status.NOOP, rev=rec.rev)
             self.fork_note(cur, effective, by=self.who.username)

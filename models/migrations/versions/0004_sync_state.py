@@ -20,6 +20,31 @@ depends_on = None
 #: While this local setting names a case, the finalised notes of that case may be deleted:
 #: the sync removes a case from the laptop when its assignment has ended.
 REMOVING_KEY = "sync.removing_case"
+#: While this local setting is present, the sync is storing the central store's version of rows:
+#: a finalised note then takes the store's version (two laptops may have finalised it at once).
+APPLYING_KEY = "sync.applying"
+# The columns the update trigger of 0002 protects.
+_NOTE_FIELDS = (
+    "id",
+    "case_id",
+    "title",
+    "body",
+    "author",
+    "written_at",
+    "finalised_at",
+    "corrects_id",
+    "deleted_at",
+    "updated_by",
+)
+
+
+def _note_update_trigger(exception: str) -> str:
+    changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in _NOTE_FIELDS)
+    return (
+        "CREATE TRIGGER journal_note_finalised_no_update BEFORE UPDATE ON journal_note "
+        f"WHEN OLD.finalised_at IS NOT NULL AND ({changed}){exception} "
+        "BEGIN SELECT RAISE(ABORT, 'feltmappe: finalised journal note is immutable'); END"
+    )
 
 
 def upgrade() -> None:
@@ -57,9 +82,17 @@ def upgrade() -> None:
         f"(SELECT value FROM local_setting WHERE key = '{REMOVING_KEY}') "
         "BEGIN SELECT RAISE(ABORT, 'feltmappe: finalised journal note is immutable'); END"
     )
+    op.execute("DROP TRIGGER IF EXISTS journal_note_finalised_no_update")
+    op.execute(
+        _note_update_trigger(
+            f" AND (SELECT value FROM local_setting WHERE key = '{APPLYING_KEY}') IS NULL"
+        )
+    )
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER IF EXISTS journal_note_finalised_no_update")
+    op.execute(_note_update_trigger(""))
     op.execute("DROP TRIGGER IF EXISTS journal_note_no_delete")
     op.execute(
         "CREATE TRIGGER journal_note_no_delete BEFORE DELETE ON journal_note "
