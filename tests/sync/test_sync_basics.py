@@ -43,3 +43,50 @@ def test_case_made_offline_reaches_the_server_and_a_colleague(laptop: Make, stor
         assert s.get(Person, case.child_id) is not None
         notes = list(s.query(JournalNote).filter_by(case_id=case_id))
         assert [n.body for n in notes] == ["Skolen ringede."]
+
+
+def test_the_fast_row_writer_stores_what_sqlalchemy_would() -> None:
+    from sqlalchemy import JSON, Boolean, Date, Float, Integer, String, Text
+    from sqlalchemy import Enum as SAEnum
+    from sqlalchemy.dialects import sqlite
+
+    from models.schema import UTCDateTime
+    from sync import protocol as p
+
+    dialect = sqlite.dialect()
+    checked = 0
+    for table in p.TABLES:
+        for col in p.columns(table).values():
+            kind = col.type
+            if isinstance(kind, SAEnum):
+                samples: list[object] = list(kind.enums)
+            elif isinstance(kind, UTCDateTime):
+                samples = [
+                    "2026-11-26T03:20:27.123456+00:00",
+                    "2026-11-26T03:20:27+00:00",
+                    "2026-03-29T02:30:00+02:00",
+                ]
+            elif isinstance(kind, Date):
+                samples = ["2026-02-28"]
+            elif isinstance(kind, Boolean):
+                samples = [True, False]
+            elif isinstance(kind, Integer):
+                samples = [0, 7]
+            elif isinstance(kind, Float):
+                samples = [1.5, 2]
+            elif isinstance(kind, JSON):
+                samples = [{"mål": ["skole", 1]}, [], "tekst", 3]
+            elif isinstance(kind, String | Text):
+                samples = ["Æblegården 3", ""]
+            else:  # pragma: no cover - a new column type needs a fast path here
+                raise AssertionError(f"{table}.{col.key}: {kind!r}")
+            slow = sc._slow(col, col.type.dialect_impl(dialect).bind_processor(dialect))
+            fast = sc._converter(col)
+            for value in [None, *samples]:
+                expected = slow(value)
+                got = fast(value)
+                assert got == expected and type(got) is type(expected) or (
+                    isinstance(expected, bool) and got == int(expected)
+                ), (table, col.key, value, got, expected)
+                checked += 1
+    assert checked > 200
