@@ -18,6 +18,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -387,26 +388,42 @@ class SyncClient:
             if mark is not None:
                 self._set_cases(mark)
             return
-        while True:
-            answer = self.conn.request(
-                "POST",
-                "/v1/pull",
-                {"cursor": cursor, "limit": self.page_size, "cases": list(cases)},
-            )
-            rows: list[dict[str, Any]] = answer["changes"]
-            cursor = int(answer["cursor"])
-            more = bool(answer["more"])
-            settings: dict[str, str] = {}
-            if cursor_key:
-                settings[cursor_key] = str(cursor)
-            if not more and mark is not None:
-                settings[CASES_KEY] = json.dumps(sorted(mark))
-            apply_rows(self.vault, rows, settings)
-            report.pulled += len(rows)
-            report.pages += 1
-            self.progress("pull", report.pulled, report.pulled + (self.page_size if more else 0))
-            if not more:
-                return
+        case_list = list(cases)
+
+        def fetch(after: int) -> dict[str, Any]:
+            body = {"cursor": after, "limit": self.page_size, "cases": case_list}
+            answer: dict[str, Any] = self.conn.request("POST", "/v1/pull", body)
+            return answer
+
+        # The next page is fetched while this one is written: the store's work and the
+        # transfer overlap with the local transaction. Only applied pages move the cursor.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="feltmappe-pull") as pool:
+            coming: Future[dict[str, Any]] = pool.submit(fetch, cursor)
+            while True:
+                answer = coming.result()
+                rows: list[dict[str, Any]] = answer["changes"]
+                cursor = int(answer["cursor"])
+                more = bool(answer["more"])
+                if more:
+                    coming = pool.submit(fetch, cursor)
+                settings: dict[str, str] = {}
+                if cursor_key:
+                    settings[cursor_key] = str(cursor)
+                if not more and mark is not None:
+                    settings[CASES_KEY] = json.dumps(sorted(mark))
+                try:
+                    apply_rows(self.vault, rows, settings)
+                except BaseException:
+                    if more:
+                        coming.cancel()
+                    raise
+                report.pulled += len(rows)
+                report.pages += 1
+                self.progress(
+                    "pull", report.pulled, report.pulled + (self.page_size if more else 0)
+                )
+                if not more:
+                    return
 
     def _set_cases(self, cases: set[str]) -> None:
         self.vault.set_setting(CASES_KEY, json.dumps(sorted(cases)))

@@ -85,8 +85,8 @@ def test_the_fast_row_writer_stores_what_sqlalchemy_would() -> None:
             for value in [None, *samples]:
                 expected = slow(value)
                 got = fast(value)
-                assert got == expected and type(got) is type(expected) or (
-                    isinstance(expected, bool) and got == int(expected)
-                ), (table, col.key, value, got, expected)
+                same = got == expected and type(got) is type(expected)
+                as_int = isinstance(expected, bool) and got == int(expected)
+                assert same or as_int, (table, col.key, value, got, expected)
                 checked += 1
     assert checked > 200
