@@ -306,28 +306,34 @@ class SyncClient:
             }
             answer = self.conn.request("POST", "/v1/push", body)
             results = {r["mutation_id"]: r for r in answer["results"]}
+            answered: list[int] = []
+            refused: dict[str, list[int]] = {}
+            for entry in entries:
+                result = results.get(entry.mutation_id)
+                if result is None:
+                    continue  # not answered: it stays and goes again
+                status = result["status"]
+                report.pushed += 1
+                if status == p.Status.REJECTED:
+                    report.rejected += 1
+                    refused.setdefault(str(result.get("reason") or ""), []).append(entry.seq)
+                    continue
+                if status == p.Status.CONFLICT:
+                    report.conflicts += 1
+                elif status == p.Status.NOOP:
+                    report.noop += 1
+                else:
+                    report.applied += 1
+                answered.append(entry.seq)
             with self.vault.session(sync_apply=True) as s:
-                for entry in entries:
-                    result = results.get(entry.mutation_id)
-                    if result is None:
-                        continue  # not answered: it stays and goes again
-                    status = result["status"]
-                    report.pushed += 1
-                    if status == p.Status.REJECTED:
-                        report.rejected += 1
-                        s.execute(
-                            update(ChangeEntry)
-                            .where(ChangeEntry.seq == entry.seq)
-                            .values(status="rejected", reason=str(result.get("reason") or ""))
-                        )
-                        continue
-                    if status == p.Status.CONFLICT:
-                        report.conflicts += 1
-                    elif status == p.Status.NOOP:
-                        report.noop += 1
-                    else:
-                        report.applied += 1
-                    s.execute(delete(ChangeEntry).where(ChangeEntry.seq == entry.seq))
+                if answered:
+                    s.execute(delete(ChangeEntry).where(ChangeEntry.seq.in_(answered)))
+                for reason, seqs in refused.items():
+                    s.execute(
+                        update(ChangeEntry)
+                        .where(ChangeEntry.seq.in_(seqs))
+                        .values(status="rejected", reason=reason)
+                    )
                 if audit:
                     s.execute(
                         update(AuditEvent)
@@ -746,6 +752,16 @@ def remove_case(vault: Vault, case_id: str) -> None:
             for table in tables:
                 dbapi.execute(f'DELETE FROM "{table}" WHERE case_id = ?', (case_id,))
             dbapi.execute("DELETE FROM local_setting WHERE key = ?", (REMOVING_CASE_KEY,))
+            # No longer held: if the case is assigned again, it is fetched whole again.
+            held = dbapi.execute(
+                "SELECT value FROM local_setting WHERE key = ?", (CASES_KEY,)
+            ).fetchone()
+            if held is not None:
+                kept = sorted(set(json.loads(held[0] or "[]")) - {case_id})
+                dbapi.execute(
+                    "UPDATE local_setting SET value = ? WHERE key = ?",
+                    (json.dumps(kept), CASES_KEY),
+                )
             still: set[str] = set()
             for table in tables:
                 for key in p.person_columns(table) if table != p.CONFLICT_TABLE else ():

@@ -191,6 +191,13 @@ class Store:
             with engine.connect() as conn:
                 migrations.upgrade(conn)
                 conn.commit()
+        if engine.dialect.name == "sqlite":
+            # Fresh statistics, so the planner reads pull pages by the sequence index.
+            # PostgreSQL's autovacuum keeps its own; SQLite's are only made when asked.
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
+                conn.exec_driver_sql("ANALYZE")
+                conn.commit()
         return cls(engine)
 
     def close(self) -> None:
