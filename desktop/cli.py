@@ -1,5 +1,6 @@
 """The ``feltmappe`` command: starts the app, and offers the vault's tools to scripts and IT
-(demo, cases, export, import, passwd). Danish throughout. Qt is imported only to start the app,
+(demo, cases, export, import, passwd), connects it to the central store (sync), and runs the
+central store itself (server, admin). Danish throughout. Qt is imported only to start the app,
 so every other command runs where PySide6 is not installed.
 
 Exit codes: 0 done, 1 an expected problem (one line on stderr), 2 wrong use of the command."""
@@ -11,6 +12,7 @@ import getpass
 import json
 import logging
 import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
@@ -20,7 +22,7 @@ from typing import Any, NoReturn
 from sqlalchemy import select
 
 from desktop.logsetup import safe_report, setup_logging
-from desktop.messages import error_text, warning_text
+from desktop.messages import error_text, sync_reason_text, warning_text
 from models.errors import FeltmappeError
 from models.profile import DEMO_PASSPHRASE, default_profile_dir, demo_profile_dir
 from models.vocabulary import STAGE_LABELS
@@ -310,6 +312,143 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- the central store --------------------------------------------------------------------
+
+_SERVER_PACKAGES = {"fastapi", "uvicorn", "starlette", "pydantic", "anyio", "h11"}
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    """Run the central store (blocks until stopped with Ctrl+C)."""
+    from sync.server.admin import database, shown_db
+
+    try:
+        from sync.server.run import serve
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] in _SERVER_PACKAGES:
+            raise CliError(
+                "Den centrale server kræver ekstra pakker. Installér med: "
+                "pip install 'feltmappe[server]'"
+            ) from exc
+        raise
+    url = database(args.db)
+    console = logging.StreamHandler()
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("feltmappe").addHandler(console)
+    print(
+        f"Den centrale server kører på http://{args.vaert}:{args.port} "
+        f"(database: {shown_db(url)}). Stop med Ctrl+C.",
+        flush=True,
+    )
+    serve(url, args.vaert, args.port, min_protocol=args.min_protokol)
+    return 0
+
+
+def cmd_admin(args: argparse.Namespace) -> int:
+    from sync.server.admin import main as admin_main
+
+    return admin_main(args.rest, prog="feltmappe admin")
+
+
+def _server_password(args: argparse.Namespace) -> str:
+    if args.adgangskode_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise CliError("Der kom ingen adgangskode på standard-input.")
+        return password
+    if not sys.stdin.isatty():
+        raise CliError(
+            "Adgangskoden til den centrale server skal indtastes, eller gives på "
+            "standard-input med --adgangskode-stdin."
+        )
+    return getpass.getpass("Adgangskode til den centrale server: ")
+
+
+def cmd_sync_connect(args: argparse.Namespace) -> int:
+    from sync import client as sc
+
+    if not args.url.startswith(("https://", "http://")):
+        raise CliError("Serverens adresse skal begynde med https:// (eller http://).")
+    device = args.enhed or f"Feltmappe på {socket.gethostname()}"
+    if args.noegle_stdin:
+        token = sys.stdin.readline().strip()
+        if not token:
+            raise CliError("Der kom ingen enhedsnøgle på standard-input.")
+        with _open_vault(args) as vault:
+            device_id = sc.connect_with_token(vault, args.url, token)
+            user = vault.user
+        log.info("connected to the central store as device %s", device_id)
+        print(f"Computeren er forbundet til {args.url} som {user} (med enhedsnøglen).")
+        print("Kør »feltmappe sync kør« for at hente sagerne.")
+        return 0
+    if not args.bruger:
+        raise CliError(
+            "Angiv dit brugernavn med --bruger (eller en enhedsnøgle med --nøgle-stdin)."
+        )
+    with _open_vault(args) as vault:
+        password = _server_password(args)
+        device_id = sc.connect(vault, args.url, args.bruger, password, device)
+    log.info("connected to the central store as device %s", device_id)
+    print(f"Computeren er forbundet til {args.url} som {args.bruger} (enhed »{device}«).")
+    print("Kør »feltmappe sync kør« for at hente sagerne.")
+    return 0
+
+
+def cmd_sync_status(args: argparse.Namespace) -> int:
+    from models.vocabulary import TABLE_LABELS
+    from sync import client as sc
+
+    with _open_vault(args) as vault:
+        state = sc.status(vault)
+        url, user = vault.setting(sc.URL_KEY), vault.setting("user")
+        rejected = sc.rejected(vault) if state.rejected else []
+    if state.connected:
+        print(f"Forbundet til den centrale server {url} som {user}.")
+    else:
+        print("Ikke forbundet til en central server. Brug »feltmappe sync forbind«.")
+    print(f"Ændringer der venter på at blive sendt: {state.pending}")
+    print(f"Afviste ændringer: {state.rejected}")
+    for entry in rejected[:10]:
+        table = TABLE_LABELS.get(entry.table, entry.table)
+        print(f"  {table}: {sync_reason_text(entry.reason)}")
+    if len(rejected) > 10:
+        print(f"  … og {len(rejected) - 10} mere")
+    print(f"Konflikter der skal løses: {state.conflicts}")
+    if state.last_success is None:
+        print("Seneste synkronisering: aldrig")
+    else:
+        when = state.last_success.astimezone().strftime("%d.%m.%Y kl. %H:%M")
+        print(f"Seneste synkronisering: {when}")
+    if state.last_error:
+        print(f"Seneste fejl: {error_text(FeltmappeError(state.last_error))}")
+    return 0
+
+
+def cmd_sync_run(args: argparse.Namespace) -> int:
+    from sync import client as sc
+
+    report: sc.SyncReport | None = None
+    with _open_vault(args) as vault:
+        conn = sc.connection_for(vault)
+        try:
+            report = sc.SyncClient(vault, conn).sync()
+        except sc.DeviceRevoked:
+            report = None
+        finally:
+            conn.close()
+    if report is None:
+        # The vault is closed (and its key dropped) before its files go.
+        sc.wipe_profile(args.profile)
+        raise sc.DeviceRevoked()
+    print(
+        f"Synkroniseret: {report.pushed} ændringer sendt ({report.applied} gemt, "
+        f"{report.noop} uændret, {report.conflicts} konflikter, {report.rejected} afvist), "
+        f"{report.pulled} hentet, {len(report.added_cases)} nye sager, "
+        f"{len(report.removed_cases)} sager fjernet."
+    )
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------
 
 
@@ -406,6 +545,66 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("passwd", parents=[common], help="skift adgangsfrase")
     p.set_defaults(func=cmd_passwd)
+
+    p = sub.add_parser(
+        "sync", parents=[common], help="forbind computeren til den centrale server og synkronisér"
+    )
+    sync = p.add_subparsers(title="handlinger", metavar="HANDLING", required=True)
+    p = sync.add_parser("forbind", parents=[common], help="forbind profilen til en central server")
+    p.add_argument("url", metavar="URL", help="serverens adresse, fx https://feltmappe.kommune.dk")
+    p.add_argument("--bruger", metavar="BRUGERNAVN", default="", help="dit brugernavn")
+    p.add_argument(
+        "--nøgle-stdin",
+        dest="noegle_stdin",
+        action="store_true",
+        help="forbind med en enhedsnøgle fra administratoren (én linje på standard-input) "
+        "i stedet for brugernavn og adgangskode",
+    )
+    p.add_argument(
+        "--enhed", metavar="NAVN", default="", help="computerens navn (standard: maskinens navn)"
+    )
+    p.add_argument(
+        "--adgangskode-stdin",
+        action="store_true",
+        help="læs adgangskoden som én linje fra standard-input",
+    )
+    p.set_defaults(func=cmd_sync_connect)
+    p = sync.add_parser("status", parents=[common], help="vis forbindelse og ventende ændringer")
+    p.set_defaults(func=cmd_sync_status)
+    p = sync.add_parser("kør", parents=[common], help="synkronisér nu")
+    p.set_defaults(func=cmd_sync_run)
+
+    p = sub.add_parser(
+        "server",
+        help="kør den centrale server",
+        description="Kør Feltmappes centrale server (kræver feltmappe[server]).",
+    )
+    p.add_argument(
+        "--db",
+        metavar="URL_ELLER_FIL",
+        help="databasen: en SQLite-fil eller en URL (standard: $FELTMAPPE_SERVER_DB eller "
+        "programmets datamappe)",
+    )
+    p.add_argument(
+        "--vært", dest="vaert", default="127.0.0.1", metavar="VÆRT", help="adresse (127.0.0.1)"
+    )
+    p.add_argument("--port", type=int, default=8765, metavar="PORT", help="port (standard 8765)")
+    p.add_argument(
+        "--min-protokol",
+        type=int,
+        default=1,
+        metavar="N",
+        help="ældste protokolversion, der må hente data (standard 1)",
+    )
+    p.set_defaults(func=cmd_server)
+
+    p = sub.add_parser(
+        "admin",
+        add_help=False,
+        help="administrér den centrale server (som feltmappe-admin; se feltmappe admin --help)",
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_admin)
     return parser
 
 
@@ -419,11 +618,22 @@ def _resolve_profile(args: argparse.Namespace) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["admin"]:
+        # Everything after "admin" is feltmappe-admin's, --help included.
+        from sync.server.admin import main as admin_main
+
+        return admin_main(argv[1:], prog="feltmappe admin")
     parser = build_parser()
     args = parser.parse_args(argv)
     args.profile = _resolve_profile(args)
     func: Callable[[argparse.Namespace], int] = args.func
-    if func is not cmd_start:
+    if func is cmd_admin:
+        return cmd_admin(args)
+    if func is cmd_server:
+        # The central store logs to the console, never into a caseworker's profile.
+        setup_logging(None)
+    elif func is not cmd_start:
         # The GUI sets up its own logging once it knows the profile exists.
         setup_logging(args.profile if args.profile.exists() else None)
     try:

@@ -48,6 +48,52 @@ WARNINGS = {
 }
 
 
+SYNC_ERRORS = {
+    "sync": "Synkroniseringen mislykkedes. Ændringerne er gemt på computeren og sendes senere.",
+    "sync.offline": (
+        "Den centrale server kan ikke nås. Ændringerne er gemt på computeren og sendes ved "
+        "næste synkronisering."
+    ),
+    "sync.auth_failed": (
+        "Den centrale server genkender ikke denne computer. Forbind den til serveren igen."
+    ),
+    "sync.bad_credentials": "Forkert brugernavn eller adgangskode til den centrale server.",
+    "sync.device_revoked": "Enheden er spærret af administratoren. Data på computeren er slettet.",
+    "sync.upgrade_required": (
+        "Opdater Feltmappe: den centrale server kræver en nyere version. Dine ændringer er sendt."
+    ),
+    "sync.refused": "Den centrale server afviste forespørgslen. Ændringerne er gemt på computeren.",
+    "sync.not_connected": "Computeren er ikke forbundet til en central server.",
+    "sync.conflict_unknown": "Konflikten findes ikke længere.",
+}
+
+#: Why the central store rejected (or did not apply) one change, per mutation.
+SYNC_REASONS = {
+    "sync.unknown_table": "Serveren kender ikke denne slags oplysninger (en nyere version?).",
+    "sync.unknown_field": "Serveren kender ikke et af felterne (en nyere version?).",
+    "sync.bad_value": "En værdi er ugyldig eller mangler.",
+    "sync.unknown_row": "Posten findes ikke på serveren.",
+    "sync.no_access": "Du har ikke adgang til sagen på serveren (den er ikke tildelt dig).",
+    "sync.case_mismatch": "Ændringen hører til en anden sag end posten på serveren.",
+    "sync.case_missing": "Ændringen mangler sin sag.",
+    "sync.read_only": "Oplysningerne kan kun ændres på serveren.",
+    "sync.server_error": "Serveren kunne ikke gemme ændringen. Prøv igen senere.",
+    "sync.note_forked": (
+        "Notatet var afsluttet på serveren; din version er gemt som en ny kladde."
+    ),
+    "sync.conflict": "Feltet er ændret både her og på serveren. Vælg hvilken værdi der gælder.",
+    "sync.server_managed": "Oplysningerne styres af serveren og sendes ikke herfra.",
+    "sync.already_resolved": "Konflikten var allerede løst.",
+}
+
+
+def sync_reason_text(code: str) -> str:
+    """Danish text for the reason the central store gave for one change."""
+    if not code:
+        return "Ingen begrundelse."
+    return SYNC_REASONS.get(code, f"Serveren afviste ændringen ({code}).")
+
+
 def warning_text(code: str) -> str:
     return WARNINGS.get(code, code)
 
@@ -95,7 +141,19 @@ def error_text(err: FeltmappeError) -> str:
         return deadline_text(code, p)
     if code in VALIDATION:
         return VALIDATION[code] + _where(p)
+    if code == "sync" or code.startswith("sync."):
+        return sync_error_text(code, p)
     return f"Fejl: {code}"
+
+
+def sync_error_text(code: str, p: dict[str, Any]) -> str:
+    if code == "sync.refused" and p.get("error"):
+        return f"{SYNC_ERRORS[code]} ({p['error']})"
+    if code in SYNC_ERRORS:
+        return SYNC_ERRORS[code]
+    if code in SYNC_REASONS:
+        return SYNC_REASONS[code]
+    return SYNC_ERRORS["sync"]
 
 
 def _where(params: dict[str, object]) -> str:

@@ -17,8 +17,9 @@ import json
 import logging
 import secrets
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -187,6 +188,27 @@ def connect(
             s.merge(LocalSetting(key=key, value=value))
     vault.set_setting("user", str(answer["username"]))
     return str(answer["device_id"])
+
+
+def connect_with_token(
+    vault: Vault, url: str, token: str, *, client: httpx.Client | None = None
+) -> str:
+    """Connect with a device token an administrator issued (``feltmappe-admin enhed opret``)."""
+    conn = Connection(url, token, client=client)
+    try:
+        me = conn.request("GET", "/v1/me")
+    finally:
+        if client is None:
+            conn.close()
+    with vault.session() as s:
+        for key, value in (
+            (URL_KEY, url),
+            (TOKEN_KEY, token),
+            (DEVICE_KEY, str(me["device_id"])),
+        ):
+            s.merge(LocalSetting(key=key, value=value))
+    vault.set_setting("user", str(me["username"]))
+    return str(me["device_id"])
 
 
 def is_connected(vault: Vault) -> bool:
@@ -537,30 +559,11 @@ def _utc_text(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return convert
 
 
-def _passthrough(kind: type, slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def convert(value: Any) -> Any:
-        return value if value is None or type(value) is kind else slow(value)
-
-    return convert
-
-
-def _enum_text(known: frozenset[str], slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def convert(value: Any) -> Any:
-        return value if value is None or value in known else slow(value)
-
-    return convert
-
-
-def _date_text(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def convert(value: Any) -> Any:
-        return value if value is None or (type(value) is str and len(value) == 10) else slow(value)
-
-    return convert
-
-
-def _converter(col: Column[Any]) -> Callable[[Any], Any]:
+def _converter(col: Column[Any]) -> Callable[[Any], Any] | None:
     """How one column's JSON value becomes what SQLite stores — exactly what SQLAlchemy would
-    store (a test compares both), but fast: 40,000 rows of an initial sync pass through here."""
+    store (a test compares both), but fast: 40,000 rows of an initial sync pass through here.
+    None: the JSON value is stored as it is (text, dates, enums and integers, whose types the
+    store checked when the row was pushed)."""
     from sqlalchemy import JSON, Boolean, Date, Float, Integer, String, Text
     from sqlalchemy import Enum as SAEnum
     from sqlalchemy.dialects import sqlite
@@ -568,72 +571,51 @@ def _converter(col: Column[Any]) -> Callable[[Any], Any]:
     from models.schema import UTCDateTime
 
     dialect = sqlite.dialect()
-    slow = _slow(col, col.type.dialect_impl(dialect).bind_processor(dialect))
     kind = col.type
-    if isinstance(kind, SAEnum):
-        return _enum_text(frozenset(str(e) for e in kind.enums), slow)
-    if isinstance(kind, String | Text):
-        return _passthrough(str, slow)
     if isinstance(kind, UTCDateTime):
-        return _utc_text(slow)
-    if isinstance(kind, Date):
-        return _date_text(slow)
+        return _utc_text(_slow(col, kind.dialect_impl(dialect).bind_processor(dialect)))
+    if isinstance(kind, SAEnum | String | Text | Date | Integer) and not isinstance(kind, Boolean):
+        return None
     if isinstance(kind, Boolean):
         return lambda value: None if value is None else int(bool(value))
-    if isinstance(kind, Integer):
-        return _passthrough(int, slow)
     if isinstance(kind, Float):
         return lambda value: None if value is None else float(value)
     if isinstance(kind, JSON):
         return lambda value: None if value is None else json.dumps(value)
-    return slow
+    return _slow(col, kind.dialect_impl(dialect).bind_processor(dialect))
 
 
 @cache
-def _writer(table: str) -> tuple[list[str], list[Callable[[Any], Any]], str]:
-    """The columns of ``table``, how to turn each JSON value into what SQLite stores, and the
-    upsert statement."""
+def _writer(table: str) -> tuple[list[str], list[tuple[int, Callable[[Any], Any]]], str, str]:
+    """The columns of ``table``, which of them need converting (by position), and the insert
+    and upsert statements."""
     cols: dict[str, Column[Any]] = p.columns(table)
     keys = list(cols)
-    converters = [_converter(cols[key]) for key in keys]
+    special = [
+        (i, conv) for i, key in enumerate(keys) if (conv := _converter(cols[key])) is not None
+    ]
     names = ", ".join(f'"{k}"' for k in keys)
     marks = ", ".join("?" for _ in keys)
     sets = ", ".join(f'"{k}" = excluded."{k}"' for k in keys if k != "id")
-    sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks}) ON CONFLICT("id") DO UPDATE SET {sets}'
-    return keys, converters, sql
+    insert = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
+    upsert = f'{insert} ON CONFLICT("id") DO UPDATE SET {sets}'
+    return keys, special, insert, upsert
 
 
-def apply_rows(
-    vault: Vault, rows: Sequence[dict[str, Any]], settings: dict[str, str], *, force: bool = False
-) -> None:
-    """Store rows from the server and ``settings`` in one local transaction. A row older than
-    the local one is skipped (unless ``force``); fields with a waiting local change keep it.
-
-    Foreign keys are off for this one transaction: a page is in sequence order, so a row may
-    name a person that comes on the next page."""
+@contextmanager
+def _raw_transaction(vault: Vault, *, durable: bool = True) -> Iterator[Any]:
+    """A write transaction on the vault's driver connection, with foreign keys off for it (rows
+    of a page or of a removed case come in any order). ``durable=False`` skips the fsync of
+    the commit, for rows the store still has."""
     raw = vault.engine.raw_connection()
     dbapi: Any = raw.driver_connection
     try:
         dbapi.execute("PRAGMA foreign_keys = OFF")
-        # The store keeps these rows: a page lost to a power cut is pulled again, since its
-        # cursor is in the same transaction. So no fsync per page (WAL keeps the file sound).
-        dbapi.execute("PRAGMA synchronous = NORMAL")
+        if not durable:
+            dbapi.execute("PRAGMA synchronous = NORMAL")
         dbapi.execute("BEGIN IMMEDIATE")
         try:
-            # A finalised note takes the store's version (the store decides which of two
-            # laptops finalised it first); the trigger allows it while this setting is present.
-            dbapi.execute(
-                "INSERT OR REPLACE INTO local_setting (key, value) VALUES (?, '1')",
-                (SYNC_APPLYING_KEY,),
-            )
-            _apply(dbapi, rows, force=force)
-            dbapi.execute("DELETE FROM local_setting WHERE key = ?", (SYNC_APPLYING_KEY,))
-            for key, value in settings.items():
-                dbapi.execute(
-                    "INSERT INTO local_setting (key, value) VALUES (?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    (key, value),
-                )
+            yield dbapi
             dbapi.execute("COMMIT")
         except BaseException:
             dbapi.execute("ROLLBACK")
@@ -644,6 +626,33 @@ def apply_rows(
             dbapi.execute("PRAGMA synchronous = FULL")
         finally:
             raw.close()
+
+
+def apply_rows(
+    vault: Vault, rows: Sequence[dict[str, Any]], settings: dict[str, str], *, force: bool = False
+) -> None:
+    """Store rows from the server and ``settings`` in one local transaction. A row older than
+    the local one is skipped (unless ``force``); fields with a waiting local change keep it.
+
+    Foreign keys are off for this one transaction: a page is in sequence order, so a row may
+    name a person that comes on the next page."""
+    # The store keeps these rows: a page lost to a power cut is pulled again, since its cursor
+    # is in the same transaction. So no fsync per page (WAL keeps the file sound).
+    with _raw_transaction(vault, durable=False) as dbapi:
+        # A finalised note takes the store's version (the store decides which of two laptops
+        # finalised it first); the trigger allows it while this setting is present.
+        dbapi.execute(
+            "INSERT OR REPLACE INTO local_setting (key, value) VALUES (?, '1')",
+            (SYNC_APPLYING_KEY,),
+        )
+        _apply(dbapi, rows, force=force)
+        dbapi.execute("DELETE FROM local_setting WHERE key = ?", (SYNC_APPLYING_KEY,))
+        for key, value in settings.items():
+            dbapi.execute(
+                "INSERT INTO local_setting (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
@@ -672,22 +681,28 @@ def _apply(dbapi: Any, rows: Sequence[dict[str, Any]], *, force: bool) -> None:
             ):
                 for key, (_old, new) in json.loads(changes).items():
                     pending.setdefault(row_id, {})[key] = new
-        keys, converters, sql = _writer(table)
-        values = []
+        keys, special, insert, upsert = _writer(table)
+        fresh: list[list[Any]] = []
+        known_rows: list[list[Any]] = []
         for item in items:
             known = local.get(item["id"])
             if known is not None and known >= item["rev"] and not force:
                 continue
-            data = dict(item["data"])
+            data = item["data"]
             data["rev"] = item["rev"]
-            data.update(pending.get(item["id"], {}))
+            waiting = pending.get(item["id"])
+            if waiting:
+                data.update(waiting)
             if table == "case":
                 _free_case_number(dbapi, item["id"], data.get("case_number"))
-            values.append(
-                tuple(conv(data.get(k)) for k, conv in zip(keys, converters, strict=True))
-            )
-        if values:
-            dbapi.executemany(sql, values)
+            values = [data.get(k) for k in keys]
+            for i, conv in special:
+                values[i] = conv(values[i])
+            (fresh if known is None else known_rows).append(values)
+        if fresh:
+            dbapi.executemany(insert, fresh)
+        if known_rows:
+            dbapi.executemany(upsert, known_rows)
 
 
 def _free_case_number(dbapi: Any, case_id: str, number: Any) -> None:
@@ -703,24 +718,10 @@ def _free_case_number(dbapi: Any, case_id: str, number: Any) -> None:
 
 
 def _delete_rows(vault: Vault, table: str, ids: Sequence[str]) -> None:
-    raw = vault.engine.raw_connection()
-    dbapi: Any = raw.driver_connection
-    try:
-        dbapi.execute("PRAGMA foreign_keys = OFF")
-        dbapi.execute("BEGIN IMMEDIATE")
-        try:
-            for chunk in _chunks(list(ids)):
-                marks = ",".join("?" * len(chunk))
-                dbapi.execute(f'DELETE FROM "{table}" WHERE id IN ({marks})', list(chunk))
-            dbapi.execute("COMMIT")
-        except BaseException:
-            dbapi.execute("ROLLBACK")
-            raise
-    finally:
-        try:
-            dbapi.execute("PRAGMA foreign_keys = ON")
-        finally:
-            raw.close()
+    with _raw_transaction(vault) as dbapi:
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            dbapi.execute(f'DELETE FROM "{table}" WHERE id IN ({marks})', list(chunk))
 
 
 def remove_case(vault: Vault, case_id: str) -> None:
@@ -728,65 +729,51 @@ def remove_case(vault: Vault, case_id: str) -> None:
     Changes still waiting for it stay in the outbox; the server rejects them, and the user
     sees them and decides."""
     tables = [cls.__tablename__ for cls in (*CASE_TABLES, SyncConflict)]  # type: ignore[attr-defined]
-    raw = vault.engine.raw_connection()
-    dbapi: Any = raw.driver_connection
-    try:
-        dbapi.execute("PRAGMA foreign_keys = OFF")
-        dbapi.execute("BEGIN IMMEDIATE")
-        try:
-            persons: set[str] = set()
-            for table in tables:
-                person_keys = p.person_columns(table) if table != p.CONFLICT_TABLE else ()
-                for key in person_keys:
-                    persons.update(
-                        pid
-                        for (pid,) in dbapi.execute(
-                            f'SELECT "{key}" FROM "{table}" WHERE case_id = ?', (case_id,)
-                        )
-                        if pid
+    with _raw_transaction(vault) as dbapi:
+        persons: set[str] = set()
+        for table in tables:
+            person_keys = p.person_columns(table) if table != p.CONFLICT_TABLE else ()
+            for key in person_keys:
+                persons.update(
+                    pid
+                    for (pid,) in dbapi.execute(
+                        f'SELECT "{key}" FROM "{table}" WHERE case_id = ?', (case_id,)
                     )
+                    if pid
+                )
+        dbapi.execute(
+            "INSERT OR REPLACE INTO local_setting (key, value) VALUES (?, ?)",
+            (REMOVING_CASE_KEY, case_id),
+        )
+        for table in tables:
+            dbapi.execute(f'DELETE FROM "{table}" WHERE case_id = ?', (case_id,))
+        dbapi.execute("DELETE FROM local_setting WHERE key = ?", (REMOVING_CASE_KEY,))
+        # No longer held: if the case is assigned again, it is fetched whole again.
+        held = dbapi.execute(
+            "SELECT value FROM local_setting WHERE key = ?", (CASES_KEY,)
+        ).fetchone()
+        if held is not None:
+            kept = sorted(set(json.loads(held[0] or "[]")) - {case_id})
             dbapi.execute(
-                "INSERT OR REPLACE INTO local_setting (key, value) VALUES (?, ?)",
-                (REMOVING_CASE_KEY, case_id),
+                "UPDATE local_setting SET value = ? WHERE key = ?",
+                (json.dumps(kept), CASES_KEY),
             )
-            for table in tables:
-                dbapi.execute(f'DELETE FROM "{table}" WHERE case_id = ?', (case_id,))
-            dbapi.execute("DELETE FROM local_setting WHERE key = ?", (REMOVING_CASE_KEY,))
-            # No longer held: if the case is assigned again, it is fetched whole again.
-            held = dbapi.execute(
-                "SELECT value FROM local_setting WHERE key = ?", (CASES_KEY,)
-            ).fetchone()
-            if held is not None:
-                kept = sorted(set(json.loads(held[0] or "[]")) - {case_id})
-                dbapi.execute(
-                    "UPDATE local_setting SET value = ? WHERE key = ?",
-                    (json.dumps(kept), CASES_KEY),
+        still: set[str] = set()
+        for table in tables:
+            for key in p.person_columns(table) if table != p.CONFLICT_TABLE else ():
+                still.update(
+                    pid for (pid,) in dbapi.execute(f'SELECT DISTINCT "{key}" FROM "{table}"')
                 )
-            still: set[str] = set()
-            for table in tables:
-                for key in p.person_columns(table) if table != p.CONFLICT_TABLE else ():
-                    still.update(
-                        pid for (pid,) in dbapi.execute(f'SELECT DISTINCT "{key}" FROM "{table}"')
-                    )
-            waiting = {
-                rid
-                for (rid,) in dbapi.execute(
-                    "SELECT row_id FROM change_entry WHERE \"table\" = 'person'"
-                )
-            }
-            orphans = sorted(persons - still - waiting)
-            for chunk in _chunks(orphans):
-                marks = ",".join("?" * len(chunk))
-                dbapi.execute(f"DELETE FROM person WHERE id IN ({marks})", list(chunk))
-            dbapi.execute("COMMIT")
-        except BaseException:
-            dbapi.execute("ROLLBACK")
-            raise
-    finally:
-        try:
-            dbapi.execute("PRAGMA foreign_keys = ON")
-        finally:
-            raw.close()
+        waiting = {
+            rid
+            for (rid,) in dbapi.execute(
+                "SELECT row_id FROM change_entry WHERE \"table\" = 'person'"
+            )
+        }
+        orphans = sorted(persons - still - waiting)
+        for chunk in _chunks(orphans):
+            marks = ",".join("?" * len(chunk))
+            dbapi.execute(f"DELETE FROM person WHERE id IN ({marks})", list(chunk))
     log.info("removed a case no longer assigned to this user")
 
 

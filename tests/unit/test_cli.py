@@ -263,3 +263,41 @@ def test_deadlines_refuse_a_setting_looser_than_the_law(demo_profile: Path) -> N
     assert result.returncode == 1
     assert "undersoegelse_4_maaneder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_sync_texts_are_danish() -> None:
+    import re
+
+    from desktop.messages import SYNC_REASONS, error_text, sync_reason_text
+    from models.errors import FeltmappeError
+    from sync import client as sc
+
+    for cls in (
+        sc.ServerUnreachable,
+        sc.AuthFailed,
+        sc.BadCredentials,
+        sc.DeviceRevoked,
+        sc.UpgradeRequired,
+        sc.ServerRefused,
+        sc.NotConnected,
+    ):
+        text = error_text(cls())
+        assert not text.startswith("Fejl:") and "sync." not in text, cls
+    assert "ikke nås" in error_text(sc.ServerUnreachable())
+    assert error_text(sc.ServerRefused(status=400, error="x.y")).endswith("(x.y)")
+    assert error_text(FeltmappeError("sync.something_new")).startswith("Synkroniseringen")
+    # Every reason the central store gives for one change has its own text.
+    store_py = (Path(__file__).parents[2] / "sync" / "server" / "store.py").read_text("utf-8")
+    reasons = set(re.findall(r'"(sync\.[a-z_]+)"', store_py))
+    assert reasons and reasons <= set(SYNC_REASONS)
+    assert sync_reason_text("sync.no_access").startswith("Du har ikke adgang")
+    assert "sync.brand_new" in sync_reason_text("sync.brand_new")
+
+
+def test_sync_server_and_admin_in_help() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for word in ("sync", "server", "admin"):
+        assert word in result.stdout
+    result = run_cli("sync", "status", "--help")
+    assert result.returncode == 0 and "Brug: feltmappe sync status" in result.stdout
