@@ -5,13 +5,14 @@ status; nothing is written for a request that is refused."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,7 +27,23 @@ Id = Annotated[
         pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     ),
 ]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+#: No NUL characters: PostgreSQL cannot store them in text, so they would fail as a 500.
+_PRINTABLE = r"^[^\x00]*$"
+Name = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=_PRINTABLE)]
+
+
+def _moment(value: str) -> str:
+    """An ISO 8601 moment the store can turn into UTC (checked here, kept as text)."""
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is not None:
+            moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError("not an ISO 8601 date and time") from None
+    return value
+
+
+Moment = Annotated[str, StringConstraints(max_length=40), AfterValidator(_moment)]
 
 MESSAGES = {
     "invalid_request": "Forespørgslen er ugyldig.",
@@ -76,9 +93,10 @@ class MutationIn(Strict):
 class AuditIn(Strict):
     id: Id
     case_id: Id | None = None
-    at: Annotated[str, StringConstraints(max_length=40)]
-    action: Name
-    entity: Annotated[str, StringConstraints(max_length=40)] = ""
+    at: Moment
+    # The audit table's columns are 40 characters wide.
+    action: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=_PRINTABLE)]
+    entity: Annotated[str, StringConstraints(max_length=40, pattern=_PRINTABLE)] = ""
     entity_id: Id | None = None
 
 
@@ -134,8 +152,8 @@ class CasesOut(BaseModel):
 
 class LoginIn(Strict):
     username: Name
-    password: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
-    device_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=_PRINTABLE)]
+    device_name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_PRINTABLE)]
 
 
 class LoginOut(BaseModel):
@@ -203,13 +221,17 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise ApiError(413, "too_large")
+                    # FastAPI turns any other exception raised while it reads a body into
+                    # "400 error parsing the body"; an HTTPException it passes on as it is.
+                    raise HTTPException(413)
             return message
 
         try:
             await self.app(scope, limited, send)
-        except ApiError as exc:
-            await _error(exc.status, exc.code)(scope, receive, send)
+        except StarletteHTTPException as exc:  # raised outside FastAPI's own handlers
+            if exc.status_code != 413:
+                raise
+            await _error(413, "too_large")(scope, receive, send)
 
 
 # -- dependencies ------------------------------------------------------------------------
