@@ -17,11 +17,12 @@ from PySide6.QtCore import (
     QLocale,
     QMessageLogContext,
     QObject,
+    Qt,
     QtMsgType,
     QTranslator,
     qInstallMessageHandler,
 )
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop.case_summary import CaseSummaryDialog
 from desktop.crash import app_version, install_excepthook
@@ -30,6 +31,7 @@ from desktop.idle import IdleWatcher
 from desktop.journal import JournalWidget
 from desktop.logsetup import setup_logging
 from desktop.main_window import MainWindow
+from desktop.sync_panel import REVOKED_TEXT
 from desktop.tasks import wait_for_background
 from desktop.unlock import UnlockDialog
 from desktop.widgets import show_error, wait_cursor
@@ -44,6 +46,7 @@ from models.profile import (
     write_settings,
 )
 from models.vault import Vault
+from sync import client as sc
 
 log = logging.getLogger("feltmappe.app")
 qt_log = logging.getLogger("feltmappe.qt")
@@ -56,6 +59,9 @@ DEMO_DISPLAY_NAME = "Demo Rådgiver"
 AUTO_LOCK_SETTING = "auto_lock_minutes"
 AUTO_LOCK_DEFAULT_MINUTES = 5
 AUTO_LOCK_MAX_MINUTES = 24 * 60  # a QTimer counts at most ~24 days; a day is plenty
+#: How long locking or quitting waits for background work (a sync ends at its next page, but
+#: one request may take up to the connection's timeout).
+BACKGROUND_WAIT_MS = 45_000
 
 _QT_LEVELS = {
     QtMsgType.QtDebugMsg: logging.DEBUG,
@@ -181,19 +187,53 @@ class AppController(QObject):
 
     def _lock(self, message: str) -> None:
         self.idle.stop()
-        wait_for_background()  # no task may read the vault while its key goes
+        if self.window is not None:
+            self.window.sync.stop()  # no new sync; a running one ends at its next page
+        # No task may use the vault while its key goes. The outbox stays as it is: what was
+        # not pushed yet goes with the next sync after unlock.
+        wait_for_background(BACKGROUND_WAIT_MS)
         if self.window is not None:
             self._geometry = bytes(self.window.saveGeometry().data())
             self._open_cases = open_cases(self.window)
-            self.window.drop_case_widgets()
-            self.window.hide()
-            self.window.deleteLater()
-            self.window = None
+            self._drop_window()
         if self.vault is not None:
             self.vault.close()
             self.vault = None
         log.info(message)  # a literal: the log filter masks string arguments
         self.show_unlock()
+
+    def _drop_window(self) -> None:
+        if self.window is not None:
+            self.window.drop_case_widgets()
+            self.window.hide()
+            self.window.deleteLater()
+            self.window = None
+
+    def _device_revoked(self) -> None:
+        """The central store has revoked this device: close and wipe the vault, say so, and
+        start over with the first-run screen."""
+        self.idle.stop()
+        if self.window is not None:
+            self.window.sync.stop()
+        wait_for_background(BACKGROUND_WAIT_MS)
+        self._open_cases = []
+        self._drop_window()
+        if self.vault is not None:
+            self.vault.close()
+            self.vault = None
+        sc.wipe_profile(self.profile)
+        log.warning("device revoked: the local vault was wiped")
+        dialog = self.show_first_run()
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Feltmappe",
+            REVOKED_TEXT,
+            QMessageBox.StandardButton.Ok,
+            dialog,
+        )
+        box.setObjectName("revoked")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def quit(self) -> None:
         if self.window is not None:
@@ -204,7 +244,9 @@ class AppController(QObject):
 
     def close_vault(self) -> None:
         self.idle.stop()  # nothing left to lock
-        wait_for_background()
+        if self.window is not None:
+            self.window.sync.stop()
+        wait_for_background(BACKGROUND_WAIT_MS)
         if self.vault is not None:
             self.vault.close()
             self.vault = None
@@ -241,6 +283,7 @@ class AppController(QObject):
         window = MainWindow(vault, demo=self.demo)
         window.lock_requested.connect(self.lock)
         window.quit_requested.connect(self.quit)
+        window.device_revoked.connect(self._device_revoked)
         if self._geometry is not None:
             window.restoreGeometry(self._geometry)
         else:

@@ -14,15 +14,18 @@ from desktop.case_list import (
     vault_deadline_source,
 )
 from desktop.case_summary import CaseSummaryDialog, load_case_summary
+from desktop.connect_dialog import ConnectDialog
 from desktop.crash import app_version
 from desktop.home_visit import HomeVisitWidget
 from desktop.journal import JournalWidget
 from desktop.persons import PartiesWidget
+from desktop.sync_panel import UPGRADE_TEXT, SyncController, SyncPanel, SyncStatusBar
 from desktop.timeline import TimelineWidget
 from desktop.today import TodayWidget, vault_today_source
 from desktop.widgets import show_error
 from models.errors import FeltmappeError
 from models.vault import Vault
+from sync import client as sc
 
 ABOUT_TEXT = (
     "<h3>Feltmappe {version}</h3>"
@@ -38,6 +41,8 @@ DEADLINE_TABS = {"hjemmebesoeg_undersoegelse": 3, "teamkoordinator_8_uger": 0}
 class MainWindow(QMainWindow):
     lock_requested = Signal()
     quit_requested = Signal()
+    #: The central store has revoked this device: the application wipes the vault.
+    device_revoked = Signal()
 
     def __init__(self, vault: Vault, *, demo: bool = False, parent: QWidget | None = None):
         super().__init__(parent)
@@ -56,6 +61,23 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.today, "&I dag")
         self.setCentralWidget(self.tabs)
 
+        self.sync = SyncController(vault, self)
+        self.sync_action = QAction("S&ynkroniser nu", self)
+        self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.sync_action.setToolTip("Send dine ændringer og hent nye fra den centrale server (F5)")
+        self.sync_action.triggered.connect(self.sync.sync_now)
+        self.connect_action = QAction("&Forbind til central server…", self)
+        self.connect_action.triggered.connect(self.show_connect)
+        self.sync_panel: SyncPanel | None = SyncPanel(vault, self.sync, self.sync_action, self)
+        self.sync_panel.connect_requested.connect(self.show_connect)
+        self.tabs.addTab(self.sync_panel, "S&ynkronisering")
+        self.show_sync_action = QAction("&Konflikter og afviste ændringer", self)
+        self.show_sync_action.triggered.connect(self.show_sync_panel)
+        self.sync.status_changed.connect(self._sync_status)
+        self.sync.running_changed.connect(self._sync_running)
+        self.sync.failed.connect(self._sync_failed)
+        self.sync.revoked.connect(self.device_revoked)
+
         self.lock_action = QAction("&Lås", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -70,6 +92,11 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.lock_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        sync_menu = self.menuBar().addMenu("&Synkronisering")
+        sync_menu.addAction(self.sync_action)
+        sync_menu.addAction(self.show_sync_action)
+        sync_menu.addSeparator()
+        sync_menu.addAction(self.connect_action)
         help_menu = self.menuBar().addMenu("&Hjælp")
         help_menu.addAction(self.about_action)
 
@@ -83,9 +110,13 @@ class MainWindow(QMainWindow):
         self.count_label.setObjectName("case_count")
         self.statusBar().addWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.count_label)
+        self.sync_status = SyncStatusBar(self.sync, self.sync_action, self)
+        self.sync_status.problems_clicked.connect(self.show_sync_panel)
+        self.statusBar().addPermanentWidget(self.sync_status)
 
         self.case_list.reload()
         self.case_list.focus_search()
+        self.sync.start()
 
     # -- slots -------------------------------------------------------------------------
 
@@ -126,10 +157,52 @@ class MainWindow(QMainWindow):
     def _show_count(self, shown: int, total: int) -> None:
         self.count_label.setText(count_text(shown, total))
 
+    # -- sync --------------------------------------------------------------------------
+
+    def show_sync_panel(self) -> None:
+        if self.sync_panel is not None:
+            self.tabs.setCurrentWidget(self.sync_panel)
+
+    def show_connect(self) -> ConnectDialog:
+        dialog = ConnectDialog(self._vault, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.connected.connect(self._connected)
+        dialog.open()
+        return dialog
+
+    def _connected(self) -> None:
+        self.sync.offline = False
+        self.sync.sync_now()
+
+    def _sync_status(self, status: sc.SyncStatus) -> None:
+        self.sync_action.setEnabled(status.connected and not self.sync.running)
+        self.show_sync_action.setEnabled(True)
+
+    def _sync_running(self, running: bool) -> None:
+        self.sync_action.setEnabled(not running and self.sync.connected)
+
+    def _sync_failed(self, exc: BaseException) -> None:
+        """Offline is quiet (the status bar says it, the timer tries again); the rest is told."""
+        if isinstance(exc, sc.ServerUnreachable):
+            return
+        if isinstance(exc, sc.UpgradeRequired):
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
+                "Feltmappe",
+                UPGRADE_TEXT,
+                QMessageBox.StandardButton.Ok,
+                self,
+            )
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+        elif isinstance(exc, FeltmappeError):
+            show_error(self, exc)
+
     # -- locking -----------------------------------------------------------------------
 
     def drop_case_widgets(self) -> None:
         """Close every dialog and widget that shows case data (before the vault is locked)."""
+        self.sync.stop()  # a running sync ends at its next page; the caller waits for it
         for journal in self.findChildren(JournalWidget):
             journal.flush()  # the draft is saved before the key goes
         for dialog in self.findChildren(QDialog):
@@ -139,6 +212,7 @@ class MainWindow(QMainWindow):
             self.case_list.clear()
             self.case_list = None
         self.today = None
+        self.sync_panel = None
         central = self.takeCentralWidget()
         if central is not None:
             central.deleteLater()

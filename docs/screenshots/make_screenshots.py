@@ -1,6 +1,8 @@
 """Render the first screens offscreen at 1366×768 (a common caseworker laptop) to PNG files in
 this folder: the first-run dialog, the unlock dialog of the demo profile, the main window over a
-60-case demo vault, a case summary, and the "I dag" deadlines of the demo user's cases. Run from
+60-case demo vault, a case summary, the "I dag" deadlines of the demo user's cases, and sync: the
+status bar, the "Forbind til central server" dialog and the sync panel with a conflict and a
+rejected change (against a central store on 127.0.0.1 in the same temporary folder). Run from
 the repository root:
 
     QT_QPA_PLATFORM=offscreen python docs/screenshots/make_screenshots.py
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -19,16 +22,22 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
+from sqlalchemy import select
 
 from desktop.app import DEMO_PASSPHRASE, configure_app
 from desktop.case_list import CASE_ROLE
+from desktop.connect_dialog import ConnectDialog
 from desktop.first_run import FirstRunDialog
 from desktop.main_window import MainWindow
 from desktop.today import TodayWidget, vault_today_source
 from desktop.unlock import UnlockDialog
-from models import demo
+from models import demo, services
 from models.keyfile import KdfParams
+from models.schema import Case, JournalNote
 from models.vault import Vault
+from sync import client as sc
+from sync.server.run import ServerThread
+from sync.server.store import Store
 
 OUT = Path(__file__).parent
 SIZE = (1366, 768)
@@ -135,9 +144,116 @@ def main() -> int:
         window.drop_case_widgets()
         window.close()
         vault.close()
+        written.extend(sync_screens(Path(tmp)))
     for path in written:
         print(path)
     return 0
+
+
+def wait_for_sync(window: MainWindow) -> None:
+    deadline = time.monotonic() + 60
+    while window.sync.running and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    settle()
+
+
+def sync_screens(tmp: Path) -> list[Path]:
+    """A laptop signed in to a central store, with one conflict (a colleague changed the same
+    field), one rejected change (the case was taken from the user) and a note not yet sent."""
+    written: list[Path] = []
+    password = "hemmelig-adgang-1"  # noqa: S105 - invented, for the screenshots only
+    store = Store.open(str(tmp / "central.db"))
+    store.add_user("demo.raadgiver", password, display_name="Demo Rådgiver")
+    store.add_user("bo", password, display_name="Bo Lund")
+    with ServerThread(store) as server:
+        profile = tmp / "synk"
+        vault = Vault.create(
+            profile,
+            DEMO_PASSPHRASE,
+            user="demo.raadgiver",
+            display_name="Demo Rådgiver",
+            kdf=KdfParams.fast(),
+        )
+        demo.generate(vault, cases=20, seed=2)
+
+        # Before connecting: the dialog, filled in as a caseworker would.
+        window = MainWindow(vault, demo=True)
+        window.resize(*SIZE)
+        window.show()
+        settle()
+        dialog = window.show_connect()
+        assert isinstance(dialog, ConnectDialog)
+        dialog.url.setText("https://feltmappe.kommune.dk")
+        dialog.username.setText("demo.raadgiver")
+        dialog.password.setText("adgangskode")
+        dialog.device.setText("Bærbar MR-2041")
+        dialog.error.show_text("Forkert brugernavn eller adgangskode til den centrale server.")
+        written.append(on_desktop(dialog, "sync_connect", behind=window))
+        dialog.close()
+        window.drop_case_widgets()
+        window.close()
+
+        sc.connect(vault, server.url, "demo.raadgiver", password, "Bærbar MR-2041")
+        conn = sc.connection_for(vault)
+        sc.SyncClient(vault, conn).sync()
+        with vault.session() as s:
+            first, second = list(s.scalars(select(Case).order_by(Case.case_number).limit(2)))
+            first_id, second_id = first.id, second.id
+            note = s.scalars(select(JournalNote).where(JournalNote.case_id == second_id)).first()
+            if note is None:
+                note = services.add_note(s, second, title="Samtale med mor", body="Aftalt møde.")
+            note_id = note.id
+        sc.SyncClient(vault, conn).sync()
+        conn.close()
+
+        # A colleague changes the same field; the case is taken from the user meanwhile.
+        store.assign(first_id, "bo")
+        bo = Vault.create(tmp / "bo", DEMO_PASSPHRASE, user="bo", kdf=KdfParams.fast())
+        sc.connect(bo, server.url, "bo", password, "Bos bærbare")
+        bo_conn = sc.connection_for(bo)
+        sc.SyncClient(bo, bo_conn).sync()
+        with bo.session() as s:
+            services.update(s, services.get(s, Case, first_id), district="Vesterbro")
+        sc.SyncClient(bo, bo_conn).sync()
+        bo_conn.close()
+        bo.close()
+        with vault.session() as s:
+            services.update(s, services.get(s, Case, first_id), district="Valby")
+            held = s.get(JournalNote, note_id)
+            assert held is not None
+            if held.finalised_at is None:
+                services.edit_draft(s, held, title=held.title, body=held.body + " Rettet.")
+            else:
+                services.add_note(s, second, title="Opfølgning", body="Ringet til skolen.")
+        store.unassign(second_id, "demo.raadgiver")
+
+        window = MainWindow(vault, demo=True)
+        window.setWindowState(Qt.WindowState.WindowNoState)
+        window.resize(*SIZE)
+        window.show()
+        window.sync_action.trigger()
+        wait_for_sync(window)
+        with vault.session() as s:  # typed after the sync: waits for the next one
+            case = services.get(s, Case, first_id)
+            services.add_note(s, case, title="Hjemmebesøg", body="Mor og barn var hjemme.")
+        window.sync.refresh()
+        settle()
+        path = OUT / "sync_status.png"
+        window.grab().save(str(path))
+        written.append(path)
+        window.show_sync_panel()
+        assert window.sync_panel is not None
+        window.sync_panel.conflicts.selectRow(0)
+        settle()
+        path = OUT / "sync_panel.png"
+        window.grab().save(str(path))
+        written.append(path)
+        window.drop_case_widgets()
+        window.close()
+        vault.close()
+    store.close()
+    return written
 
 
 if __name__ == "__main__":

@@ -1,0 +1,170 @@
+"""“Forbind til central server…”: sign this laptop in to the central store (server address,
+user name, password and a name for the device). Connecting runs in the background."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.messages import error_text
+from desktop.tasks import run_in_background
+from desktop.widgets import ErrorLabel, log_refusal
+from models.errors import FeltmappeError
+from models.vault import Vault
+from sync import client as sc
+
+log = logging.getLogger("feltmappe.sync.ui")
+
+BAD_URL = (
+    "Serveradressen skal begynde med https:// eller http:// (fx https://feltmappe.kommune.dk)."
+)
+UNREACHABLE = "Serveren svarer ikke. Tjek adressen og netforbindelsen, og prøv igen."
+NOT_FELTMAPPE = "Adressen svarer, men er ikke en Feltmappe-server. Tjek adressen."
+#: Used when ``desktop.messages`` has no text of its own for a code yet.
+FALLBACK = {
+    sc.BadCredentials.code: "Forkert brugernavn eller adgangskode.",
+    sc.UpgradeRequired.code: "Den centrale server kræver en nyere version af Feltmappe.",
+    sc.DeviceRevoked.code: "Enheden er spærret af administratoren.",
+    sc.AuthFailed.code: "Serveren afviste login.",
+}
+
+
+def connect_error_text(err: FeltmappeError) -> str:
+    # Signing in has its own words for "no answer" and "not our server" (the general texts
+    # speak of changes waiting, and there are none yet).
+    if isinstance(err, sc.ServerUnreachable):
+        return UNREACHABLE
+    if isinstance(err, sc.ServerRefused) and err.params.get("status") in (404, 405):
+        return NOT_FELTMAPPE
+    text = error_text(err)
+    if text == f"Fejl: {err.code}":
+        return FALLBACK.get(err.code, text)
+    return text
+
+
+def valid_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
+
+
+class ConnectDialog(QDialog):
+    """Server address, user name, password and device name; "Forbind" signs in."""
+
+    connected = Signal()
+
+    def __init__(self, vault: Vault, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._vault = vault
+        self.busy = False
+        self.setWindowTitle("Forbind til central server")
+        self.url = QLineEdit(vault.setting(sc.URL_KEY) or "https://", self)
+        self.url.setObjectName("url")
+        self.username = QLineEdit(vault.user, self)
+        self.username.setObjectName("username")
+        self.password = QLineEdit(self)
+        self.password.setObjectName("password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.device = QLineEdit(socket.gethostname(), self)
+        self.device.setObjectName("device")
+        self.device.setMaxLength(80)
+        for edit, name in (
+            (self.url, "Serveradresse"),
+            (self.username, "Brugernavn"),
+            (self.password, "Adgangskode"),
+            (self.device, "Enhedsnavn"),
+        ):
+            edit.setAccessibleName(name)
+            edit.setMinimumWidth(320)
+        intro = QLabel(
+            "Forbind computeren til kommunens centrale Feltmappe-server. Du får kun de sager, "
+            "der er tildelt dig, og dine ændringer sendes automatisk, når der er forbindelse.",
+            self,
+        )
+        intro.setWordWrap(True)
+        self.error = ErrorLabel(self)
+        self.progress = QLabel("Forbinder …", self)
+        self.progress.hide()
+        self.buttons = QDialogButtonBox(self)
+        self.ok = self.buttons.addButton("Forbind", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton("Annuller", QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.accepted.connect(self.try_connect)
+        self.buttons.rejected.connect(self.reject)
+
+        form = QFormLayout()
+        form.addRow("&Serveradresse:", self.url)
+        form.addRow("&Brugernavn:", self.username)
+        form.addRow("&Adgangskode:", self.password)
+        form.addRow("&Enhedsnavn:", self.device)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.buttons)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        (self.password if vault.user else self.url).setFocus()
+
+    def try_connect(self) -> None:
+        if self.busy:
+            return
+        url = self.url.text().strip().rstrip("/")
+        username, password = self.username.text().strip(), self.password.text()
+        device = self.device.text().strip() or socket.gethostname()
+        if not valid_url(url):
+            self.error.show_text(BAD_URL)
+            self.url.setFocus()
+            return
+        if not username or not password:
+            self.error.show_text("Skriv dit brugernavn og din adgangskode.")
+            (self.password if username else self.username).setFocus()
+            return
+        self.error.clear_error()
+        self._set_busy(True)
+        vault = self._vault
+        run_in_background(
+            lambda: sc.connect(vault, url, username, password, device),
+            self._done,
+            self._failed,
+        )
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.progress.setVisible(busy)
+        for widget in (self.url, self.username, self.password, self.device, self.ok):
+            widget.setEnabled(not busy)
+
+    def _done(self, _device_id: object) -> None:
+        self._set_busy(False)
+        log.info("connected to the central store")
+        self.password.clear()
+        self.connected.emit()
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, FeltmappeError):
+            log_refusal(exc)
+            self.error.show_text(connect_error_text(exc))
+        else:
+            log.error("connecting failed: %s", type(exc).__name__)
+            self.error.show_text(BAD_URL)
+        (self.password if isinstance(exc, sc.BadCredentials) else self.url).setFocus()
+
+    def reject(self) -> None:
+        if not self.busy:  # the answer is on its way; the dialog must be there to take it
+            super().reject()
