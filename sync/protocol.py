@@ -12,6 +12,7 @@ never used for ordering."""
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 from typing import Any, Final
 
 from sqlalchemy import JSON, Boolean, Column, Date, Float, Integer, String, Text
@@ -78,12 +79,14 @@ CONFLICT_RESOLUTION_FIELDS: Final = frozenset({"resolved_at", "resolution", "res
 META_FIELDS: Final = frozenset({"id", "case_id", "rev"})
 
 
+@cache
 def columns(table: str) -> dict[str, Column[Any]]:
     cls = TABLES[table]
     mapper: Mapper[Any] = cls.__mapper__  # type: ignore[attr-defined]
     return {c.key: c for c in mapper.columns if c.key is not None}
 
 
+@cache
 def person_columns(table: str) -> tuple[str, ...]:
     """The columns of a case table that name a person: such a person travels with the case."""
     return tuple(

@@ -549,25 +549,28 @@ class Store:
         ids = [e["id"] for e in events]
         known = set(s.scalars(select(CaseAudit.id).where(CaseAudit.id.in_(ids))))
         received = now()
+        rows = []
         for e in events:
             if e["id"] in known:
                 continue
             known.add(e["id"])
             at = datetime.fromisoformat(e["at"])
-            s.add(
-                CaseAudit(
-                    id=e["id"],
-                    case_id=e.get("case_id"),
-                    at=at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at,
+            rows.append(
+                {
+                    "id": e["id"],
+                    "case_id": e.get("case_id"),
+                    "at": at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at,
                     # The device's user is who acted, whatever the event says.
-                    username=who.username,
-                    device_id=who.device_id,
-                    action=e["action"],
-                    entity=e.get("entity") or "",
-                    entity_id=e.get("entity_id"),
-                    received_at=received,
-                )
+                    "username": who.username,
+                    "device_id": who.device_id,
+                    "action": e["action"],
+                    "entity": e.get("entity") or "",
+                    "entity_id": e.get("entity_id"),
+                    "received_at": received,
+                }
             )
+        if rows:
+            s.connection().execute(insert(CaseAudit), rows)
 
     def pull(
         self, who: Principal, cursor: int, limit: int, cases: Sequence[str] | None = None

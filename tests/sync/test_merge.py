@@ -291,9 +291,7 @@ def test_pull_comes_in_pages_and_resumes_after_a_killed_pull(
     assert sc.local_rows(bo.vault).keys() == sc.local_rows(anna.vault).keys()
 
 
-def test_a_waiting_local_change_survives_a_pull_of_the_same_row(
-    laptop: Make, store: Store
-) -> None:
+def test_a_waiting_local_change_survives_a_pull_of_the_same_row(laptop: Make, store: Store) -> None:
     anna, bo = laptop("anna", "anna"), laptop("bo", "bo")
     case_id = _shared_case(anna, bo, store)
     _edit_case(anna, case_id, team="Team Syd")
