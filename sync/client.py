@@ -289,18 +289,21 @@ class SyncClient:
         self.push_batch = push_batch
         self.page_size = page_size
         self.progress = progress or (lambda _phase, _done, _total: None)
+        self._recorded = False
 
     def sync(self) -> SyncReport:
         report = SyncReport()
+        self._recorded = False
         try:
             self.push(report)
             self.pull(report)
         except SyncError as exc:
             self.vault.set_setting(LAST_ERROR_KEY, exc.code)
             raise
-        with self.vault.session() as s:
-            s.merge(LocalSetting(key=LAST_SUCCESS_KEY, value=datetime.now(UTC).isoformat()))
-            s.merge(LocalSetting(key=LAST_ERROR_KEY, value=""))
+        if not self._recorded:
+            with self.vault.session() as s:
+                for key, value in _success().items():
+                    s.merge(LocalSetting(key=key, value=value))
         return report
 
     # -- push ----------------------------------------------------------------------------
@@ -439,12 +442,18 @@ class SyncClient:
                     settings[cursor_key] = str(cursor)
                 if not more and mark is not None:
                     settings[CASES_KEY] = json.dumps(sorted(mark))
+                final = not more and cursor_key == CURSOR_KEY
+                if final:
+                    # The incremental pass ends the sync: its success is stored with its last
+                    # page (one commit less).
+                    settings.update(_success())
                 try:
                     apply_rows(self.vault, rows, settings)
                 except BaseException:
                     if more:
                         coming.cancel()
                     raise
+                self._recorded = final
                 report.pulled += len(rows)
                 report.pages += 1
                 self.progress(
@@ -477,6 +486,10 @@ class SyncClient:
         for entry in entries:
             if entry.row_id not in known and entry.op == p.Op.INSERT.value:
                 _delete_rows(self.vault, entry.table, [entry.row_id])
+
+
+def _success() -> dict[str, str]:
+    return {LAST_SUCCESS_KEY: datetime.now(UTC).isoformat(), LAST_ERROR_KEY: ""}
 
 
 def retry(vault: Vault, seqs: Iterable[int]) -> None:
