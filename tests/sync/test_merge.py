@@ -357,3 +357,59 @@ def test_the_access_log_reaches_the_store(laptop: Make, store: Store) -> None:
     assert ("bo", "vist") in actions
     with bo.vault.session() as s:
         assert s.scalars(select(AuditEvent).where(AuditEvent.rev == 0)).all() == []
+
+
+def test_a_mutation_that_fails_half_way_writes_nothing_and_the_rest_go_through(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug while applying one mutation (here: a crash after the record was changed in
+    memory) rejects that mutation alone; the others of the same push are written."""
+    import json
+    import uuid
+
+    from sync.server import store as server_store
+    from sync.server.store import Mutation
+
+    _device, token = store.register_device("anna", "test")
+    who = store.authenticate(token)
+    person = str(uuid.uuid4())
+
+    def person_insert(row_id: str, name: str) -> Mutation:
+        return Mutation(
+            str(uuid.uuid4()), "person", row_id, None, "insert", 0, {"first_name": [None, name]}
+        )
+
+    store.push(who, [person_insert(person, "Mia")])
+    real_save = server_store._Apply.save
+
+    def crash_on_oskar(self: server_store._Apply, rec: server_store._Rec) -> None:
+        real_save(self, rec)
+        if rec.data.get("first_name") == "Oskar":
+            raise TypeError("a bug half-way through a mutation")
+
+    monkeypatch.setattr(server_store._Apply, "save", crash_on_oskar)
+    before = store.high_water()
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    results = store.push(
+        who,
+        [
+            person_insert(first, "Anna"),
+            Mutation(
+                str(uuid.uuid4()),
+                "person",
+                person,
+                None,
+                "update",
+                1,
+                {"first_name": ["Mia", "Oskar"]},
+            ),
+            person_insert(second, "Bo"),
+        ],
+    )
+    assert [r.status.value for r in results] == ["applied", "rejected", "applied"]
+    assert results[1].reason == "sync.server_error"
+    [row] = store.rows(who, [person])
+    assert (row["rev"], row["data"]["first_name"]) == (1, "Mia")
+    assert {r["data"]["first_name"] for r in store.rows(who, [first, second])} == {"Anna", "Bo"}
+    assert store.high_water() > before
+    assert json.dumps(row["data"])  # the stored document is still whole JSON
