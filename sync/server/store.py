@@ -610,13 +610,47 @@ class Store:
                 .where(Record.seq >= seqs[0], Record.seq <= seqs[-1], visible)
                 .order_by(Record.seq)
             )
-            rows = s.execute(query).all()
+            rows = list(s.execute(query).all())
+            last = rows[-1][4] if rows else cursor
+            rows.extend(self._named_persons(s, rows, wanted))
         out = [
             f'{{"table":"{t}","id":"{i}","case_id":{json.dumps(c)},"rev":{r},"seq":{q},"data":{d}}}'
             for t, i, c, r, q, d in rows
         ]
-        last = rows[-1][4] if rows else cursor
         return Page(out, last, len(seqs) == limit)
+
+    def _named_persons(self, s: Session, rows: Sequence[Any], wanted: set[str]) -> list[Any]:
+        """The persons that rows of a page name, when the page does not hold them: a page is
+        then whole by itself (a child comes with its case, even if the child was edited later
+        and so sorts later). A device that has the person already skips it by its revision."""
+        named: set[str] = set()
+        present = {i for t, i, *_ in rows if t == p.PERSON_TABLE}
+        for table, _i, case_id, _r, _q, data in rows:
+            keys = p.person_columns(table) if table in p.CASE_TABLE_NAMES else ()
+            if keys and case_id in wanted:
+                doc = json.loads(data)
+                named.update(str(doc[k]) for k in keys if doc.get(k))
+        missing = sorted(named - present)
+        if not missing:
+            return []
+        found: list[Any] = []
+        for start in range(0, len(missing), 500):
+            found.extend(
+                s.execute(
+                    select(
+                        Record.table_name,
+                        Record.id,
+                        Record.case_id,
+                        Record.rev,
+                        Record.seq,
+                        Record.data,
+                    ).where(
+                        Record.id.in_(missing[start : start + 500]),
+                        Record.table_name == p.PERSON_TABLE,
+                    )
+                ).all()
+            )
+        return found
 
     def rows(self, who: Principal, ids: Iterable[str]) -> list[dict[str, Any]]:
         """The current rows ``ids`` that ``who`` may read (unknown or foreign ids are left out)."""

@@ -639,6 +639,19 @@ class World:
         seen_as_old: set[tuple[str, str, Any]] = {
             (e.row_id, e.column, json.dumps(e.old)) for e in self.edits if e.column
         }
+        # An edit of a forked note was made after seeing the version the fork carries: it
+        # supersedes that version on the note the fork came from too.
+        for e in self.edits:
+            fork = notes.get(e.row_id)
+            if not e.column or fork is None:
+                continue
+            old = e.old
+            if e.column == "title" and isinstance(old, str) and old.endswith(FORK_SUFFIX):
+                old = old[: -len(FORK_SUFFIX)]
+            origin = fork.get("corrects_id")
+            while origin:
+                seen_as_old.add((origin, e.column, json.dumps(old)))
+                origin = notes.get(origin, {}).get("corrects_id")
         by_field: dict[tuple[str, str], list[Edit]] = {}
         for e in self.edits:
             if e.rejected:
