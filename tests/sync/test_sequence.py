@@ -135,3 +135,40 @@ def test_two_instances_on_one_database_serve_the_same_laptops(store: Store, tmp_
         finally:
             anna.close()
             bo.close()
+
+
+def test_every_pull_page_carries_the_persons_its_rows_name(store: Store) -> None:
+    """The child was edited after the case was made, so it sorts after the case: a page that
+    ends at the case still brings the child (a killed pull never leaves a case without it)."""
+    import json
+
+    who = store.authenticate(_token(store, "anna"))
+    case_id = str(uuid.uuid4())
+    mutations = _case_mutations(case_id, 0)
+    child_id = mutations[0].row_id
+    store.push(who, mutations)
+    store.push(
+        who,
+        [
+            Mutation(
+                str(uuid.uuid4()),
+                "person",
+                child_id,
+                None,
+                "update",
+                1,
+                {"first_name": ["Barn", "Mia"]},
+            )
+        ],
+    )
+    who = store.authenticate(_token(store, "anna"))
+    cursor, pages = 0, []
+    while True:
+        page = store.pull(who, cursor, 1, [case_id])
+        pages.append([json.loads(text) for text in page.rows])
+        cursor = page.cursor
+        if not page.more:
+            break
+    with_case = next(rows for rows in pages if any(r["table"] == "case" for r in rows))
+    assert {(r["table"], r["id"]) for r in with_case} == {("case", case_id), ("person", child_id)}
+    assert [r["data"]["first_name"] for r in with_case if r["table"] == "person"] == ["Mia"]
