@@ -46,7 +46,7 @@ from models.cpr import mask, parse_cpr
 from models.errors import FeltmappeError, InvalidCpr, NotFound
 from models.schema import Case, CaseParty
 from models.vault import Vault
-from models.vocabulary import PARTY_ROLE_LABELS, PartyRole
+from models.vocabulary import FIELD_LABELS, PARTY_ROLE_LABELS, PartyRole
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -81,13 +81,8 @@ NOTHING_SELECTED = "Vælg først en person i listen."
 NOT_ADDED = "Personen er ikke tilføjet. "
 NOT_REMOVED = "Personen er ikke fjernet fra sagen. "
 
-#: Danish names of the form's fields, for a message that does not say which field it is about.
-FIELD_LABELS = {
-    "first_name": "Fornavn",
-    "last_name": "Efternavn",
-    "birth_date": "Fødselsdato",
-    "expected_date": "Terminsdato",
-}
+#: The form's fields a message may name without saying which field it is about.
+_NAMED_FIELDS = ("first_name", "last_name", "birth_date", "expected_date")
 
 _ROLE_ORDER = {role: i for i, role in enumerate(PartyRole)}
 _SEX_LABELS = {"K": "kvinde", "M": "mand"}
@@ -545,8 +540,9 @@ class PartiesWidget(QWidget):
     def _show_refusal(self, err: FeltmappeError) -> None:
         field = str(err.params.get("field", ""))
         prefix = NOT_ADDED
-        if err.code in ("validation.required", "validation.future_date") and field in FIELD_LABELS:
-            prefix += f"{FIELD_LABELS[field]}: "
+        if err.code in ("validation.required", "validation.future_date") and field in _NAMED_FIELDS:
+            label = FIELD_LABELS[field]
+            prefix += f"{label[:1].upper()}{label[1:]}: "
         self.error.show_error(err, prefix=prefix)
         target = {
             "first_name": self.first_name,

@@ -46,7 +46,7 @@ from desktop.widgets import ErrorLabel, log_refusal
 from models.errors import FeltmappeError
 from models.schema import Case
 from models.vault import Vault
-from models.vocabulary import TABLE_LABELS
+from models.vocabulary import FIELD_LABELS, TABLE_LABELS
 from sync import client as sc
 
 log = logging.getLogger("feltmappe.sync.ui")
@@ -68,45 +68,7 @@ UPGRADE_TEXT = (
     "computeren og sendes, når programmet er opdateret."
 )
 
-#: Danish text for the reasons the server gives when it rejects a change (used until
-#: ``desktop.messages.sync_reason_text`` is there).
-REASONS = {
-    "sync.no_access": "Du har ikke (længere) adgang til sagen på den centrale server.",
-    "sync.case_mismatch": "Ændringen hører til en anden sag end posten på serveren.",
-    "sync.case_missing": "Ændringen er ikke knyttet til en sag.",
-    "sync.unknown_table": "Den centrale server kender ikke denne slags oplysninger.",
-    "sync.unknown_field": "Den centrale server kender ikke et af de ændrede felter.",
-    "sync.bad_value": "En af værdierne er ugyldig eller mangler.",
-    "sync.unknown_row": "Posten findes ikke på den centrale server.",
-    "sync.read_only": "Oplysningen kan ikke ændres fra denne computer.",
-}
 OPS = {"insert": "Ny", "update": "Ændret", "delete": "Slettet"}
-#: Danish names of the fields a conflict or a rejected change names most often (others are
-#: shown by their column name).
-FIELD_LABELS = {
-    "title": "overskrift",
-    "body": "tekst",
-    "district": "distrikt",
-    "team": "team",
-    "stage": "fase",
-    "assigned_to": "rådgiver",
-    "opened_on": "oprettet",
-    "closed_on": "afsluttet",
-    "first_name": "fornavn",
-    "last_name": "efternavn",
-    "birth_date": "fødselsdato",
-    "cpr": "CPR-nummer",
-    "address": "adresse",
-    "phone": "telefon",
-    "note": "bemærkning",
-    "role": "rolle",
-    "has_custody": "forældremyndighed",
-    "party_rights": "partsrettigheder",
-    "starts_on": "startdato",
-    "ends_on": "slutdato",
-    "due_on": "frist",
-    "follow_up_every_months": "opfølgningsinterval",
-}
 
 
 def field_label(name: str) -> str:
@@ -115,10 +77,7 @@ def field_label(name: str) -> str:
 
 def reason_text(code: str) -> str:
     """Why the server rejected a change, in Danish."""
-    shared = getattr(messages, "sync_reason_text", None)
-    if callable(shared):
-        return str(shared(code))
-    return REASONS.get(code, f"Afvist af den centrale server ({code or 'ukendt årsag'}).")
+    return messages.sync_reason_text(code)
 
 
 # -- texts of the status bar ---------------------------------------------------------------

@@ -210,6 +210,41 @@ class UserRole(StrEnum):
     ADMIN = "admin"
 
 
+#: Danish names of the columns people meet in messages (a conflict, a rejected change, a form
+#: error); a column not listed is shown by its name.
+FIELD_LABELS: dict[str, str] = {
+    "title": "overskrift",
+    "body": "tekst",
+    "district": "distrikt",
+    "team": "team",
+    "stage": "fase",
+    "assigned_to": "rådgiver",
+    "opened_on": "oprettet",
+    "closed_on": "afsluttet",
+    "first_name": "fornavn",
+    "last_name": "efternavn",
+    "birth_date": "fødselsdato",
+    "expected_date": "terminsdato",
+    "cpr": "CPR-nummer",
+    "address": "adresse",
+    "phone": "telefon",
+    "email": "e-mail",
+    "note": "bemærkning",
+    "notes": "noter",
+    "role": "rolle",
+    "has_custody": "forældremyndighed",
+    "party_rights": "partsrettigheder",
+    "start_on": "startdato",
+    "end_on": "slutdato",
+    "due_on": "frist",
+    "summary": "resumé",
+    "decision": "afgørelse",
+    "purpose": "formål",
+    "location": "sted",
+    "deleted_at": "slettet",
+    "follow_up_every_months": "opfølgningsinterval",
+}
+
 #: Danish names of the vault's tables, for summaries and messages.
 TABLE_LABELS: dict[str, str] = {
     "user": "brugere",
