@@ -3,17 +3,21 @@ letters, CPR numbers of different decades of age, and one case assigned to a nam
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QLineEdit, QWidget
+from pytestqt.qtbot import QtBot
 
 from models import services
 from models.schema import User
 from models.vault import Vault
 from models.vocabulary import CaseStage, PartyRole
+from tests.gui.harness import Harness
 
 # Qt's offscreen platform says this whenever a window with a layout gets size constraints; it
 # is a limitation of the headless platform, not of our code.
@@ -110,3 +114,25 @@ def visible_texts() -> list[str]:
                     for col in range(model.columnCount()):
                         texts.append(str(model.index(r, col).data() or ""))
     return texts
+
+
+@pytest.fixture
+def harness_for(qtbot: QtBot, demo_dir: Path) -> Iterator[Callable[..., Harness]]:
+    """Makes harnesses (``make(profile, demo=…, idle_ms=…)``) and closes them after the test."""
+    made: list[Harness] = []
+
+    def make(profile: Path, **kwargs: Any) -> Harness:
+        h = Harness(qtbot, profile, demo_dir, **kwargs)
+        made.append(h)
+        return h
+
+    yield make
+    for h in made:
+        h.close()
+
+
+@pytest.fixture
+def locked(filled: Filled) -> Path:
+    """A profile with cases, locked (as after a restart)."""
+    filled.vault.close()
+    return filled.vault.profile

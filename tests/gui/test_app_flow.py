@@ -4,16 +4,15 @@ the crash dialog, driven the way a user drives them."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QMessageLogContext, Qt, QTimer, QtMsgType, QTranslator
+from PySide6.QtCore import QMessageLogContext, Qt, QTimer, QtMsgType, QTranslator
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
-from desktop.app import DEMO_PASSPHRASE, AppController, qt_message_handler
+from desktop.app import DEMO_PASSPHRASE, qt_message_handler
 from desktop.case_list import CASE_ROLE, Column
 from desktop.case_summary import CaseSummaryDialog
 from desktop.crash import build_report, current_dialog, excepthook, show_crash
@@ -21,7 +20,6 @@ from desktop.first_run import FirstRunDialog
 from desktop.logsetup import setup_logging
 from desktop.main_window import MainWindow
 from desktop.messages import error_text
-from desktop.unlock import UnlockDialog
 from models import services
 from models.errors import VaultCorrupt
 from models.keyfile import KdfParams
@@ -29,87 +27,16 @@ from models.profile import DB_FILE, KEY_FILE, profile_exists
 from models.vault import Vault
 from models.vocabulary import AuditAction
 from tests.conftest import PASSPHRASE
-from tests.gui.conftest import ASSIGNEE, MOTHER, NAMES, Filled, fill, visible_texts
+from tests.gui.conftest import ASSIGNEE, MOTHER, NAMES, fill, visible_texts
+from tests.gui.harness import type_and_enter
 
 WRONG = "Forkert adgangsfrase. Prøv igen."
-
-
-class Harness:
-    """An ``AppController`` that records quitting instead of ending the test run."""
-
-    def __init__(self, qtbot: QtBot, profile: Path, demo_dir: Path, *, demo: bool = False):
-        self.quits = 0
-        self.controller = AppController(
-            profile, demo=demo, demo_profile=demo_dir, kdf=KdfParams.fast(), quit_app=self._quit
-        )
-        self.qtbot = qtbot
-
-    def _quit(self) -> None:
-        self.quits += 1
-
-    @property
-    def window(self) -> MainWindow:
-        assert self.controller.window is not None
-        return self.controller.window
-
-    def dialog(self, kind: type) -> object:
-        dialog = self.controller.dialog
-        assert isinstance(dialog, kind), dialog
-        self.qtbot.waitExposed(dialog)
-        dialog.activateWindow()
-        return dialog
-
-    def unlock_dialog(self) -> UnlockDialog:
-        dialog = self.dialog(UnlockDialog)
-        assert isinstance(dialog, UnlockDialog)
-        return dialog
-
-    def first_run_dialog(self) -> FirstRunDialog:
-        dialog = self.dialog(FirstRunDialog)
-        assert isinstance(dialog, FirstRunDialog)
-        return dialog
-
-    def close(self) -> None:
-        if self.controller.window is not None:
-            self.controller.window.drop_case_widgets()
-        for widget in (self.controller.window, self.controller.dialog):
-            if widget is not None:
-                widget.hide()
-                widget.deleteLater()
-        self.controller.close_vault()
-        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-
-@pytest.fixture
-def harness_for(qtbot: QtBot, demo_dir: Path) -> Iterator:
-    made: list[Harness] = []
-
-    def make(profile: Path, *, demo: bool = False) -> Harness:
-        h = Harness(qtbot, profile, demo_dir, demo=demo)
-        made.append(h)
-        return h
-
-    yield make
-    for h in made:
-        h.close()
-
-
-@pytest.fixture
-def locked(filled: Filled) -> Path:
-    """A profile with cases, locked (as after a restart)."""
-    filled.vault.close()
-    return filled.vault.profile
 
 
 def table_names(window: MainWindow) -> list[str]:
     assert window.case_list is not None
     proxy = window.case_list.proxy
     return sorted(proxy.index(r, Column.BARN).data() for r in range(proxy.rowCount()))
-
-
-def type_and_enter(qtbot: QtBot, dialog: UnlockDialog, text: str) -> None:
-    qtbot.keyClicks(dialog.passphrase, text)
-    qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
 
 
 # -- unlock --------------------------------------------------------------------------------

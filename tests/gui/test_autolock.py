@@ -4,94 +4,39 @@ open; unlocking (after auto-lock or Ctrl+L) returns to the same case, tab, note 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop.app import AppController
 from desktop.case_list import CASE_ROLE
 from desktop.case_summary import CaseSummaryDialog
 from desktop.idle import IdleWatcher
 from desktop.journal import JournalWidget
 from desktop.main_window import MainWindow
-from desktop.unlock import UnlockDialog
 from models import services
-from models.keyfile import KdfParams
-from tests.conftest import PASSPHRASE
 from tests.gui.conftest import ASSIGNEE, MOTHER, NAMES, Filled, visible_texts
+from tests.gui.harness import Harness
 
 IDLE_MS = 300
 DRAFT = "Mor fortæller om morgenerne, som er blevet lettere."
 
 
-class Harness:
-    """An ``AppController`` with a short idle time that records quitting instead of quitting."""
-
-    def __init__(self, qtbot: QtBot, profile: Path, demo_dir: Path, idle_ms: int | None):
-        self.quits = 0
-        self.controller = AppController(
-            profile,
-            demo_profile=demo_dir,
-            kdf=KdfParams.fast(),
-            quit_app=self._quit,
-            idle_ms=idle_ms,
-        )
-        self.qtbot = qtbot
-
-    def _quit(self) -> None:
-        self.quits += 1
-
-    @property
-    def window(self) -> MainWindow:
-        assert self.controller.window is not None
-        return self.controller.window
-
-    def unlock_dialog(self) -> UnlockDialog:
-        dialog = self.controller.dialog
-        assert isinstance(dialog, UnlockDialog), dialog
-        self.qtbot.waitExposed(dialog)
-        dialog.activateWindow()
-        return dialog
-
-    def unlock(self) -> None:
-        dialog = self.unlock_dialog()
-        self.qtbot.keyClicks(dialog.passphrase, PASSPHRASE)
-        self.qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
-        assert self.controller.vault is not None
-
-    def close(self) -> None:
-        if self.controller.window is not None:
-            self.controller.window.drop_case_widgets()
-        for widget in (self.controller.window, self.controller.dialog):
-            if widget is not None:
-                widget.hide()
-                widget.deleteLater()
-        self.controller.close_vault()
-        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-
 @pytest.fixture
-def harness_for(qtbot: QtBot, demo_dir: Path) -> Iterator:
+def harness_for(qtbot: QtBot, demo_dir: Path) -> Iterator[Callable[..., Harness]]:
     made: list[Harness] = []
 
     def make(profile: Path, *, idle_ms: int | None = IDLE_MS) -> Harness:
-        h = Harness(qtbot, profile, demo_dir, idle_ms)
+        h = Harness(qtbot, profile, demo_dir, idle_ms=idle_ms)
         made.append(h)
         return h
 
     yield make
     for h in made:
         h.close()
-
-
-@pytest.fixture
-def locked(filled: Filled) -> Path:
-    filled.vault.close()
-    return filled.vault.profile
 
 
 def open_journal(qtbot: QtBot, window: MainWindow) -> tuple[str, CaseSummaryDialog, JournalWidget]:

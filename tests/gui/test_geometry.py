@@ -10,9 +10,7 @@ from pytestqt.qtbot import QtBot
 from models.profile import SETTINGS_FILE
 from tests.conftest import PASSPHRASE
 from tests.gui.conftest import NAMES
-from tests.gui.test_app_flow import harness_for, locked, type_and_enter
-
-__all__ = ["harness_for", "locked"]  # fixtures used below
+from tests.gui.harness import type_and_enter
 
 
 def test_window_geometry_survives_a_restart(qtbot: QtBot, harness_for, locked: Path) -> None:

@@ -43,7 +43,7 @@ from models.schema import Case, JournalNote
 from models.vault import Vault
 from sync import client as sc
 from sync.server.store import Store
-from tests.gui.test_app_flow import Harness, type_and_enter
+from tests.gui.harness import Harness, type_and_enter
 from tests.sync.harness import PASSPHRASE, PASSWORD, Laptop, running, store_at
 
 pytestmark = pytest.mark.slow

@@ -13,9 +13,7 @@ from pytestqt.qtbot import QtBot
 from desktop.case_list import Column
 from desktop.tasks import run_in_background, wait_for_background
 from tests.conftest import PASSPHRASE
-from tests.gui.test_app_flow import harness_for, locked, type_and_enter
-
-__all__ = ["harness_for", "locked"]  # fixtures used below
+from tests.gui.harness import type_and_enter
 
 
 def test_result_and_error_arrive_on_the_gui_thread(qtbot: QtBot) -> None:
