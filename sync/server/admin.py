@@ -26,6 +26,12 @@ from sync.server.store import Store, StoreError
 from sync.server.tables import AdminEvent, Record
 
 ENV_DB = "FELTMAPPE_SERVER_DB"
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 PROG = "feltmappe-admin"
 
 ROLE_LABELS = {
@@ -206,7 +212,7 @@ def cmd_team_list(store: Store, _args: argparse.Namespace) -> int:
     teams = store.teams()
     for name in teams:
         print(name)
-    print(f"{len(teams)} teams")
+    print(_plural(len(teams), "team", "teams"))
     return 0
 
 
@@ -240,7 +246,7 @@ def cmd_user_list(store: Store, _args: argparse.Namespace) -> int:
             for u in users
         ],
     )
-    print(f"{len(users)} brugere")
+    print(_plural(len(users), "bruger", "brugere"))
     return 0
 
 
@@ -301,7 +307,7 @@ def cmd_case_list(store: Store, args: argparse.Namespace) -> int:
         ["Sagsnummer", "Sags-id", "Bruger", "Tildelt"],
         [[numbers.get(c) or "–", c, u, _when(t)] for c, u, t in found],
     )
-    print(f"{len(found)} tildelinger")
+    print(_plural(len(found), "tildeling", "tildelinger"))
     return 0
 
 
@@ -333,7 +339,7 @@ def cmd_device_list(store: Store, args: argparse.Namespace) -> int:
             for d, user in found
         ],
     )
-    print(f"{len(found)} enheder")
+    print(_plural(len(found), "enhed", "enheder"))
     return 0
 
 
@@ -375,7 +381,7 @@ def cmd_log(store: Store, args: argparse.Namespace) -> int:
             for e in events
         ],
     )
-    print(f"{len(events)} hændelser")
+    print(_plural(len(events), "hændelse", "hændelser"))
     if args.sag is not None:
         access = store.case_audit(case_id, args.antal)
         print()
@@ -393,7 +399,7 @@ def cmd_log(store: Store, args: argparse.Namespace) -> int:
                 for a in access
             ],
         )
-        print(f"{len(access)} hændelser")
+        print(_plural(len(access), "hændelse", "hændelser"))
     return 0
 
 

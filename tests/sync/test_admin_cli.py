@@ -309,7 +309,7 @@ def test_cases_and_log(
     ]
     assert lines[3] == "2 tildelinger"
     assert admin(db, "sag", "liste", "--bruger", "bo") == 0
-    assert out(capsys)[0].splitlines()[-1] == "1 tildelinger"
+    assert out(capsys)[0].splitlines()[-1] == "1 tildeling"
 
     assert admin(db, "sag", "fjern", number, "bo") == 0
     assert "ikke længere tildelt bo" in out(capsys)[0]
