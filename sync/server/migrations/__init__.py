@@ -4,50 +4,31 @@ the store (or a test) hands in. The store keeps its revision in its own version 
 
 from __future__ import annotations
 
-from functools import cache
-
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import Connection
+
+from models.migrations import Scripts
 
 SCRIPT_LOCATION = "sync.server:migrations"
 VERSION_TABLE = "store_version"
 
-
-def _config(conn: Connection | None = None) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", SCRIPT_LOCATION)
-    if conn is not None:
-        cfg.attributes["connection"] = conn
-    return cfg
+STORE = Scripts(SCRIPT_LOCATION, VERSION_TABLE)
 
 
-@cache
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_config()).get_current_head()
-    assert head is not None
-    return head
+    return STORE.head
 
 
 def is_known(revision: str) -> bool:
-    """Whether this version of the store knows ``revision`` (a newer store may have written it)."""
-    try:
-        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
-    except CommandError:
-        return False
+    return STORE.is_known(revision)
 
 
 def current_revision(conn: Connection) -> str | None:
-    context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-    return context.get_current_revision()
+    return STORE.current_revision(conn)
 
 
 def upgrade(conn: Connection, revision: str = "head") -> None:
-    command.upgrade(_config(conn), revision)
+    STORE.upgrade(conn, revision)
 
 
 def downgrade(conn: Connection, revision: str) -> None:
-    command.downgrade(_config(conn), revision)
+    STORE.downgrade(conn, revision)
