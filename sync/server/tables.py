@@ -74,6 +74,8 @@ class AppliedMutation(Base):
     reason: Mapped[str] = mapped_column(String(80), default="")
     fields: Mapped[str] = mapped_column(Text, default="[]")
     at: Mapped[datetime] = mapped_column(DateTime)
+    #: SHA-256 of what the mutation asked for: the same id with other content is not a retry.
+    digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class Team(Base):
@@ -152,3 +154,16 @@ class AdminEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class LoginThrottle(Base):
+    """Refused logins counted per key (``user:<id>`` or ``addr:<address>``), and until when the
+    key must wait before it may try again. Kept in the database: several store instances behind
+    one load balancer share it."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[datetime] = mapped_column(DateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime)
