@@ -22,7 +22,18 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, or_, select, update
+from sqlalchemy import (
+    Engine,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -89,6 +100,17 @@ def database_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     url = database_url(url)
     if url.startswith("sqlite"):
+        from pathlib import Path
+
+        from models.private_files import prepare_sqlite_file
+
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            path = Path(database)
+            if path.parent.is_dir():  # else SQLite says it cannot open the file, as before
+                # The file holds CPR numbers in plaintext: 0600 (and an existing one tightened)
+                # before SQLite first opens it, since its -wal and -shm take the file's mode.
+                prepare_sqlite_file(path)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -523,7 +545,10 @@ class Store:
                     log.exception("a mutation could not be applied")
                     result = Result(m.mutation_id, Status.REJECTED, reason="sync.server_error")
                 else:
-                    applier.keep()
+                    if result.status is Status.REJECTED:
+                        applier.drop()
+                    else:
+                        applier.keep()
                 answered[m.mutation_id] = result
                 new.append(
                     {
@@ -647,6 +672,10 @@ class Store:
                     ).where(
                         Record.id.in_(missing[start : start + 500]),
                         Record.table_name == p.PERSON_TABLE,
+                        # Only through a link: a row that names an id does not grant it.
+                        Record.id.in_(
+                            select(PersonLink.person_id).where(PersonLink.case_id.in_(wanted))
+                        ),
                     )
                 ).all()
             )
@@ -717,8 +746,8 @@ def _readable_cases(s: Session, who: Principal) -> set[str]:
 
 
 def _person_readable(s: Session, who: Principal, rec: Record) -> bool:
-    if rec.owner == who.user_id:
-        return True
+    """A person is read only through a case ``who`` may read now (having pushed it once gives
+    nothing: see docs/security.md)."""
     linked = s.scalars(select(PersonLink.case_id).where(PersonLink.person_id == rec.id))
     return any(c in who.cases for c in linked)
 
@@ -740,6 +769,10 @@ def _dumps(data: dict[str, Any]) -> str:
     # Danish letters stay letters: a note of 1 KB is not sent as 1.5 KB of escapes.
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
+
+_DELETE_LINK = delete(PersonLink).where(
+    PersonLink.person_id == bindparam("b_person"), PersonLink.case_id == bindparam("b_case")
+)
 
 _UPDATE_RECORD = (
     update(Record)
@@ -771,9 +804,12 @@ class _Apply:
         self.kept: dict[str, list[dict[str, Any]]] = {
             "insert": [],
             "update": [],
+            "unlink": [],
             "link": [],
             "assign": [],
         }
+        #: Links (person, case) this push removed (not yet flushed).
+        self.unlinked: set[tuple[str, str]] = set()
 
     # -- staging -----------------------------------------------------------------------
 
@@ -783,6 +819,17 @@ class _Apply:
     def keep(self) -> None:
         for kind, params in self.staged:
             self.kept[kind].append(params)
+        self.staged = []
+
+    def drop(self) -> None:
+        """A refused mutation: what it staged (an assignment of a new case) is not written."""
+        for kind, params in self.staged:
+            if kind == "assign":
+                self.who.cases.discard(params["case_id"])
+            elif kind == "link":
+                self.links.get(params["case_id"], set()).discard(params["person_id"])
+            elif kind == "unlink":
+                self.unlinked.discard((params["b_person"], params["b_case"]))
         self.staged = []
 
     def abort(self) -> None:
@@ -795,6 +842,7 @@ class _Apply:
         self.flush()
         self.records.clear()
         self.links.clear()
+        self.unlinked.clear()
         self.case_numbers = None
 
     def flush(self) -> None:
@@ -803,6 +851,8 @@ class _Apply:
             self.conn.execute(insert(Record), kept["insert"])
         if kept["update"]:
             self.conn.execute(_UPDATE_RECORD, kept["update"])
+        if kept["unlink"]:
+            self.conn.execute(_DELETE_LINK, kept["unlink"])
         if kept["link"]:
             self.conn.execute(insert(PersonLink), kept["link"])
         if kept["assign"]:
@@ -869,6 +919,10 @@ class _Apply:
         refused = self.check_access(m, rec, changes)
         if refused:
             return self.reject(m, refused)
+        if m.table in p.CASE_TABLE_NAMES and m.case_id:
+            names = self.refused_names(m, m.case_id, changes)
+            if names:
+                return self.reject(m, "sync.no_access", names)
         if rec is None:
             if m.op != p.Op.INSERT.value:
                 return self.reject(m, "sync.unknown_row")
@@ -877,20 +931,53 @@ class _Apply:
 
     # -- access ----------------------------------------------------------------------
 
-    def linked_cases(self, person_id: str) -> list[str]:
+    def linked_cases(self, person_id: str) -> set[str]:
         """The cases that name a person: in the database, and staged by this push."""
-        found = list(
+        found = set(
             self.conn.execute(
                 select(PersonLink.case_id).where(PersonLink.person_id == person_id)
             ).scalars()
         )
-        found.extend(c for c, persons in self.links.items() if person_id in persons)
-        return found
+        found.update(c for c, persons in self.links.items() if person_id in persons)
+        return {c for c in found if (person_id, c) not in self.unlinked}
 
-    def person_readable(self, rec: _Rec) -> bool:
-        if rec.owner == self.who.user_id:
-            return True
-        return any(c in self.who.cases for c in self.linked_cases(rec.id))
+    def person_writable(self, rec: _Rec) -> bool:
+        """A person is read and written only through a case the caller may write now. A new
+        person is created by its first case: until a case names it, only its maker may touch
+        it (a laptop may push the person in one batch and its case in the next)."""
+        linked = self.linked_cases(rec.id)
+        if linked:
+            return not linked.isdisjoint(self.who.cases)
+        return rec.owner == self.who.user_id
+
+    def refused_names(self, m: Mutation, case_id: str, changes: dict[str, list[Any]]) -> list[str]:
+        """The fields of a case row that name a person the caller may not reach: naming a
+        person in a case of one's own must not be a way to read or change them."""
+        refused = []
+        for key in p.person_columns(m.table):
+            change = changes.get(key)
+            person_id = change[1] if change else None
+            if not isinstance(person_id, str) or person_id in self.case_links(case_id):
+                continue
+            person = self.record(person_id)
+            if person is None:
+                # Not in the store yet: the link is harmless, since the person's maker takes
+                # over only links to cases they may write when the person arrives.
+                continue
+            if person.table_name != p.PERSON_TABLE or not self.person_writable(person):
+                refused.append(key)
+        return refused
+
+    def case_links(self, case_id: str) -> set[str]:
+        linked = self.links.get(case_id)
+        if linked is None:
+            linked = set(
+                self.conn.execute(
+                    select(PersonLink.person_id).where(PersonLink.case_id == case_id)
+                ).scalars()
+            )
+            self.links[case_id] = linked
+        return linked
 
     def check_access(
         self, m: Mutation, rec: _Rec | None, changes: dict[str, list[Any]]
@@ -899,7 +986,7 @@ class _Apply:
         if who.role == UserRole.ADMIN.value:
             return "sync.no_access"
         if m.table not in p.CASE_TABLE_NAMES:  # a person
-            if rec is None or self.person_readable(rec):
+            if rec is None or self.person_writable(rec):
                 return None
             return "sync.no_access"
         case_id = rec.case_id if rec is not None else m.case_id
@@ -987,10 +1074,21 @@ class _Apply:
             return self.reject(m, "sync.bad_value", missing)
         if m.table == "case":
             data["case_number"] = self.unique_case_number(str(data["case_number"]))
+        if m.table == p.PERSON_TABLE:
+            self.drop_blind_links(m.row_id)
         self.meta(data, 1)
         self.add_record(m.table, data)
         self.link_persons(m.table, data)
         return Result(m.mutation_id, Status.APPLIED, rev=1)
+
+    def drop_blind_links(self, person_id: str) -> None:
+        """A case may name a person the store does not have yet (the id was learnt from an
+        export, say). When the person arrives, links from cases its maker may not write are
+        removed: naming an id blindly must not be a way to receive the person later."""
+        for case_id in self.linked_cases(person_id) - self.who.cases:
+            self.unlinked.add((person_id, case_id))
+            self.links.get(case_id, set()).discard(person_id)
+            self.staged.append(("unlink", {"b_person": person_id, "b_case": case_id}))
 
     def unique_case_number(self, number: str) -> str:
         """Two laptops may number a new case alike offline; the later one gets a suffix."""
@@ -1120,14 +1218,7 @@ class _Apply:
         keys = p.person_columns(table)
         if not keys:
             return
-        linked = self.links.get(case_id)
-        if linked is None:
-            linked = set(
-                self.conn.execute(
-                    select(PersonLink.person_id).where(PersonLink.case_id == case_id)
-                ).scalars()
-            )
-            self.links[case_id] = linked
+        linked = self.case_links(case_id)
         for key in keys:
             person_id = data.get(key)
             if not person_id or person_id in linked:
