@@ -26,6 +26,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from models.errors import DiskFull, VaultCorrupt, WrongPassphrase
+from models.private_files import private_fd
 
 FORMAT = "feltmappe-vault-key"
 FORMAT_VERSION = 1
@@ -188,7 +189,8 @@ def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that a crash leaves either the old or the new file."""
     tmp = path.with_name(path.name + ".tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # 0600 even when a crash left an older, looser temp file behind (the rename keeps it).
+        fd = private_fd(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         try:
             view = memoryview(data)
             while view:  # os.write may write less than asked

@@ -34,7 +34,13 @@ from models.errors import (
 )
 from models.keyfile import KdfParams, KeyFile, new_data_key
 from models.passphrase import check_passphrase
-from models.profile import BACKUP_DIR, DB_FILE, KEY_FILE
+from models.private_files import (
+    make_private_dir,
+    open_private,
+    prepare_sqlite_file,
+    tighten,
+)
+from models.profile import BACKUP_DIR, DB_FILE, KEY_FILE, SETTINGS_FILE
 from models.schema import LocalSetting
 
 log = logging.getLogger("feltmappe.vault")
@@ -152,10 +158,12 @@ class Vault:
         db_path, key_path = profile / DB_FILE, profile / KEY_FILE
         if db_path.exists() or key_path.exists():
             raise VaultExists(path=str(profile))
-        profile.mkdir(parents=True, exist_ok=True)
+        make_private_dir(profile)
         vault_id = str(uuid.uuid4())
         data_key = new_data_key()
         keyfile = KeyFile.wrap(data_key, passphrase, vault_id, kdf or KdfParams())
+        # 0600 before SQLCipher first opens it: SQLite gives -wal and -shm the same mode.
+        prepare_sqlite_file(db_path)
         engine = make_engine(db_path, data_key)
         try:
             _probe(engine, db_path)
@@ -199,6 +207,7 @@ class Vault:
         if db_path.is_file() and db_path.stat().st_size == 0:
             # SQLite would take an empty file for a new database and write a header into it.
             raise VaultCorrupt(what="database")
+        _make_private(profile)
         sidecars = [db_path.with_name(db_path.name + s) for s in ("-wal", "-shm")]
         existed = [p.exists() for p in sidecars]
         engine = make_engine(db_path, data_key)
@@ -338,15 +347,29 @@ def _checkpoint(engine: Engine) -> None:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def _make_private(profile: Path) -> None:
+    """Tighten a profile made by an older version or copied with a loose umask: the folder
+    0700, the key file, the database (and its -wal/-shm), the settings and the backups 0600."""
+    make_private_dir(profile)
+    tighten(profile / KEY_FILE)
+    tighten(profile / SETTINGS_FILE)
+    prepare_sqlite_file(profile / DB_FILE)
+    backups = profile / BACKUP_DIR
+    if backups.is_dir():
+        make_private_dir(backups)
+        for item in backups.iterdir():
+            tighten(item)
+
+
 def _backup(profile: Path, engine: Engine, revision: str) -> Path:
     """Copy the (still encrypted) database before a migration; the copy needs the same key."""
-    backups = profile / BACKUP_DIR
-    backups.mkdir(exist_ok=True)
+    backups = make_private_dir(profile / BACKUP_DIR)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = backups / f"vault-{revision}-{stamp}.db"
     _checkpoint(engine)
     try:
-        shutil.copy2(profile / DB_FILE, target)
+        with (profile / DB_FILE).open("rb") as src, open_private(target, "wb") as dst:
+            shutil.copyfileobj(src, dst)
     except OSError as exc:
         target.unlink(missing_ok=True)
         if exc.errno == 28:
