@@ -8,10 +8,13 @@ import logging
 import logging.handlers
 import re
 from pathlib import Path
+from typing import Any
 
+from models.private_files import make_private_dir, open_private, tighten
 from models.profile import LOG_DIR
 
 LOG_FILE = "feltmappe.log"
+LOG_BACKUPS = 5
 # Arguments that may reach the log as they are: lower-case codes, ids and paths' last parts.
 # A capitalised word could be a name, so it is replaced by its length.
 _SAFE_ARG = re.compile(r"^[a-z0-9_.:/+\-]{0,80}$")
@@ -35,6 +38,16 @@ class NoCaseDataFilter(logging.Filter):
         return True
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are 0600 (the stock handler creates them with the umask).
+    Rotation renames the full file, which keeps its mode, and opens the new one here."""
+
+    def _open(self) -> Any:
+        return open_private(
+            self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors
+        )
+
+
 def setup_logging(profile: Path | None, level: int = logging.INFO) -> Path | None:
     """Log to ``<profile>/logs/feltmappe.log`` (rotating, 5 × 1 MiB). Returns the file's path."""
     root = logging.getLogger("feltmappe")
@@ -45,11 +58,13 @@ def setup_logging(profile: Path | None, level: int = logging.INFO) -> Path | Non
     if profile is None:
         root.addHandler(logging.NullHandler())
         return None
-    log_dir = profile / LOG_DIR
-    log_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(profile)
+    log_dir = make_private_dir(profile / LOG_DIR)
     path = log_dir / LOG_FILE
-    handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=1024 * 1024, backupCount=5, encoding="utf-8"
+    for n in range(1, LOG_BACKUPS + 1):  # rotated files written by an older version
+        tighten(path.with_name(f"{LOG_FILE}.{n}"))
+    handler = PrivateRotatingFileHandler(
+        path, maxBytes=1024 * 1024, backupCount=LOG_BACKUPS, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(NoCaseDataFilter())
