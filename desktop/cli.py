@@ -164,6 +164,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from models import exchange
+    from models.private_files import open_private
 
     target: Path | None = None if args.output == "-" else Path(args.output)
     if target is not None:
@@ -176,13 +177,18 @@ def cmd_export(args: argparse.Namespace) -> int:
         if target is None:
             sys.stdout.write(text + "\n")
         else:
-            # Written only where the user asked; the audit event commits with the session.
+            # Written only where the user asked, readable by the user alone (0600: plaintext
+            # with CPR numbers); the audit event commits with the session.
             try:
-                target.write_text(text + "\n", encoding="utf-8")
+                with open_private(target, "w", encoding="utf-8") as fh:
+                    fh.write(text + "\n")
             except OSError as exc:
                 raise CliError(f"Kan ikke skrive {target}: {exc.strerror}") from exc
     if target is not None:
         print(f"Sagen er eksporteret til {target}")
+        print(warning_text("export.unencrypted"), file=sys.stderr)
+    else:
+        print(warning_text("export.unencrypted_stdout"), file=sys.stderr)
     return 0
 
 

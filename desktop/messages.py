@@ -45,6 +45,14 @@ WARNINGS = {
         "Bemærk: CPR-nummeret opfylder ikke modulus 11-kontrollen. Det er tilladt (CPR-kontoret "
         "udsteder numre uden kontrolciffer siden 2007), men tjek at det er tastet rigtigt."
     ),
+    "export.unencrypted": (
+        "Advarsel: filen er ikke krypteret og indeholder personoplysninger (CPR). Opbevar den "
+        "sikkert, og slet den, når den ikke længere skal bruges."
+    ),
+    "export.unencrypted_stdout": (
+        "Advarsel: udtrækket er ikke krypteret og indeholder personoplysninger (CPR). Gemmes det "
+        "i en fil, så opbevar den sikkert, og slet den, når den ikke længere skal bruges."
+    ),
 }
 
 
