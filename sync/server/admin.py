@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from models.private_files import make_private_dir
 from models.vocabulary import AUDIT_ACTION_LABELS, TABLE_LABELS, AuditAction, UserRole
 from sync.server.store import Store, StoreError
 from sync.server.tables import AdminEvent, Record
@@ -133,7 +134,7 @@ def database(given: str | None) -> str:
     if value:
         return value
     path = default_db()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     return str(path)
 
 
