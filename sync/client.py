@@ -49,6 +49,9 @@ log = logging.getLogger("feltmappe.sync")
 
 CURSOR_KEY = "sync.cursor"
 CASES_KEY = "sync.cases"
+#: Cases whose first pull began but has not ended (a sync killed half-way): if their assignment
+#: ends before they were pulled whole, what arrived of them must still leave the laptop.
+PARTIAL_KEY = "sync.partial_cases"
 URL_KEY = "sync.url"
 TOKEN_KEY = "sync.token"  # noqa: S105 - the setting's name, not a secret
 DEVICE_KEY = "sync.device_id"
@@ -332,6 +335,7 @@ class SyncClient:
             answer = self.conn.request("POST", "/v1/push", body)
             results = {r["mutation_id"]: r for r in answer["results"]}
             answered: list[int] = []
+            made: set[str] = set()
             refused: dict[str, list[int]] = {}
             for entry in entries:
                 result = results.get(entry.mutation_id)
@@ -350,9 +354,17 @@ class SyncClient:
                 else:
                     report.applied += 1
                 answered.append(entry.seq)
+                if entry.table == "case" and entry.op == p.Op.INSERT.value:
+                    made.add(entry.row_id)
             with self.vault.session(sync_apply=True) as s:
                 if answered:
                     s.execute(delete(ChangeEntry).where(ChangeEntry.seq.in_(answered)))
+                if made:
+                    # A case made here is held from the moment the store has it: if its
+                    # assignment ends before a pull saw it, it must still leave the laptop.
+                    held = s.get(LocalSetting, CASES_KEY)
+                    cases = set(json.loads(held.value or "[]")) if held else set()
+                    s.merge(LocalSetting(key=CASES_KEY, value=json.dumps(sorted(cases | made))))
                 for reason, seqs in refused.items():
                     s.execute(
                         update(ChangeEntry)
@@ -388,11 +400,14 @@ class SyncClient:
     def pull(self, report: SyncReport) -> None:
         accessible = set(self.conn.request("GET", "/v1/cases")["cases"])
         held = set(json.loads(self.vault.setting(CASES_KEY) or "[]"))
+        partial = set(json.loads(self.vault.setting(PARTIAL_KEY) or "[]"))
         cursor = int(self.vault.setting(CURSOR_KEY) or 0)
-        gone = sorted(held - accessible)
+        gone = sorted((held | partial) - accessible)
         for case_id in gone:
             self._remove_case(case_id)
-        report.removed_cases = gone
+        if partial & set(gone):
+            self.vault.set_setting(PARTIAL_KEY, json.dumps(sorted(partial - set(gone))))
+        report.removed_cases = sorted(held & set(gone))
         held -= set(gone)
         new = sorted(accessible - held)
         report.added_cases = new
@@ -428,6 +443,7 @@ class SyncClient:
 
         # The next page is fetched while this one is written: the store's work and the
         # transfer overlap with the local transaction. Only applied pages move the cursor.
+        first = True
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="feltmappe-pull") as pool:
             coming: Future[dict[str, Any]] = pool.submit(fetch, cursor)
             while True:
@@ -440,8 +456,11 @@ class SyncClient:
                 settings: dict[str, str] = {}
                 if cursor_key:
                     settings[cursor_key] = str(cursor)
+                if mark is not None and first and more:
+                    settings[PARTIAL_KEY] = json.dumps(case_list)
                 if not more and mark is not None:
                     settings[CASES_KEY] = json.dumps(sorted(mark))
+                    settings[PARTIAL_KEY] = "[]"
                 final = not more and cursor_key == CURSOR_KEY
                 if final:
                     # The incremental pass ends the sync: its success is stored with its last
@@ -454,6 +473,7 @@ class SyncClient:
                         coming.cancel()
                     raise
                 self._recorded = final
+                first = False
                 report.pulled += len(rows)
                 report.pages += 1
                 self.progress(

@@ -25,6 +25,13 @@ its edit. After the final syncs (no faults, repeated until nothing moves):
   conflict records for the same row, field, client value and server value.
 - *diverged*: a laptop row that differs from the server's (or is missing / extra) for the cases
   the laptop may see, after the final syncs; also a laptop with changes still in its outbox.
+- *trespass*: after any successful sync, a laptop holds a row its user may not read at that
+  moment: a row of a case not assigned to the user (a teamleder: to nobody of the team), or a
+  person not linked to such a case. Assignments end at random steps (``revoke_rate``) and come
+  back at the next sync; an edit refused meanwhile is sent again by the user at the end (the
+  "Send igen" of the sync panel), so it must not be lost either. Exempt: rows the laptop itself
+  still has waiting in its outbox (the user's unsent work is never thrown away), and a new
+  person its laptop pushed before any case named it.
 
 Same-field concurrent edits (two laptops change one field without either seeing the other's
 value) are counted; each of the two must be present by the rule above without being superseded.
@@ -109,6 +116,8 @@ class Totals:
     lost: int = 0
     duplicated: int = 0
     diverged: int = 0
+    trespass: int = 0
+    revoked: int = 0
     rejected: int = 0
     conflicts: int = 0
     forks: int = 0
@@ -125,6 +134,8 @@ class Totals:
             "lost",
             "duplicated",
             "diverged",
+            "trespass",
+            "revoked",
             "rejected",
             "conflicts",
             "forks",
@@ -136,7 +147,7 @@ class Totals:
 
     @property
     def bad(self) -> int:
-        return self.lost + self.duplicated + self.diverged
+        return self.lost + self.duplicated + self.diverged + self.trespass
 
     def summary(self) -> str:
         faults = ", ".join(f"{k} {self.faults.get(k, 0)}" for k in FAULTS)
@@ -145,6 +156,7 @@ class Totals:
             f"syncs {self.syncs} ({self.failed_syncs} failed), "
             f"faults {sum(self.faults.values())} ({faults}), "
             f"lost {self.lost}, duplicated {self.duplicated}, diverged {self.diverged}, "
+            f"trespass {self.trespass} ({self.revoked} assignments ended), "
             f"conflicts recorded {self.conflicts}, notes forked {self.forks}, "
             f"same-field concurrent edits {self.concurrent}"
         )
@@ -339,6 +351,8 @@ class Config:
     faults: tuple[str, ...] = FAULTS
     #: Finalise journal notes (off: leaves out the finalised-note paths, see the bug report).
     finalise: bool = True
+    #: Chance per step that an assignment ends (it comes back after the next sync).
+    revoke_rate: float = 0.08
 
 
 class World:
@@ -363,6 +377,7 @@ class World:
             self._stack.callback(lap.close)
             self.laptops.append(lap)
         self.assigned: set[tuple[str, str]] = set()
+        self.cases_seen: set[str] = set()
 
     def close(self) -> None:
         self._stack.close()
@@ -515,6 +530,8 @@ class World:
             lap.transport.choose = lambda _r: None
         if not ok:
             self.totals.failed_syncs += 1
+        else:
+            self.check_access(lap)
         self._ack(lap)
         self._assign_all()
         return ok
@@ -526,14 +543,16 @@ class World:
             if e.laptop != lap.name or e.acked:
                 continue
             states = [outbox.get(m) for m in e.mutation_ids]
-            if any(st == "rejected" for st in states):
-                e.rejected = True
+            # (A refused change sent again gets a new mutation id: its old ones are gone.)
+            e.rejected = any(st == "rejected" for st in states)
             if all(st is None for st in states):
                 e.acked = True
 
     def _assign_all(self) -> None:
         held = {(c, u) for c, u, _t in self.store.assignments()}
-        for case_id in {c for c, _u in held}:
+        # A case whose last assignment ended is remembered: it is given back too.
+        self.cases_seen.update(c for c, _u in held)
+        for case_id in sorted(self.cases_seen):
             for user in USERS:
                 if (case_id, user) not in held:
                     self.store.assign(case_id, user)
@@ -545,6 +564,8 @@ class World:
         for step in range(1, self.config.steps + 1):
             self.step = step
             lap = rng.choice(self.laptops)
+            if rng.random() < self.config.revoke_rate:
+                self.revoke()
             if rng.random() < 0.6:
                 self.edit(lap)
             else:
@@ -554,7 +575,19 @@ class World:
         self.check()
         return self.totals
 
+    def revoke(self) -> None:
+        held = self.store.assignments()
+        if held:
+            case_id, user, _at = self.rng.choice(held)
+            self.store.unassign(case_id, user)
+            self.cases_seen.add(case_id)
+            self.totals.revoked += 1
+
     def settle(self) -> None:
+        # The assignments are back; the user sends again what was refused meanwhile.
+        self._assign_all()
+        for lap in self.laptops:
+            sc.retry(lap.vault, [e.seq for e in sc.rejected(lap.vault)])
         for _round in range(6):
             before = self.store.high_water()
             for lap in self.laptops:
@@ -586,6 +619,33 @@ class World:
                 }
                 for r in s.scalars(select(Record))
             }
+
+    def readable(self, user: str) -> tuple[set[str], set[str]]:
+        """The cases and persons ``user`` may read now, by the rules, from the store's
+        assignment and link tables (every user of the simulation is on Team Syd)."""
+        from sync.server.tables import PersonLink
+
+        held = self.store.assignments()
+        cases = {c for c, u, _t in held if user in (u, "tina")}
+        with self.store.read() as s:
+            links = list(s.execute(select(PersonLink.person_id, PersonLink.case_id)))
+        persons = {pid for pid, cid in links if cid in cases}
+        linked = {pid for pid, _cid in links}
+        return cases, persons | (set(self.server_rows()) - linked)
+
+    def check_access(self, lap: Laptop) -> None:
+        cases, persons = self.readable(lap.user)
+        with lap.vault.session() as s:
+            waiting = set(s.scalars(select(ChangeEntry.row_id)))
+        for row_id, row in sc.local_rows(lap.vault).items():
+            if row_id in waiting:
+                continue
+            case_id = row.get("case_id")
+            allowed = case_id in cases if case_id else row_id in persons
+            if not allowed:
+                self.problem(
+                    "trespass", f"{lap.name} ({lap.user}) holds {row_id} of case {case_id}"
+                )
 
     def check(self) -> None:
         rows = self.server_rows()

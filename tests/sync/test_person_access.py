@@ -5,6 +5,7 @@ name through a granted link."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -80,7 +81,9 @@ def _insert(table: str, row_id: str, case_id: str | None, **values: Any) -> dict
     }
 
 
-def _update(table: str, row_id: str, case_id: str | None, rev: int, **values: Any) -> dict[str, Any]:
+def _update(
+    table: str, row_id: str, case_id: str | None, rev: int, **values: Any
+) -> dict[str, Any]:
     return {
         "mutation_id": str(uuid.uuid4()),
         "table": table,
@@ -246,7 +249,9 @@ def test_a_person_named_before_it_exists_is_not_given_to_the_namer(
         [named] = carl_api.push(steal)
         assert named["status"] == "applied"  # a case of his own, naming an unknown id
         [made] = anna_api.push(
-            _insert("person", person_id, None, first_name="Liva", last_name="Holm", cpr="0101101234")
+            _insert(
+                "person", person_id, None, first_name="Liva", last_name="Holm", cpr="0101101234"
+            )
         )
         assert made["status"] == "applied"
         assert carl_api.rows(person_id) == []
@@ -257,3 +262,51 @@ def test_a_person_named_before_it_exists_is_not_given_to_the_namer(
     finally:
         anna_api.close()
         carl_api.close()
+
+
+def test_a_case_leaves_the_laptop_even_if_no_pull_ever_finished_for_it(
+    laptop: Make, store: Store, monkeypatch: Any
+) -> None:
+    """Found by the simulation's trespass check: a case made here whose pull failed, and a
+    newly assigned case whose first pull was killed half-way, both stayed on the laptop for
+    ever once their assignment ended."""
+    anna, bo = laptop("anna", "anna"), laptop("bo", "bo")
+    made_here, _, _ = _case_with_mother(anna, "Mia")
+
+    def offline(self: sc.SyncClient, report: sc.SyncReport) -> None:
+        raise sc.ServerUnreachable()
+
+    with monkeypatch.context() as m:
+        m.setattr(sc.SyncClient, "pull", offline)
+        try:
+            anna.sync()  # the push reaches the store, the pull does not
+        except sc.ServerUnreachable:
+            pass
+    store.unassign(made_here, "anna")
+    report = anna.sync()
+    assert report.removed_cases == [made_here]
+    with anna.vault.session() as s:
+        assert s.get(Case, made_here) is None
+
+    # Bo's first pull of a new case dies after its first page was applied.
+    given, _, _ = _case_with_mother(bo, "Noah")
+    bo.sync()
+    store.assign(given, "anna")
+    real = sc.apply_rows
+    pages = 0
+
+    def dying(vault: Any, rows: Any, settings: Any, **kw: Any) -> None:
+        nonlocal pages
+        pages += 1
+        if pages == 2:
+            raise sc.ServerUnreachable()
+        real(vault, rows, settings, **kw)
+
+    with monkeypatch.context() as m:
+        m.setattr(sc, "apply_rows", dying)
+        with contextlib.suppress(sc.ServerUnreachable):
+            sc.SyncClient(anna.vault, anna.conn, page_size=1).sync()
+    assert any(r.get("case_id") == given for r in sc.local_rows(anna.vault).values())
+    store.unassign(given, "anna")
+    anna.sync()
+    assert not any(r.get("case_id") == given for r in sc.local_rows(anna.vault).values())
