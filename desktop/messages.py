@@ -27,6 +27,7 @@ VAULT_CORRUPT = {
 VALIDATION = {
     "validation.required": "Feltet skal udfyldes.",
     "validation.future_date": "Datoen ligger i fremtiden.",
+    "validation.too_long": "Teksten er for lang til at blive gemt.",
     "validation.end_before_start": "Slutdatoen ligger før startdatoen.",
     "validation.unknown_field": "Ukendt felt.",
     "validation.unborn_with_birth": "Et ufødt barn kan ikke have CPR-nummer eller fødselsdato.",
@@ -80,6 +81,11 @@ SYNC_REASONS = {
     "sync.unknown_table": "Serveren kender ikke denne slags oplysninger (en nyere version?).",
     "sync.unknown_field": "Serveren kender ikke et af felterne (en nyere version?).",
     "sync.bad_value": "En værdi er ugyldig eller mangler.",
+    "sync.unknown_code": (
+        "Serveren kender ikke en af værdierne (den er måske nyere end serveren). "
+        "Ændringen er gemt på computeren."
+    ),
+    "sync.too_long": "En tekst er længere, end serveren tillader.",
     "sync.unknown_row": "Posten findes ikke på serveren.",
     "sync.no_access": "Du har ikke adgang til sagen på serveren (den er ikke tildelt dig).",
     "sync.case_mismatch": "Ændringen hører til en anden sag end posten på serveren.",

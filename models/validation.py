@@ -8,6 +8,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import String, Text, inspect
+
 from models.errors import ValidationError
 from models.schema import (
     Agreement,
@@ -17,6 +19,7 @@ from models.schema import (
     Notification,
     Person,
 )
+from models.values import max_chars
 
 _DK = ZoneInfo("Europe/Copenhagen")
 
@@ -61,9 +64,20 @@ def date_problem(row: Any, now: datetime) -> tuple[str, str] | None:
     return None
 
 
+def length_problem(row: Any) -> tuple[str, str] | None:
+    """(code, field) of a text longer than its column holds (and than the store accepts)."""
+    for col in inspect(type(row)).columns:
+        if isinstance(col.type, String | Text) and col.key is not None:
+            value = getattr(row, col.key, None)
+            if isinstance(value, str) and len(value) > max_chars(col):
+                return "validation.too_long", col.key
+    return None
+
+
 def check_row(row: Any, now: datetime) -> None:
-    """Raise ``ValidationError`` naming the table, row and field of an impossible date."""
-    problem = date_problem(row, now)
+    """Raise ``ValidationError`` naming the table, row and field of an impossible date or a
+    text too long to store."""
+    problem = date_problem(row, now) or length_problem(row)
     if problem is not None:
         code, field = problem
         raise ValidationError(

@@ -52,6 +52,8 @@ CASES_KEY = "sync.cases"
 #: Cases whose first pull began but has not ended (a sync killed half-way): if their assignment
 #: ends before they were pulled whole, what arrived of them must still leave the laptop.
 PARTIAL_KEY = "sync.partial_cases"
+#: Rows received from the store with values this version cannot store (``quarantined``).
+QUARANTINE_KEY = "sync.quarantine"
 URL_KEY = "sync.url"
 TOKEN_KEY = "sync.token"  # noqa: S105 - the setting's name, not a secret
 DEVICE_KEY = "sync.device_id"
@@ -678,7 +680,9 @@ def apply_rows(
             "INSERT OR REPLACE INTO local_setting (key, value) VALUES (?, '1')",
             (SYNC_APPLYING_KEY,),
         )
-        _apply(dbapi, rows, force=force)
+        applied, bad = _apply(dbapi, rows, force=force)
+        if bad or applied:
+            _quarantine(dbapi, applied, bad)
         dbapi.execute("DELETE FROM local_setting WHERE key = ?", (SYNC_APPLYING_KEY,))
         for key, value in settings.items():
             dbapi.execute(
@@ -693,7 +697,51 @@ def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
         yield items[start : start + size]
 
 
-def _apply(dbapi: Any, rows: Sequence[dict[str, Any]], *, force: bool) -> None:
+def _row_problems(table: str, item: dict[str, Any]) -> list[str]:
+    """The fields of a received row that this version cannot store (see ``models.values``)."""
+    data = item.get("data")
+    if not isinstance(data, dict) or not isinstance(item.get("rev"), int):
+        return ["data"]
+    cols = p.columns(table)
+    bad = [k for k, col in cols.items() if k != "rev" and p.value_problem(col, data.get(k))]
+    if data.get("id") != item["id"]:
+        bad.append("id")
+    return bad
+
+
+def _quarantine(dbapi: Any, applied: set[str], bad: dict[str, dict[str, Any]]) -> None:
+    found = dbapi.execute(
+        "SELECT value FROM local_setting WHERE key = ?", (QUARANTINE_KEY,)
+    ).fetchone()
+    held: dict[str, Any] = json.loads(found[0]) if found else {}
+    if not held and not bad:
+        return
+    for row_id in applied:
+        held.pop(row_id, None)
+    held.update(bad)
+    dbapi.execute(
+        "INSERT INTO local_setting (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (QUARANTINE_KEY, json.dumps(held)),
+    )
+
+
+def quarantined(vault: Vault) -> list[dict[str, Any]]:
+    """Rows received with values this version cannot store: ``{"id", "table", "case_id",
+    "rev", "fields"}`` each. They stay out of the vault (the rest of their page was applied)
+    until the store sends a version that can be stored."""
+    held: dict[str, dict[str, Any]] = json.loads(vault.setting(QUARANTINE_KEY) or "{}")
+    return [{"id": row_id, **info} for row_id, info in sorted(held.items())]
+
+
+def _apply(
+    dbapi: Any, rows: Sequence[dict[str, Any]], *, force: bool
+) -> tuple[set[str], dict[str, dict[str, Any]]]:
+    """Write ``rows``; returns the ids written and the rows refused (by id), which must not
+    break the laptop: one bad value from a buggy or malicious client must not stop every
+    laptop that holds the case."""
+    applied: set[str] = set()
+    bad: dict[str, dict[str, Any]] = {}
     by_table: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         if row["table"] in p.TABLES:
@@ -719,8 +767,19 @@ def _apply(dbapi: Any, rows: Sequence[dict[str, Any]], *, force: bool) -> None:
         known_rows: list[list[Any]] = []
         for item in items:
             known = local.get(item["id"])
+            problems = _row_problems(table, item)
+            if problems:
+                bad[item["id"]] = {
+                    "table": table,
+                    "case_id": item.get("case_id"),
+                    "rev": item.get("rev"),
+                    "fields": problems,
+                }
+                log.warning("a row received from the store was quarantined (%s)", table)
+                continue
             if known is not None and known >= item["rev"] and not force:
                 continue
+            applied.add(item["id"])
             data = item["data"]
             data["rev"] = item["rev"]
             waiting = pending.get(item["id"])
@@ -736,6 +795,7 @@ def _apply(dbapi: Any, rows: Sequence[dict[str, Any]], *, force: bool) -> None:
             dbapi.executemany(insert, fresh)
         if known_rows:
             dbapi.executemany(upsert, known_rows)
+    return applied, bad
 
 
 def _free_case_number(dbapi: Any, case_id: str, number: Any) -> None:

@@ -11,15 +11,15 @@ never used for ordering."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from functools import cache
 from typing import Any, Final
 
-from sqlalchemy import JSON, Boolean, Column, Date, Float, Integer, String, Text
-from sqlalchemy import Enum as SAEnum
+from sqlalchemy import Column
 from sqlalchemy.orm import Mapper
-from sqlalchemy.sql.type_api import TypeEngine
 
+from models import values
 from models.schema import (
     CASE_TABLES,
     JournalNote,
@@ -27,8 +27,8 @@ from models.schema import (
     SyncConflict,
     Synced,
     User,
-    UTCDateTime,
 )
+from models.values import Problem
 
 #: The protocol this code speaks. The server accepts a push from any version it knows, so an old
 #: client can always deliver its outbox before it is asked to upgrade; pulls need ``min_protocol``.
@@ -110,50 +110,23 @@ def default_value(col: Column[Any]) -> Any:
     return value.value if isinstance(value, StrEnum) else value
 
 
-def _json_kind(kind: TypeEngine[Any]) -> str:
-    if isinstance(kind, SAEnum | String | Text):
-        return "string"
-    if isinstance(kind, UTCDateTime):
-        return "datetime"
-    if isinstance(kind, Date):
-        return "date"
-    if isinstance(kind, Boolean):
-        return "boolean"
-    if isinstance(kind, Integer):
-        return "integer"
-    if isinstance(kind, Float):
-        return "number"
-    if isinstance(kind, JSON):
-        return "json"
-    return "any"
+def value_problem(col: Column[Any], value: Any) -> Problem | None:
+    """Why ``value`` cannot be stored in ``col`` as JSON, or None (see ``models.values``)."""
+    return values.value_problem(col, value)
 
 
-def value_problem(col: Column[Any], value: Any) -> str | None:
-    """Why ``value`` cannot be stored in ``col`` as JSON, or None. The store keeps rows as JSON,
-    so this is the one check that keeps a bad value from reaching every device."""
-    from datetime import date, datetime
+#: The store's rejection reason for each kind of bad value.
+PROBLEM_REASONS: Final[dict[Problem, str]] = {
+    Problem.CODE: "sync.unknown_code",
+    Problem.TOO_LONG: "sync.too_long",
+}
 
-    if value is None:
-        return None if col.nullable or col.key in ("deleted_at",) else "null"
-    kind = _json_kind(col.type)
-    if kind == "string":
-        ok = isinstance(value, str)
-    elif kind == "boolean":
-        ok = isinstance(value, bool)
-    elif kind == "integer":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif kind == "number":
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-    elif kind == "date":
-        try:
-            ok = isinstance(value, str) and bool(date.fromisoformat(value))
-        except ValueError:
-            ok = False
-    elif kind == "datetime":
-        try:
-            ok = isinstance(value, str) and datetime.fromisoformat(value).tzinfo is not None
-        except ValueError:
-            ok = False
-    else:
-        ok = True
-    return None if ok else kind
+
+def problem_reason(problems: Iterable[Problem]) -> str:
+    """One reason for a mutation with these bad values: an unknown code (a newer client) or
+    a text too long says more than "a bad value"."""
+    found = set(problems)
+    for problem, reason in PROBLEM_REASONS.items():
+        if problem in found:
+            return reason
+    return "sync.bad_value"

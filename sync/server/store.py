@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.errors import FeltmappeError
+from models.values import Problem
 from models.vocabulary import UserRole
 from sync import protocol as p
 from sync.protocol import Status
@@ -765,6 +766,11 @@ class _Rec:
     owner: str
 
 
+def _old_problem(col: Any, old: Any) -> Problem | None:
+    # The old value may be null where the column is not (a row's first values).
+    return None if old is None else p.value_problem(col, old)
+
+
 def _dumps(data: dict[str, Any]) -> str:
     # Danish letters stay letters: a note of 1 KB is not sent as 1.5 KB of escapes.
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -910,9 +916,14 @@ class _Apply:
                 default = p.default_value(cols[key])
                 if new is None and default is not None:
                     changes[key] = [old, default]
-        bad = sorted(k for k, (_old, new) in changes.items() if p.value_problem(cols[k], new))
-        if bad:
-            return self.reject(m, "sync.bad_value", bad)
+        # Old values are checked too: a conflict keeps them, and every laptop receives it.
+        problems = {
+            k: problem
+            for k, (old, new) in changes.items()
+            if (problem := p.value_problem(cols[k], new) or _old_problem(cols[k], old))
+        }
+        if problems:
+            return self.reject(m, p.problem_reason(problems.values()), sorted(problems))
         rec = self.record(m.row_id)
         if rec is not None and rec.table_name != m.table:
             return self.reject(m, "sync.unknown_row")

@@ -255,12 +255,13 @@ def killing(after_pages: int) -> Iterator[None]:
     real = sc._apply
     calls = 0
 
-    def dying(dbapi: Any, rows: Any, *, force: bool) -> None:
+    def dying(dbapi: Any, rows: Any, *, force: bool) -> Any:
         nonlocal calls
-        real(dbapi, rows, force=force)
+        result = real(dbapi, rows, force=force)
         calls += 1
         if calls > after_pages:
             raise Killed()
+        return result
 
     sc._apply = dying
     try:
