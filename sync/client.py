@@ -337,6 +337,7 @@ class SyncClient:
             answer = self.conn.request("POST", "/v1/push", body)
             results = {r["mutation_id"]: r for r in answer["results"]}
             answered: list[int] = []
+            conflicted: list[str] = []
             made: set[str] = set()
             refused: dict[str, list[int]] = {}
             for entry in entries:
@@ -351,6 +352,7 @@ class SyncClient:
                     continue
                 if status == p.Status.CONFLICT:
                     report.conflicts += 1
+                    conflicted.append(entry.row_id)
                 elif status == p.Status.NOOP:
                     report.noop += 1
                 else:
@@ -361,6 +363,8 @@ class SyncClient:
             with self.vault.session(sync_apply=True) as s:
                 if answered:
                     s.execute(delete(ChangeEntry).where(ChangeEntry.seq.in_(answered)))
+                if answered:
+                    _supersede_refused(s, [e for e in entries if e.seq in set(answered)])
                 if made:
                     # A case made here is held from the moment the store has it: if its
                     # assignment ends before a pull saw it, it must still leave the laptop.
@@ -379,6 +383,11 @@ class SyncClient:
                         .where(AuditEvent.id.in_([a.id for a in audit]))
                         .values(rev=1)
                     )
+            if conflicted:
+                # The store kept its value and recorded the conflict; the laptop shows the
+                # store's value too (its own row may carry a value the store never took).
+                found = self.conn.request("POST", "/v1/rows", {"ids": sorted(set(conflicted))})
+                apply_rows(self.vault, found["rows"], {}, force=True)
             if entries:
                 last_seq = entries[-1].seq
             done += len(entries)
@@ -508,6 +517,29 @@ class SyncClient:
         for entry in entries:
             if entry.row_id not in known and entry.op == p.Op.INSERT.value:
                 _delete_rows(self.vault, entry.table, [entry.row_id])
+
+
+def _supersede_refused(s: Any, delivered: Sequence[ChangeEntry]) -> None:
+    """A refused change of a field is superseded by a later change of the same field that the
+    store has taken: the refused value must no longer cover what is pulled (nor be sent again
+    over the newer one). A refused entry left with no field is dropped."""
+    by_row: dict[str, list[ChangeEntry]] = {}
+    for entry in delivered:
+        by_row.setdefault(entry.row_id, []).append(entry)
+    refused = s.scalars(
+        select(ChangeEntry).where(
+            ChangeEntry.status == "rejected", ChangeEntry.row_id.in_(list(by_row))
+        )
+    )
+    for old in refused:
+        later = {k for e in by_row[old.row_id] if e.seq > old.seq for k in e.changes}
+        if not later & set(old.changes) or old.op == p.Op.INSERT.value:
+            continue
+        kept = {k: v for k, v in old.changes.items() if k not in later}
+        if kept:
+            old.changes = kept
+        else:
+            s.delete(old)
 
 
 def _success() -> dict[str, str]:

@@ -585,11 +585,12 @@ class World:
             self.totals.revoked += 1
 
     def settle(self) -> None:
-        # The assignments are back; the user sends again what was refused meanwhile.
+        # The assignments are back; the user sends again what was refused meanwhile (also a
+        # change refused after the row's refused insert, whose answer the store keeps).
         self._assign_all()
-        for lap in self.laptops:
-            sc.retry(lap.vault, [e.seq for e in sc.rejected(lap.vault)])
         for _round in range(6):
+            for lap in self.laptops:
+                sc.retry(lap.vault, [e.seq for e in sc.rejected(lap.vault)])
             before = self.store.high_water()
             for lap in self.laptops:
                 if not self.sync(lap, faults=False):

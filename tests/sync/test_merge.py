@@ -417,3 +417,53 @@ def test_a_mutation_that_fails_half_way_writes_nothing_and_the_rest_go_through(
     assert {docs[first][1]["first_name"], docs[second][1]["first_name"]} == {"Anna", "Bo"}
     assert store.high_water() > before
     assert json.dumps(docs[person][1])  # the stored document is still whole JSON
+
+
+def test_a_refused_change_superseded_by_a_delivered_one_no_longer_covers_the_field(
+    store: Store, laptop: Make
+) -> None:
+    """Found by the simulation: a change refused while the case was not assigned kept
+    covering the field after a later change of it was delivered, so a pull showed the older
+    value; and a refused change sent again into a conflict left the laptop's value standing."""
+    anna, tina = laptop("anna", "anna"), laptop("tina", "tina")
+    with anna.vault.session() as s:
+        kid, _ = services.create_person(s, first_name="Mia")
+        case_id = services.create_case(s, child=kid, opened_on=date(2026, 11, 2)).id
+    anna.sync()
+    store.unassign(case_id, "anna")
+    with anna.vault.session() as s:
+        services.update(s, s.get(Case, case_id), district="Nord")
+    assert anna.sync().rejected == 1
+    store.assign(case_id, "anna")
+    anna.sync()  # the case comes back; the refused change still waits for the user
+    with anna.vault.session() as s:
+        services.update(s, s.get(Case, case_id), district="Syd")
+    assert anna.sync().rejected == 0
+    tina.sync()
+    with tina.vault.session() as s:
+        services.update(s, s.get(Case, case_id), team="Team Syd")
+    tina.sync()
+    anna.sync()
+    with anna.vault.session() as s:
+        assert s.get(Case, case_id).district == "Syd"  # type: ignore[union-attr]
+    assert sc.rejected(anna.vault) == []
+
+    # A refused change sent again after somebody else changed the field: a conflict, and the
+    # laptop shows the store's value with the conflict (not its own as if it were stored).
+    store.unassign(case_id, "anna")
+    with anna.vault.session() as s:
+        services.update(s, s.get(Case, case_id), district="Vest")
+    anna.sync()
+    store.assign(case_id, "anna")
+    anna.sync()
+    with tina.vault.session() as s:
+        services.update(s, s.get(Case, case_id), district="Øst")
+    tina.sync()
+    anna.sync()
+    sc.retry(anna.vault, [e.seq for e in sc.rejected(anna.vault)])
+    report = anna.sync()
+    assert report.conflicts == 1
+    with anna.vault.session() as s:
+        assert s.get(Case, case_id).district == "Øst"  # type: ignore[union-attr]
+    [conflict] = sc.conflicts(anna.vault, case_id)
+    assert (conflict.server_value, conflict.client_value) == ("Øst", "Vest")
