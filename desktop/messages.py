@@ -86,6 +86,9 @@ SYNC_REASONS = {
         "Ændringen er gemt på computeren."
     ),
     "sync.too_long": "En tekst er længere, end serveren tillader.",
+    "sync.mutation_id_reused": (
+        "Serveren har allerede modtaget en anden ændring med samme nummer. Send ændringen igen."
+    ),
     "sync.unknown_row": "Posten findes ikke på serveren.",
     "sync.no_access": "Du har ikke adgang til sagen på serveren (den er ikke tildelt dig).",
     "sync.case_mismatch": "Ændringen hører til en anden sag end posten på serveren.",

@@ -41,6 +41,10 @@ MAX_PAGE: Final = 5000
 MAX_CASES: Final = 10000
 #: Bodies above this are refused with 413 before they are read (a 1 KB note is 1/8000 of it).
 MAX_BODY_BYTES: Final = 8 * 1024 * 1024
+#: A pull page ends after this many characters of row documents (or ``MAX_PAGE`` rows), but
+#: holds at least one row: a page is a few MB whatever its rows hold (a text field holds at
+#: most ``models.values.MAX_TEXT_CHARS``).
+MAX_PAGE_CHARS: Final = 8_000_000
 
 
 class Status(StrEnum):

@@ -162,7 +162,10 @@ class Result:
             "status": self.status.value,
             "rev": self.rev,
             "reason": self.reason or None,
-            "fields": self.fields,
+            # A field name is echoed: one that is not valid Unicode must not break the answer.
+            "fields": [
+                f if f.isascii() else f.encode("utf-8", "replace").decode() for f in self.fields
+            ],
         }
 
 
@@ -175,6 +178,12 @@ class Mutation:
     op: str
     base_rev: int
     changes: dict[str, list[Any]]
+
+    def digest(self) -> str:
+        """What the mutation asks for, as a SHA-256: a retry has the same digest."""
+        body = [self.table, self.row_id, self.case_id, self.op, self.base_rev, self.changes]
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass
@@ -196,6 +205,8 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        #: Most characters of row documents in one pull page (see ``MAX_PAGE_CHARS``).
+        self.page_chars = p.MAX_PAGE_CHARS
         self._reader = sessionmaker(engine, expire_on_commit=False)
         self._writer = sessionmaker(engine.execution_options(writer=True), expire_on_commit=False)
         # SQLite has one writer at a time and waits for its lock by polling; writers of this
@@ -517,7 +528,9 @@ class Store:
         with self.write() as (s, seq):
             conn = s.connection()
             ids = list({m.mutation_id for m in mutations})
-            answered: dict[str, Result] = {}
+            # A stored answer with what it answered: the same id with other content (another
+            # device, a bug) is no retry and must not silently get the first one's answer.
+            answered: dict[str, tuple[Result, str | None, str]] = {}
             for start in range(0, len(ids), 500):
                 rows = conn.execute(
                     select(
@@ -526,17 +539,29 @@ class Store:
                         AppliedMutation.rev,
                         AppliedMutation.reason,
                         AppliedMutation.fields,
+                        AppliedMutation.digest,
+                        AppliedMutation.device_id,
                     ).where(AppliedMutation.mutation_id.in_(ids[start : start + 500]))
                 )
-                for mid, status, rev, reason, fields in rows:
-                    answered[mid] = Result(mid, Status(status), rev, reason, json.loads(fields))
+                for mid, status, rev, reason, fields, digest, device in rows:
+                    result = Result(mid, Status(status), rev, reason, json.loads(fields))
+                    answered[mid] = (result, digest, device)
             applier = _Apply(s, seq, who)
             applier.prefetch([m.row_id for m in mutations if m.mutation_id not in answered])
             new: list[dict[str, Any]] = []
             at = now()
             for m in mutations:
+                digest = m.digest()
                 if m.mutation_id in answered:
-                    results.append(answered[m.mutation_id])
+                    stored, stored_digest, device = answered[m.mutation_id]
+                    same = digest == stored_digest if stored_digest else device == who.device_id
+                    if same:
+                        results.append(stored)
+                    else:
+                        log.warning("a mutation id was sent again with other content")
+                        results.append(
+                            Result(m.mutation_id, Status.REJECTED, reason="sync.mutation_id_reused")
+                        )
                     continue
                 applier.begin()
                 try:
@@ -550,7 +575,7 @@ class Store:
                         applier.drop()
                     else:
                         applier.keep()
-                answered[m.mutation_id] = result
+                answered[m.mutation_id] = (result, digest, who.device_id)
                 new.append(
                     {
                         "mutation_id": m.mutation_id,
@@ -560,6 +585,7 @@ class Store:
                         "reason": result.reason,
                         "fields": json.dumps(result.fields),
                         "at": at,
+                        "digest": digest,
                     }
                 )
                 results.append(result)
@@ -612,18 +638,25 @@ class Store:
                 Record.case_id.in_(wanted),
                 (Record.table_name == p.PERSON_TABLE) & Record.id.in_(linked),
             )
-            # First the page's sequence numbers only (sorting narrow rows), then the rows in
-            # that range by the sequence index: sorting whole documents made pages slow.
-            seqs = list(
-                s.scalars(
-                    select(Record.seq)
-                    .where(Record.seq > cursor, visible)
-                    .order_by(Record.seq)
-                    .limit(limit)
-                )
-            )
-            if not seqs:
+            # First the page's sequence numbers and sizes only (sorting narrow rows), then the
+            # rows in that range by the sequence index: sorting whole documents made pages slow.
+            # A page ends at ``limit`` rows or ``page_chars`` characters of documents, whichever
+            # comes first (but holds at least one row), so its size is bounded in bytes too.
+            sized = s.execute(
+                select(Record.seq, func.coalesce(Record.size, func.length(Record.data)))
+                .where(Record.seq > cursor, visible)
+                .order_by(Record.seq)
+                .limit(limit)
+            ).all()
+            if not sized:
                 return Page([], cursor, False)
+            seqs: list[int] = []
+            total = 0
+            for seq, size in sized:
+                total += int(size or 0)
+                if seqs and total > self.page_chars:
+                    break
+                seqs.append(seq)
             query = (
                 select(
                     Record.table_name,
@@ -643,7 +676,7 @@ class Store:
             f'{{"table":"{t}","id":"{i}","case_id":{json.dumps(c)},"rev":{r},"seq":{q},"data":{d}}}'
             for t, i, c, r, q, d in rows
         ]
-        return Page(out, last, len(seqs) == limit)
+        return Page(out, last, len(sized) == limit or len(seqs) < len(sized))
 
     def _named_persons(self, s: Session, rows: Sequence[Any], wanted: set[str]) -> list[Any]:
         """The persons that rows of a page name, when the page does not hold them: a page is
@@ -787,6 +820,7 @@ _UPDATE_RECORD = (
         rev=bindparam("b_rev"),
         seq=bindparam("b_seq"),
         data=bindparam("b_data"),
+        size=bindparam("b_size"),
         changed_at=bindparam("b_at"),
     )
 )
@@ -1046,7 +1080,8 @@ class _Apply:
                     "case_id": rec.case_id,
                     "rev": 1,
                     "seq": rec.seq,
-                    "data": _dumps(data),
+                    "data": (text := _dumps(data)),
+                    "size": len(text),
                     "owner": rec.owner,
                     "changed_at": now(),
                 },
@@ -1064,7 +1099,8 @@ class _Apply:
                     "b_id": rec.id,
                     "b_rev": rec.rev,
                     "b_seq": rec.seq,
-                    "b_data": _dumps(rec.data),
+                    "b_data": (text := _dumps(rec.data)),
+                    "b_size": len(text),
                     "b_at": now(),
                 },
             )

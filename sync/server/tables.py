@@ -49,6 +49,8 @@ class Record(Base):
     rev: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(BigInteger)
     data: Mapped[str] = mapped_column(Text)
+    #: Characters of ``data``, so a pull page is bounded in size without reading documents.
+    size: Mapped[int | None] = mapped_column(Integer)
     owner: Mapped[str] = mapped_column(String(36))
     changed_at: Mapped[datetime] = mapped_column(DateTime)
 

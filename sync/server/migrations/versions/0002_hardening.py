@@ -1,4 +1,4 @@
-"""login throttling and mutation digests
+"""login throttling, mutation digests, record sizes
 
 Revision ID: 0002
 Revises: 0001
@@ -27,9 +27,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("applied_mutation") as batch:
         batch.add_column(sa.Column("digest", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("record") as batch:
+        batch.add_column(sa.Column("size", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("record") as batch:
+        batch.drop_column("size")
     with op.batch_alter_table("applied_mutation") as batch:
         batch.drop_column("digest")
     op.drop_table("login_throttle")
