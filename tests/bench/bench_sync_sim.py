@@ -1,6 +1,7 @@
 """The randomized sync simulation (tests/sync/sim.py) over many seeded schedules: laptops edit
 offline, sync at random through injected faults (dropped requests, lost answers, duplicated
-requests, clients killed mid-pull), then everyone syncs and the end state is checked.
+requests, clients killed mid-pull) while assignments end and come back, then everyone syncs
+and the end state is checked; after every sync, no laptop may hold a row its user may not read.
 
     python -m tests.bench.bench_sync_sim --schedules 1000 [--jobs 2] [--first-seed 0]
     python -m tests.bench.bench_sync_sim --schedules 1000 --no-finalise  # leave out finalising
@@ -66,6 +67,10 @@ def main() -> None:
     print(f"lost        {totals.lost} (rejected {totals.rejected})")
     print(f"duplicated  {totals.duplicated}")
     print(f"diverged    {totals.diverged}")
+    print(
+        f"trespass    {totals.trespass} (rows held that the user may not read after a sync; "
+        f"{totals.revoked} assignments ended at random)"
+    )
     print(
         f"conflicts   {totals.conflicts} recorded; {totals.forks} notes forked; "
         f"{totals.concurrent} same-field concurrent edits"
