@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 from typing import Any
@@ -37,16 +36,19 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
-from desktop import messages
 from desktop.messages import error_text
+from desktop.sync_views import (
+    ConflictView,
+    RejectedView,
+    load_conflicts,
+    load_quarantined,
+    load_rejected,
+)
 from desktop.tasks import run_in_background
 from desktop.widgets import ErrorLabel, log_refusal
 from models.errors import FeltmappeError
-from models.schema import Case
 from models.vault import Vault
-from models.vocabulary import FIELD_LABELS, TABLE_LABELS
 from sync import client as sc
 
 log = logging.getLogger("feltmappe.sync.ui")
@@ -67,18 +69,6 @@ UPGRADE_TEXT = (
     "Den centrale server kræver en nyere version af Feltmappe. Dine ændringer er gemt på "
     "computeren og sendes, når programmet er opdateret."
 )
-
-OPS = {"insert": "Ny", "update": "Ændret", "delete": "Slettet"}
-
-
-def field_label(name: str) -> str:
-    return FIELD_LABELS.get(name, name)
-
-
-def reason_text(code: str) -> str:
-    """Why the server rejected a change, in Danish."""
-    return messages.sync_reason_text(code)
-
 
 # -- texts of the status bar ---------------------------------------------------------------
 
@@ -396,82 +386,6 @@ class SyncStatusBar(QWidget):
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-@dataclass(frozen=True)
-class ConflictView:
-    conflict_id: str
-    case: str
-    what: str
-    field: str
-    mine: str
-    theirs: str
-    detected: datetime
-
-
-@dataclass(frozen=True)
-class RejectedView:
-    seq: int
-    case: str
-    what: str
-    change: str
-    reason: str
-
-
-def _value(value: Any, limit: int = 120) -> str:
-    if value is None or value == "":
-        return "(tom)"
-    text = str(value).replace("\n", " ")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _who(value: str, user: str) -> str:
-    return f"{value} ({user})" if user else value
-
-
-def _case_numbers(vault: Vault, ids: set[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    with vault.session() as s:
-        return dict(s.execute(select(Case.id, Case.case_number).where(Case.id.in_(ids))).all())
-
-
-def load_conflicts(vault: Vault) -> list[ConflictView]:
-    found = sc.conflicts(vault)
-    numbers = _case_numbers(vault, {c.case_id for c in found if c.case_id})
-    return [
-        ConflictView(
-            conflict_id=c.id,
-            case=numbers.get(c.case_id or "", "–"),
-            what=TABLE_LABELS.get(c.table_name, c.table_name),
-            field=field_label(c.field),
-            mine=_who(_value(c.client_value), c.client_user),
-            theirs=_who(_value(c.server_value), c.server_user),
-            detected=c.detected_at,
-        )
-        for c in found
-    ]
-
-
-def load_rejected(vault: Vault) -> list[RejectedView]:
-    found = sc.rejected(vault)
-    numbers = _case_numbers(vault, {e.case_id for e in found if e.case_id})
-    views = []
-    for e in found:
-        fields = ", ".join(
-            sorted(field_label(k) for k in e.changes if k not in ("id", "case_id", "rev"))
-        )
-        change = OPS.get(e.op, e.op) + (f": {fields}" if fields and e.op == "update" else "")
-        views.append(
-            RejectedView(
-                seq=e.seq,
-                case=numbers.get(e.case_id or "", "–"),
-                what=TABLE_LABELS.get(e.table, e.table),
-                change=change,
-                reason=reason_text(e.reason),
-            )
-        )
-    return views
-
-
 class ConflictColumn(IntEnum):
     SAG = 0
     HVAD = 1
@@ -536,6 +450,11 @@ class ConflictModel(_ListModel):
 class RejectedModel(_ListModel):
     headers = ("Sag", "Hvad", "Ændring", "Årsag")
     attrs = ("case", "what", "change", "reason")
+
+
+class QuarantineModel(_ListModel):
+    headers = ("Sag", "Hvad", "Ugyldige felter", "Status")
+    attrs = ("case", "what", "fields", "state")
 
 
 def _table(
@@ -608,6 +527,10 @@ class SyncPanel(QWidget):
         self.discard_button.setObjectName("discard")
         self.discard_button.clicked.connect(self.ask_discard)
 
+        self.quarantine_model = QuarantineModel(self)
+        self.quarantine, _proxy = _table(self.quarantine_model, "quarantine", self)
+        self.quarantine.setAccessibleName("Modtaget med fejl")
+
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(self.connect_button)
@@ -645,11 +568,25 @@ class SyncPanel(QWidget):
         box_layout.addWidget(self.rejected, 1)
         box_layout.addLayout(row)
 
+        # Shown only when the store sent something this version cannot keep.
+        self.quarantine_box = QGroupBox("Modtaget med fejl", self)
+        hint = QLabel(
+            "Disse oplysninger fra den centrale server har værdier, som ikke kan gemmes her, så "
+            "sagen mangler oplysninger. Resten af sagen er gemt. De hentes igen, når de er "
+            "rettet på serveren; kontakt IT, hvis de bliver ved med at stå her.",
+            self.quarantine_box,
+        )
+        hint.setWordWrap(True)
+        box_layout = QVBoxLayout(self.quarantine_box)
+        box_layout.addWidget(hint)
+        box_layout.addWidget(self.quarantine, 1)
+
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.error)
         layout.addWidget(conflict_box, 1)
         layout.addWidget(rejected_box, 1)
+        layout.addWidget(self.quarantine_box, 1)
 
         for view in (self.conflicts, self.rejected):
             view.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -667,13 +604,16 @@ class SyncPanel(QWidget):
             return
         try:
             conflicts, rejected = load_conflicts(self._vault), load_rejected(self._vault)
+            quarantined = load_quarantined(self._vault)
         except FeltmappeError as err:
             self.error.show_error(err)
             return
         self.conflict_model.set_rows(conflicts)
         self.rejected_model.set_rows(rejected)
+        self.quarantine_model.set_rows(quarantined)
+        self.quarantine_box.setVisible(bool(quarantined))
         self._counts = (len(conflicts), len(rejected))
-        for view in (self.conflicts, self.rejected):
+        for view in (self.conflicts, self.rejected, self.quarantine):
             view.resizeColumnsToContents()
             for col in range(view.model().columnCount()):
                 view.setColumnWidth(col, min(view.columnWidth(col), 320))

@@ -584,3 +584,59 @@ def test_locking_during_a_sync_waits_and_loses_nothing(
     assert window.sync_status.pending.text() == "Ingen ændringer venter"
     bodies = server_bodies(store, tmp_path, server.url, desk.case_id, desk.note_ids)
     assert bodies == ["Skolen ringede.", "Skolen ringede."]
+
+
+# -- a bad row from the store ------------------------------------------------------------------
+
+
+def test_a_row_the_laptop_cannot_store_is_shown_and_the_rest_works(
+    qtbot: QtBot, tmp_path: Path, server: Any, store: Store, open_app: Callable[[Path], Harness]
+) -> None:
+    """A value that reached the store before it checked values (or a hand-edited database):
+    the laptop keeps the row out, says the case is missing information, and works on."""
+    import json
+
+    from sqlalchemy import select, update
+
+    from sync.server.tables import Record
+
+    desk = make_desk(tmp_path, server.url, notes=2, sync_first=True)
+    with store.write() as (s, seq):
+        rec = s.scalar(select(Record).where(Record.table_name == "person"))
+        assert rec is not None
+        doc = json.loads(rec.data)
+        doc.update(birth_date="20160101", rev=rec.rev + 1)
+        s.execute(
+            update(Record)
+            .where(Record.id == rec.id)
+            .values(data=json.dumps(doc), rev=rec.rev + 1, seq=seq.next())
+        )
+    window = open_app(desk.profile).window
+    sync_and_wait(qtbot, window)
+    window.show_sync_panel()
+    panel = window.sync_panel
+    assert panel is not None
+    qtbot.waitUntil(panel.quarantine_box.isVisible, timeout=5000)
+    model = panel.quarantine.model()
+    assert model.rowCount() == 1
+    [number] = [r.case_number for r in _cases(store)]
+    assert [model.index(0, c).data() for c in range(4)] == [
+        number,
+        "personer",
+        "fødselsdato",
+        "Mangler oplysninger",
+    ]
+    panel.grab().save(str(tmp_path / "quarantine.png"))
+
+
+def _cases(store: Store) -> list[Any]:
+    import json
+    from types import SimpleNamespace
+
+    from sqlalchemy import select
+
+    from sync.server.tables import Record
+
+    with store.read() as s:
+        docs = s.scalars(select(Record.data).where(Record.table_name == "case"))
+        return [SimpleNamespace(**json.loads(d)) for d in docs]
