@@ -70,7 +70,8 @@ from sync.server.store import Store
 
 PASSPHRASE = "grøn-cykel-hænger-lampe-7"
 PASSWORD = "hemmelig-adgang-1"
-BASE_URL = "http://testserver"
+# Loopback: the client refuses plain HTTP to anything else (the wire here is in-process).
+BASE_URL = "http://127.0.0.1"
 FORK_SUFFIX = " (anden version)"
 
 #: The laptops a schedule may use: (laptop name, user). Two laptops of one user are allowed.
@@ -196,7 +197,7 @@ class AppClient:
             "root_path": "",
             "headers": [(k.lower(), v) for k, v in request.headers.raw],
             "client": ("127.0.0.1", 50000),
-            "server": ("testserver", 80),
+            "server": ("127.0.0.1", 80),
         }
         sent = False
         status = 500
