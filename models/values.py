@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Final
 
@@ -29,8 +31,8 @@ YEAR_RANGE: Final = (1850, 2199)
 
 _INT32: Final = (-(2**31), 2**31 - 1)
 _INT64: Final = (-(2**63), 2**63 - 1)
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
+_DAY = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+_DATE = re.compile(_DAY)
 
 
 class Problem(StrEnum):
@@ -93,60 +95,118 @@ def _json_problem(value: Any, depth: int = 0) -> Problem | None:
 
 def value_problem(col: Column[Any], value: Any) -> Problem | None:
     """Why ``value`` (in its JSON form) cannot be stored in ``col``, or None."""
+    return checker(col)(value)
+
+
+def checker(col: Column[Any]) -> Check:
+    """``value_problem`` for one column, as one function (compiled once per column)."""
+    check = _CHECKERS.get(id(col))
+    if check is None:
+        check = _CHECKERS[id(col)] = _checker(col)
+    return check
+
+
+Check = Callable[[Any], Problem | None]
+#: One compiled check per column (a first sync passes tens of thousands of rows through here).
+_CHECKERS: dict[int, Check] = {}
+
+
+def _checker(col: Column[Any]) -> Check:
     from models.schema import UTCDateTime
 
-    if value is None:
-        return None if col.nullable or col.key == "deleted_at" else Problem.TYPE
+    nullable = bool(col.nullable) or col.key == "deleted_at"
     kind = col.type
+    body: Check
     if isinstance(kind, SAEnum):
-        if not isinstance(value, str):
-            return Problem.TYPE
-        return None if value in kind.enums else Problem.CODE
-    if isinstance(kind, String | Text):
-        if not isinstance(value, str):
-            return Problem.TYPE
-        if len(value) > max_chars(col):
-            return Problem.TOO_LONG
-        return text_problem(value)
-    if isinstance(kind, Boolean):
-        return None if isinstance(value, bool) else Problem.TYPE
-    if isinstance(kind, Integer):
-        if not isinstance(value, int) or isinstance(value, bool):
-            return Problem.TYPE
-        low, high = _INT64 if isinstance(kind, BigInteger) else _INT32
-        return None if low <= value <= high else Problem.RANGE
-    if isinstance(kind, Float):
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            return Problem.TYPE
-        return None if math.isfinite(value) and abs(value) < 1e15 else Problem.RANGE
-    if isinstance(kind, UTCDateTime):
-        return _moment_problem(value)
-    if isinstance(kind, Date):
-        if not isinstance(value, str) or not _DATE.fullmatch(value):
-            return Problem.TYPE
-        from datetime import date
+        codes = frozenset(kind.enums)
 
+        def body(value: Any) -> Problem | None:
+            if type(value) is not str:
+                return Problem.TYPE
+            return None if value in codes else Problem.CODE
+
+    elif isinstance(kind, String | Text):
+        most = max_chars(col)
+
+        def body(value: Any) -> Problem | None:
+            if type(value) is not str:
+                return Problem.TYPE
+            if len(value) > most:
+                return Problem.TOO_LONG
+            if value.isascii() and "\x00" not in value:
+                return None
+            return text_problem(value)
+
+    elif isinstance(kind, Boolean):
+
+        def body(value: Any) -> Problem | None:
+            return None if type(value) is bool else Problem.TYPE
+
+    elif isinstance(kind, Integer):
+        low, high = _INT64 if isinstance(kind, BigInteger) else _INT32
+
+        def body(value: Any) -> Problem | None:
+            if type(value) is not int:
+                return Problem.TYPE
+            return None if low <= value <= high else Problem.RANGE
+
+    elif isinstance(kind, Float):
+
+        def body(value: Any) -> Problem | None:
+            if type(value) not in (int, float):
+                return Problem.TYPE
+            return None if math.isfinite(value) and abs(value) < 1e15 else Problem.RANGE
+
+    elif isinstance(kind, UTCDateTime):
+        body = _moment_problem
+    elif isinstance(kind, Date):
+        body = _date_problem
+    elif isinstance(kind, JSON):
+        body = _document_problem
+    else:
+        body = _json_problem
+
+    def check(value: Any) -> Problem | None:
+        if value is None:
+            return None if nullable else Problem.TYPE
+        return body(value)
+
+    return check
+
+
+def _date_problem(value: Any) -> Problem | None:
+    if type(value) is not str or not _DATE.fullmatch(value):
+        return Problem.TYPE
+    return _calendar_problem(value)
+
+
+def _calendar_problem(value: str) -> Problem | None:
+    """The pattern checks each part's range; a day past the 28th is checked by the calendar."""
+    if value[8] in "23" and value[8:10] > "28":
         try:
-            date.fromisoformat(value)
+            date.fromisoformat(value[:10])
         except ValueError:
             return Problem.TYPE
-        return None if _year_ok(value) else Problem.RANGE
-    if isinstance(kind, JSON):
-        found = _json_problem(value)
-        if found:
-            return found
-        size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
-        return Problem.TOO_LONG if size > MAX_JSON_CHARS else None
-    return _json_problem(value)
+    return None if _year_ok(value) else Problem.RANGE
+
+
+def _document_problem(value: Any) -> Problem | None:
+    found = _json_problem(value)
+    if found:
+        return found
+    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+    return Problem.TOO_LONG if size > MAX_JSON_CHARS else None
 
 
 def _moment_problem(value: Any) -> Problem | None:
-    from datetime import datetime
-
-    if not isinstance(value, str) or not _MOMENT.fullmatch(value):
+    # The C parser first (a first sync checks tens of thousands of moments), then the shape:
+    # it also takes forms that are no ISO moment of ours (no zone, a space, week dates).
+    if type(value) is not str or len(value) < 17:
         return Problem.TYPE
     try:
-        datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
     except ValueError:
         return Problem.TYPE
-    return None if _year_ok(value) else Problem.RANGE
+    if moment.tzinfo is None or value[4] != "-" or value[7] != "-" or value[10] != "T":
+        return Problem.TYPE
+    return None if YEAR_RANGE[0] <= moment.year <= YEAR_RANGE[1] else Problem.RANGE

@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Column, delete, func, select, update
 
-from models import exchange
+from models import exchange, values
 from models.errors import FeltmappeError
 from models.profile import BACKUP_DIR, DB_FILE, KEY_FILE
 from models.schema import (
@@ -450,6 +450,10 @@ class SyncClient:
         def fetch(after: int) -> dict[str, Any]:
             body = {"cursor": after, "limit": self.page_size, "cases": case_list}
             answer: dict[str, Any] = self.conn.request("POST", "/v1/pull", body)
+            # Checked here, while the previous page is being written.
+            for row in answer["changes"]:
+                if row.get("table") in p.TABLES:
+                    row["problems"] = _row_problems(row["table"], row)
             return answer
 
         # The next page is fetched while this one is written: the store's work and the
@@ -734,11 +738,15 @@ def _row_problems(table: str, item: dict[str, Any]) -> list[str]:
     data = item.get("data")
     if not isinstance(data, dict) or not isinstance(item.get("rev"), int):
         return ["data"]
-    cols = p.columns(table)
-    bad = [k for k, col in cols.items() if k != "rev" and p.value_problem(col, data.get(k))]
+    bad = [k for k, check in _row_checks(table) if check(data.get(k))]
     if data.get("id") != item["id"]:
         bad.append("id")
     return bad
+
+
+@cache
+def _row_checks(table: str) -> tuple[tuple[str, values.Check], ...]:
+    return tuple((k, values.checker(col)) for k, col in p.columns(table).items() if k != "rev")
 
 
 def _quarantine(dbapi: Any, applied: set[str], bad: dict[str, dict[str, Any]]) -> None:
@@ -799,7 +807,7 @@ def _apply(
         known_rows: list[list[Any]] = []
         for item in items:
             known = local.get(item["id"])
-            problems = _row_problems(table, item)
+            problems = item["problems"] if "problems" in item else _row_problems(table, item)
             if problems:
                 bad[item["id"]] = {
                     "table": table,
