@@ -600,9 +600,25 @@ class Store:
             return
         ids = [e["id"] for e in events]
         known = set(s.scalars(select(CaseAudit.id).where(CaseAudit.id.in_(ids))))
+        # A device logs only what its user did in cases they hold or once held (an event may
+        # arrive after the assignment ended): a case's access log is not for others to fill.
+        allowed = set(who.cases)
+        asked = {str(e["case_id"]) for e in events if e.get("case_id")} - allowed
+        if asked:
+            allowed.update(
+                s.scalars(
+                    select(Assignment.case_id).where(
+                        Assignment.user_id == who.user_id, Assignment.case_id.in_(asked)
+                    )
+                )
+            )
         received = now()
         rows = []
+        foreign = 0
         for e in events:
+            if e.get("case_id") and e["case_id"] not in allowed:
+                foreign += 1
+                continue
             if e["id"] in known:
                 continue
             known.add(e["id"])
@@ -620,6 +636,10 @@ class Store:
                     "entity_id": e.get("entity_id"),
                     "received_at": received,
                 }
+            )
+        if foreign:
+            log.warning(
+                "%d audit events for cases the device's user never held were dropped", foreign
             )
         if rows:
             s.connection().execute(insert(CaseAudit), rows)

@@ -308,3 +308,39 @@ def test_a_case_leaves_the_laptop_even_if_no_pull_ever_finished_for_it(
     store.unassign(given, "anna")
     anna.sync()
     assert not any(r.get("case_id") == given for r in sc.local_rows(anna.vault).values())
+
+
+def test_a_case_access_log_is_written_only_by_those_who_hold_or_held_the_case(
+    laptop: Make, store: Store, server: ServerThread
+) -> None:
+    anna, carl = laptop("anna", "anna"), laptop("carl", "carl")
+    case_a, _, _ = _case_with_mother(anna, "Mia")
+    anna.sync()
+    carl.sync()
+
+    def event(case_id: str) -> dict[str, Any]:
+        return {
+            "id": str(uuid.uuid4()),
+            "case_id": case_id,
+            "at": "2026-12-01T10:00:00+00:00",
+            "action": "vist",
+        }
+
+    def push_audit(lap: Laptop, *events: dict[str, Any]) -> None:
+        api = Api(server, lap)
+        try:
+            answer = api.client.post("/v1/push", json={"mutations": [], "audit": list(events)})
+            assert answer.status_code == 200, answer.text
+        finally:
+            api.close()
+
+    before = {a.id for a in store.case_audit(case_a, limit=1000)}
+    forged = event(case_a)
+    push_audit(carl, forged)
+    own = event(case_a)
+    push_audit(anna, own)
+    store.unassign(case_a, "anna")
+    late = event(case_a)  # viewed while she held it, delivered after
+    push_audit(anna, late)
+    logged = {a.id for a in store.case_audit(case_a, limit=1000)} - before
+    assert logged == {own["id"], late["id"]}
