@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 
@@ -78,3 +79,18 @@ class Laptop:
         self.conn.close()
         if self.vault.is_open:
             self.vault.close()
+
+
+def mutation(
+    op: str, table: str, row_id: str, case_id: str | None, rev: int = 0, **values: Any
+) -> dict[str, Any]:
+    """One outbox entry as a client sends it (``[None, value]`` per field), for raw pushes."""
+    return {
+        "mutation_id": str(uuid.uuid4()),
+        "table": table,
+        "row_id": row_id,
+        "case_id": case_id,
+        "op": op,
+        "base_rev": rev,
+        "changes": {k: [None, v] for k, v in values.items()},
+    }

@@ -20,7 +20,7 @@ from models.vocabulary import PartyRole
 from sync import client as sc
 from sync.server.run import ServerThread
 from sync.server.store import Store
-from tests.sync.harness import Laptop
+from tests.sync.harness import Laptop, mutation
 
 Make = Callable[[str, str], Laptop]
 
@@ -70,29 +70,13 @@ class Api:
 
 
 def _insert(table: str, row_id: str, case_id: str | None, **values: Any) -> dict[str, Any]:
-    return {
-        "mutation_id": str(uuid.uuid4()),
-        "table": table,
-        "row_id": row_id,
-        "case_id": case_id,
-        "op": "insert",
-        "base_rev": 0,
-        "changes": {k: [None, v] for k, v in values.items()},
-    }
+    return mutation("insert", table, row_id, case_id, **values)
 
 
 def _update(
     table: str, row_id: str, case_id: str | None, rev: int, **values: Any
 ) -> dict[str, Any]:
-    return {
-        "mutation_id": str(uuid.uuid4()),
-        "table": table,
-        "row_id": row_id,
-        "case_id": case_id,
-        "op": "update",
-        "base_rev": rev,
-        "changes": {k: [None, v] for k, v in values.items()},
-    }
+    return mutation("update", table, row_id, case_id, rev, **values)
 
 
 def _new_case_mutation(child_id: str) -> tuple[str, dict[str, Any]]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -24,7 +23,7 @@ from sync import client as sc
 from sync.server.run import ServerThread
 from sync.server.store import Store
 from sync.server.tables import Record
-from tests.sync.harness import Laptop
+from tests.sync.harness import Laptop, mutation
 
 Make = Callable[[str, str], Laptop]
 
@@ -90,15 +89,7 @@ def _push(server: ServerThread, lap: Laptop, mutations: list[dict[str, Any]]) ->
 
 
 def _change(table: str, row_id: str, case_id: str | None, rev: int, key: str, value: Any) -> Any:
-    return {
-        "mutation_id": str(uuid.uuid4()),
-        "table": table,
-        "row_id": row_id,
-        "case_id": case_id,
-        "op": "update",
-        "base_rev": rev,
-        "changes": {key: [None, value]},
-    }
+    return mutation("update", table, row_id, case_id, rev, **{key: value})
 
 
 POISON: dict[str, tuple[str, str, Any, str]] = {
