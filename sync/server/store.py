@@ -601,17 +601,18 @@ class Store:
         ids = [e["id"] for e in events]
         known = set(s.scalars(select(CaseAudit.id).where(CaseAudit.id.in_(ids))))
         # A device logs only what its user did in cases they hold or once held (an event may
-        # arrive after the assignment ended): a case's access log is not for others to fill.
+        # arrive after the assignment ended), or in a case the store does not know yet (events
+        # may come before the batch that creates the case): a case's access log is not for
+        # others to fill.
         allowed = set(who.cases)
         asked = {str(e["case_id"]) for e in events if e.get("case_id")} - allowed
         if asked:
-            allowed.update(
-                s.scalars(
-                    select(Assignment.case_id).where(
-                        Assignment.user_id == who.user_id, Assignment.case_id.in_(asked)
-                    )
-                )
-            )
+            holders: dict[str, set[str]] = {}
+            for case_id, user_id in s.execute(
+                select(Assignment.case_id, Assignment.user_id).where(Assignment.case_id.in_(asked))
+            ):
+                holders.setdefault(case_id, set()).add(user_id)
+            allowed.update(c for c in asked if who.user_id in holders.get(c, {who.user_id}))
         received = now()
         rows = []
         foreign = 0

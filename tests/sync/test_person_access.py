@@ -328,3 +328,8 @@ def test_a_case_access_log_is_written_only_by_those_who_hold_or_held_the_case(
     push_audit(anna, late)
     logged = {a.id for a in store.case_audit(case_a, limit=1000)} - before
     assert logged == {own["id"], late["id"]}
+    # Events may come before the batch that creates their case: a case unknown to the store.
+    coming = str(uuid.uuid4())
+    early = event(coming)
+    push_audit(carl, early)
+    assert [a.id for a in store.case_audit(coming)] == [early["id"]]
