@@ -337,7 +337,9 @@ class SyncClient:
             answer = self.conn.request("POST", "/v1/push", body)
             results = {r["mutation_id"]: r for r in answer["results"]}
             answered: list[int] = []
-            conflicted: list[str] = []
+            # Rows whose answer did not take this laptop's values onto them (a conflict, a
+            # no-op, a forked note): the laptop may show values the store never had.
+            stale: list[str] = []
             made: set[str] = set()
             refused: dict[str, list[int]] = {}
             for entry in entries:
@@ -352,19 +354,20 @@ class SyncClient:
                     continue
                 if status == p.Status.CONFLICT:
                     report.conflicts += 1
-                    conflicted.append(entry.row_id)
+                    stale.append(entry.row_id)
                 elif status == p.Status.NOOP:
                     report.noop += 1
+                    stale.append(entry.row_id)
                 else:
                     report.applied += 1
+                    if result.get("reason") == "sync.note_forked":
+                        stale.append(entry.row_id)
                 answered.append(entry.seq)
                 if entry.table == "case" and entry.op == p.Op.INSERT.value:
                     made.add(entry.row_id)
             with self.vault.session(sync_apply=True) as s:
                 if answered:
                     s.execute(delete(ChangeEntry).where(ChangeEntry.seq.in_(answered)))
-                if answered:
-                    _supersede_refused(s, [e for e in entries if e.seq in set(answered)])
                 if made:
                     # A case made here is held from the moment the store has it: if its
                     # assignment ends before a pull saw it, it must still leave the laptop.
@@ -377,16 +380,19 @@ class SyncClient:
                         .where(ChangeEntry.seq.in_(seqs))
                         .values(status="rejected", reason=reason)
                     )
+                if answered:
+                    # (After the refusals of this batch: one may be superseded in it too.)
+                    _supersede_refused(s, [e for e in entries if e.seq in set(answered)])
                 if audit:
                     s.execute(
                         update(AuditEvent)
                         .where(AuditEvent.id.in_([a.id for a in audit]))
                         .values(rev=1)
                     )
-            if conflicted:
-                # The store kept its value and recorded the conflict; the laptop shows the
-                # store's value too (its own row may carry a value the store never took).
-                found = self.conn.request("POST", "/v1/rows", {"ids": sorted(set(conflicted))})
+            if stale:
+                # The store kept its own version (and recorded any conflict or fork): the
+                # laptop shows it too, with whatever is still waiting here laid over it.
+                found = self.conn.request("POST", "/v1/rows", {"ids": sorted(set(stale))})
                 apply_rows(self.vault, found["rows"], {}, force=True)
             if entries:
                 last_seq = entries[-1].seq
