@@ -164,6 +164,11 @@ def error_text(err: FeltmappeError) -> str:
 
 
 def sync_error_text(code: str, p: dict[str, Any]) -> str:
+    if code == "sync.too_many_attempts":
+        return (
+            "For mange forkerte forsøg med adgangskoden. Vent "
+            f"{wait_text(int(p.get('seconds', 60)))}, og prøv igen."
+        )
     if code == "sync.refused" and p.get("error"):
         return f"{SYNC_ERRORS[code]} ({p['error']})"
     if code in SYNC_ERRORS:
@@ -171,6 +176,14 @@ def sync_error_text(code: str, p: dict[str, Any]) -> str:
     if code in SYNC_REASONS:
         return SYNC_REASONS[code]
     return SYNC_ERRORS["sync"]
+
+
+def wait_text(seconds: int) -> str:
+    """ "1 sekund", "40 sekunder", "3 minutter" (rounded up)."""
+    if seconds < 60:
+        return "1 sekund" if seconds == 1 else f"{seconds} sekunder"
+    minutes = -(-seconds // 60)
+    return "1 minut" if minutes == 1 else f"{minutes} minutter"
 
 
 def _where(params: dict[str, object]) -> str:

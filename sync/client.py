@@ -88,6 +88,12 @@ class BadCredentials(SyncError):
     code = "sync.bad_credentials"
 
 
+class TooManyAttempts(SyncError):
+    """Too many wrong passwords for this user or from this address: wait ``seconds``."""
+
+    code = "sync.too_many_attempts"
+
+
 class DeviceRevoked(SyncError):
     """The server has revoked this device: its vault must be wiped."""
 
@@ -152,6 +158,12 @@ class Connection:
             raise DeviceRevoked()
         if error == "auth.bad_credentials":
             raise BadCredentials()
+        if response.status_code == 429:
+            try:
+                seconds = int(response.headers.get("Retry-After", "60"))
+            except ValueError:
+                seconds = 60
+            raise TooManyAttempts(seconds=seconds)
         if response.status_code == 401:
             raise AuthFailed()
         if response.status_code == 426:

@@ -63,6 +63,7 @@ STORE_ERRORS = {
     "auth.bad_credentials": "Forkert brugernavn eller adgangskode.",
     "auth.invalid_token": "Enhedens adgangsnøgle kendes ikke.",
     "auth.device_revoked": "Enheden er spærret.",
+    "auth.too_many_attempts": "For mange forkerte forsøg; vent {retry_after} sekunder.",
 }
 
 #: The store's admin events (``AdminEvent.action``), in Danish.
@@ -76,6 +77,8 @@ EVENT_LABELS = {
     "device_registered": "enhed oprettet",
     "device_login": "enhed logget på",
     "login_refused": "login afvist",
+    "login_locked": "login spærret efter for mange forkerte forsøg",
+    "login_unlocked": "login låst op",
     "device_revoked": "enhed spærret",
     "device_told_to_wipe": "enhed bedt om at slette data",
 }
@@ -284,6 +287,26 @@ def cmd_user_activate(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_unlock(store: Store, args: argparse.Namespace) -> int:
+    if store.unlock_login(args.brugernavn, actor=_actor()):
+        print(f"Brugeren »{args.brugernavn}« kan logge på igen; de forkerte forsøg er glemt.")
+    else:
+        print(f"Brugeren »{args.brugernavn}« havde ingen forkerte forsøg.")
+    return 0
+
+
+def cmd_user_lockouts(store: Store, args: argparse.Namespace) -> int:
+    found = store.lockouts()
+    if not found:
+        print("Ingen forkerte login-forsøg er talt.")
+        return 0
+    print(f"{'BRUGER ELLER ADRESSE':<32} {'FORSØG':>6}  VENTER TIL")
+    for who, failures, until in found:
+        wait = f"{until:%Y-%m-%d %H:%M:%S} UTC" if until else "–"
+        print(f"{who[:32]:<32} {failures:>6}  {wait}")
+    return 0
+
+
 def cmd_case_assign(store: Store, args: argparse.Namespace) -> int:
     case_id = store.find_case(args.sag)
     store.assign(case_id, args.brugernavn, actor=_actor())
@@ -480,6 +503,13 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     p = user.add_parser("aktiver", help="aktivér en deaktiveret bruger igen")
     p.add_argument("brugernavn", metavar="BRUGERNAVN")
     p.set_defaults(func=cmd_user_activate)
+    p = user.add_parser(
+        "lås-op", help="glem en brugers forkerte login-forsøg, så brugeren kan logge på igen"
+    )
+    p.add_argument("brugernavn", metavar="BRUGERNAVN")
+    p.set_defaults(func=cmd_user_unlock)
+    p = user.add_parser("spærringer", help="vis talte forkerte login-forsøg og ventetider")
+    p.set_defaults(func=cmd_user_lockouts)
 
     case = group("sag", "tildeling af sager")
     p = case.add_parser("tildel", help="tildel en sag til en bruger")

@@ -17,7 +17,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync import protocol as p
-from sync.server.store import DeviceRevoked, Mutation, Principal, Store, StoreError, Unauthorized
+from sync.server.store import (
+    DeviceRevoked,
+    Mutation,
+    Principal,
+    Store,
+    StoreError,
+    TooManyAttempts,
+    Unauthorized,
+)
 
 log = logging.getLogger("feltmappe.server")
 
@@ -43,7 +51,18 @@ def _moment(value: str) -> str:
     return value
 
 
-Moment = Annotated[str, StringConstraints(max_length=40), AfterValidator(_moment)]
+#: What the store accepts as a moment, said in the schema too (RFC 3339 with a zone, years
+#: 1850–2199, as ``models.values`` has them); the calendar (30 February) is checked after it.
+_MOMENT = (
+    r"^(18[5-9]\d|19\d\d|2[01]\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+)
+Moment = Annotated[
+    str,
+    StringConstraints(max_length=40, pattern=_MOMENT),
+    AfterValidator(_moment),
+    Field(json_schema_extra={"format": "date-time"}),
+]
 
 MESSAGES = {
     "invalid_request": "Forespørgslen er ugyldig.",
@@ -54,6 +73,7 @@ MESSAGES = {
     "auth.invalid_token": "Enhedens adgangsnøgle kendes ikke af den centrale server.",
     "auth.device_revoked": "Enheden er spærret. Data på enheden skal slettes.",
     "auth.bad_credentials": "Forkert brugernavn eller adgangskode.",
+    "auth.too_many_attempts": "For mange forkerte forsøg. Vent lidt, og prøv igen.",
     "protocol.unsupported": "Denne version af Feltmappe er nyere end den centrale server.",
     "protocol.upgrade_required": "Opdater Feltmappe: den centrale server kræver en nyere version.",
     "store": "Den centrale server kunne ikke udføre handlingen.",
@@ -189,6 +209,20 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+class WaitOut(ErrorOut):
+    retry_after: int
+
+
+LOGIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    429: {
+        "model": WaitOut,
+        "description": "Too many refused logins for this user or address",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    },
+}
+
+
 # -- the body-size guard -----------------------------------------------------------------
 
 
@@ -240,9 +274,9 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 def _protocol(
-    feltmappe_protocol: Annotated[int | None, Header(ge=0, le=1000)] = None,
+    feltmappe_protocol: Annotated[int, Header(ge=1, le=p.PROTOCOL_VERSION)] = p.PROTOCOL_VERSION,
 ) -> int:
-    version = p.PROTOCOL_VERSION if feltmappe_protocol is None else feltmappe_protocol
+    version = feltmappe_protocol
     if version > p.PROTOCOL_VERSION or version < 1:
         raise ApiError(400, "protocol.unsupported")
     return version
@@ -288,6 +322,13 @@ def create_app(store: Store, *, min_protocol: int = 1, max_body: int = p.MAX_BOD
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        if any(
+            tuple(e.get("loc", ()))[:2] == ("header", "feltmappe-protocol")
+            and e.get("type") in ("greater_than_equal", "less_than_equal")
+            for e in exc.errors()
+        ):
+            # A newer (or broken) client is told so in words, not as a schema error.
+            return _error(400, "protocol.unsupported")
         detail = [
             {"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", ""))}
             for e in exc.errors()[:20]
@@ -299,7 +340,10 @@ def create_app(store: Store, *, min_protocol: int = 1, max_body: int = p.MAX_BOD
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
             exc.status_code, "invalid_request"
         )
-        return _error(exc.status_code, code)
+        answer = _error(exc.status_code, code)
+        if exc.headers:  # 405 says which methods are allowed (``Allow``)
+            answer.headers.update(exc.headers)
+        return answer
 
     @app.get("/v1/status", response_model=StatusOut)
     def status() -> StatusOut:
@@ -308,11 +352,20 @@ def create_app(store: Store, *, min_protocol: int = 1, max_body: int = p.MAX_BOD
             service="feltmappe", protocol=p.PROTOCOL_VERSION, min_protocol=min_protocol
         )
 
-    @app.post("/v1/login", response_model=LoginOut, responses=ERRORS)
-    def login(body: LoginIn) -> LoginOut:
-        """Sign a laptop in: a new device with its own token (shown once)."""
+    @app.post("/v1/login", response_model=LoginOut, responses=LOGIN_ERRORS)
+    def login(body: LoginIn, request: Request) -> LoginOut | JSONResponse:
+        """Sign a laptop in: a new device with its own token (shown once). Refused logins are
+        counted per user and per address; too many give 429 with ``Retry-After``."""
+        address = request.client.host if request.client else ""
         try:
-            device_id, token, user = store.login(body.username, body.password, body.device_name)
+            device_id, token, user = store.login(
+                body.username, body.password, body.device_name, address=address
+            )
+        except TooManyAttempts as exc:
+            wait = int(exc.params.get("retry_after", 1))
+            answer = _error(429, "auth.too_many_attempts", retry_after=wait)
+            answer.headers["Retry-After"] = str(wait)
+            return answer
         except Unauthorized:
             raise ApiError(401, "auth.bad_credentials") from None
         return LoginOut(

@@ -42,6 +42,7 @@ from models.values import Problem
 from models.vocabulary import UserRole
 from sync import protocol as p
 from sync.protocol import Status
+from sync.server import throttle
 from sync.server.tables import (
     AdminEvent,
     AppliedMutation,
@@ -49,6 +50,7 @@ from sync.server.tables import (
     CaseAudit,
     Counter,
     Device,
+    LoginThrottle,
     PersonLink,
     Record,
     Team,
@@ -72,6 +74,12 @@ class Unauthorized(StoreError):
 
 class DeviceRevoked(StoreError):
     code = "auth.device_revoked"
+
+
+class TooManyAttempts(StoreError):
+    """Too many refused logins for this user or address: ``retry_after`` seconds to wait."""
+
+    code = "auth.too_many_attempts"
 
 
 def now() -> datetime:
@@ -205,6 +213,10 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        #: Password hashing and the clock of login back-off (tests put in their own).
+        self.hasher = _hasher
+        self.clock = now
+        self._stand_in: str | None = None
         #: Most characters of row documents in one pull page (see ``MAX_PAGE_CHARS``).
         self.page_chars = p.MAX_PAGE_CHARS
         self._reader = sessionmaker(engine, expire_on_commit=False)
@@ -429,29 +441,75 @@ class Store:
         )
         return device_id, token
 
-    def login(self, username: str, password: str, device_name: str) -> tuple[str, str, User]:
-        """A caseworker signs a laptop in with their password: a new device and its token."""
-        with self.write() as (s, _):
+    def login(
+        self, username: str, password: str, device_name: str, *, address: str = ""
+    ) -> tuple[str, str, User]:
+        """A caseworker signs a laptop in with their password: a new device and its token.
+
+        The password is checked outside any write lock (Argon2 takes ~100 ms of CPU), and an
+        unknown or inactive user costs the same check against a stand-in hash, so the answer's
+        time does not tell whether a name exists. Refused logins are counted per user and per
+        address (``sync.server.throttle``); a key that must wait is refused before any check."""
+        moment = self.clock()
+        with self.read() as s:
             user = s.scalar(select(User).where(User.username == username))
+            keys = [throttle.address_key(address)]
+            if user is not None:
+                keys.insert(0, throttle.user_key(user.id))
+            waiting = throttle.blocked(s, keys, moment)
+        if waiting is not None:
+            raise TooManyAttempts(retry_after=waiting.seconds(moment))
+        known = user is not None and user.active
+        stored = user.password_hash if user is not None and known else self._stand_in_hash()
+        try:
+            ok = self.hasher.verify(stored, password) and known
+        except (VerificationError, InvalidHashError):
             ok = False
-            if user is not None and user.active:
-                try:
-                    ok = _hasher.verify(user.password_hash, password)
-                except (VerificationError, InvalidHashError):
-                    ok = False
-            if user is None or not ok:
-                self._event(s, username[:80], "login_refused", username[:200])
-                refused = True
-            else:
-                refused = False
-                device_id, token = self._new_device(s, user, device_name)
-                self._event(s, username, "device_login", device_id, device_name[:200])
-                if _hasher.check_needs_rehash(user.password_hash):
-                    user.password_hash = _hasher.hash(password)
-        if refused:
+        if not ok:
+            with self.write() as (s, _):
+                for key in throttle.record_failure(s, keys, self.clock()):
+                    if key.startswith("user:") and user is not None:
+                        # Once per lockout, for a known user only: never an attempted name.
+                        self._event(s, "login", "login_locked", user.username)
             raise Unauthorized("auth.bad_credentials")
         assert user is not None
+        rehashed = self.hasher.hash(password) if self.hasher.check_needs_rehash(stored) else None
+        with self.write() as (s, _):
+            fresh = s.get(User, user.id)
+            if fresh is None or not fresh.active:
+                raise Unauthorized("auth.bad_credentials")
+            throttle.clear(s, throttle.user_key(user.id))
+            device_id, token = self._new_device(s, fresh, device_name)
+            self._event(s, username, "device_login", device_id, device_name[:200])
+            if rehashed is not None and fresh.password_hash == stored:
+                fresh.password_hash = rehashed
+            user = fresh
         return device_id, token, user
+
+    def _stand_in_hash(self) -> str:
+        """A hash with the hasher's parameters, for checking passwords of unknown users."""
+        if self._stand_in is None:
+            self._stand_in = self.hasher.hash(secrets.token_urlsafe(16))
+        return self._stand_in
+
+    def unlock_login(self, username: str, *, actor: str = "admin") -> bool:
+        """Forget a user's refused logins (an administrator's help to a locked-out user)."""
+        with self.write() as (s, _):
+            user = self._user(s, username)
+            cleared = throttle.clear(s, throttle.user_key(user.id))
+            self._event(s, actor, "login_unlocked", username)
+        return cleared
+
+    def lockouts(self) -> list[tuple[str, int, datetime | None]]:
+        """Throttled keys: (user name or address, refused logins, waiting until)."""
+        with self.read() as s:
+            names = dict(s.execute(select(User.id, User.username)).all())
+            out = []
+            for row in s.scalars(select(LoginThrottle).order_by(LoginThrottle.last_at.desc())):
+                kind, _, ident = row.key.partition(":")
+                who = names.get(ident, "?") if kind == "user" else f"adresse {ident}"
+                out.append((who, row.failures, row.blocked_until))
+            return out
 
     def revoke_device(self, device_id: str, *, actor: str = "admin") -> None:
         with self.write() as (s, _):

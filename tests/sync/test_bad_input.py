@@ -319,7 +319,11 @@ def test_unknown_paths_and_methods(
     seeded: Seeded, method: str, path: str, status: int, code: str
 ) -> None:
     before = _counts(seeded.store)
-    _refused(seeded.http.request(method, path, json={"cursor": 0}), status, code)
+    response = seeded.http.request(method, path, json={"cursor": 0})
+    _refused(response, status, code)
+    if status == 405:  # says what is allowed (RFC 9110)
+        allowed = {m.strip() for m in response.headers["Allow"].split(",")}
+        assert allowed & {"GET", "POST"}, response.headers
     assert _counts(seeded.store) == before
 
 
@@ -429,3 +433,50 @@ def test_a_bad_value_does_not_stop_the_good_mutations_next_to_it(seeded: Seeded)
     statuses = [r["status"] for r in response.json()["results"]]
     assert statuses == ["rejected", "applied"]
     assert seeded.store.high_water() == high + 1
+
+
+# -- unpaired surrogates -------------------------------------------------------------------------
+
+SURROGATE = "\ud800"
+
+SURROGATE_BODIES: dict[str, tuple[str, Callable[[Seeded], Any]]] = {
+    "login username": (
+        "/v1/login",
+        lambda s: {"username": f"an{SURROGATE}na", "password": "x", "device_name": "pc"},
+    ),
+    "login password": (
+        "/v1/login",
+        lambda s: {"username": "anna", "password": SURROGATE, "device_name": "pc"},
+    ),
+    "login device": (
+        "/v1/login",
+        lambda s: {"username": "anna", "password": "hemmelig-adgang-1", "device_name": SURROGATE},
+    ),
+    "table": ("/v1/push", lambda s: {"mutations": [_mutation(s, table=f"journal{SURROGATE}")]}),
+    "field name": (
+        "/v1/push",
+        lambda s: {"mutations": [_mutation(s, changes={f"bo{SURROGATE}dy": ["a", "b"]})]},
+    ),
+    "audit action": (
+        "/v1/push",
+        lambda s: {
+            "audit": [
+                {"id": str(uuid.uuid4()), "at": "2026-11-02T10:00:00+00:00", "action": SURROGATE}
+            ]
+        },
+    ),
+    "extra key": ("/v1/push", lambda s: {"mutations": [], SURROGATE: 1}),
+    "row id": ("/v1/rows", lambda s: {"ids": [SURROGATE]}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SURROGATE_BODIES))
+def test_an_unpaired_surrogate_outside_values_is_refused_whole(seeded: Seeded, case: str) -> None:
+    """(In a value it rejects that mutation alone: tests/sync/test_poison.py.)"""
+    path, body = SURROGATE_BODIES[case]
+    before = _counts(seeded.store)
+    # Written as a careless client would: a lone surrogate as a \\u escape.
+    content = json.dumps(body(seeded), ensure_ascii=True)
+    response = seeded.http.post(path, content=content, headers={"Content-Type": "application/json"})
+    _refused(response, 422, "invalid_request")
+    assert _counts(seeded.store) == before
