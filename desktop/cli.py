@@ -336,18 +336,71 @@ def cmd_server(args: argparse.Namespace) -> int:
                 "pip install 'feltmappe[server]'"
             ) from exc
         raise
+    from sync.server.run import Tls
+
+    tls = _server_tls(args)
     url = database(args.db)
     console = logging.StreamHandler()
     console.setLevel(logging.WARNING)
     console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("feltmappe").addHandler(console)
+    if tls is None and not _loopback_host(args.vaert):
+        print(
+            f"Advarsel: serveren lytter på {args.vaert} uden TLS. Computerne forbinder kun med "
+            "https://, så den skal stå bag en TLS-proxy (se docs/deployment.md), eller startes "
+            "med --tls-cert og --tls-key.",
+            file=sys.stderr,
+            flush=True,
+        )
+    scheme = "https" if tls else "http"
     print(
-        f"Den centrale server kører på http://{args.vaert}:{args.port} "
+        f"Den centrale server kører på {scheme}://{args.vaert}:{args.port} "
         f"(database: {shown_db(url)}). Stop med Ctrl+C.",
         flush=True,
     )
-    serve(url, args.vaert, args.port, min_protocol=args.min_protokol)
+    serve(
+        url,
+        args.vaert,
+        args.port,
+        tls=Tls(*tls) if tls else None,
+        proxy_ips=args.proxy_ips,
+        min_protocol=args.min_protokol,
+    )
     return 0
+
+
+def _loopback_host(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _server_tls(args: argparse.Namespace) -> tuple[str, str] | None:
+    """The certificate and key files, checked before the server starts."""
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise CliError("Angiv både --tls-cert og --tls-key (eller ingen af dem).")
+    if not args.tls_cert:
+        return None
+    import ssl
+
+    for flag, name in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
+        if not Path(name).is_file():
+            raise CliError(f"Filen til {flag} findes ikke: {name}")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+            args.tls_cert, args.tls_key
+        )
+    except (OSError, ssl.SSLError) as exc:
+        raise CliError(
+            "Certifikatet og nøglen kan ikke bruges (de skal være PEM-filer, og nøglen skal "
+            f"passe til certifikatet): {type(exc).__name__}."
+        ) from exc
+    return args.tls_cert, args.tls_key
 
 
 def cmd_admin(args: argparse.Namespace) -> int:
@@ -373,15 +426,17 @@ def _server_password(args: argparse.Namespace) -> str:
 def cmd_sync_connect(args: argparse.Namespace) -> int:
     from sync import client as sc
 
-    if not args.url.startswith(("https://", "http://")):
-        raise CliError("Serverens adresse skal begynde med https:// (eller http://).")
+    sc.check_url(args.url)
+    ca_file = str(Path(args.ca_fil).expanduser().resolve()) if args.ca_fil else None
+    if ca_file:
+        sc.tls_context(ca_file)  # a bad bundle is told before anything is asked
     device = args.enhed or f"Feltmappe på {socket.gethostname()}"
     if args.noegle_stdin:
         token = sys.stdin.readline().strip()
         if not token:
             raise CliError("Der kom ingen enhedsnøgle på standard-input.")
         with _open_vault(args) as vault:
-            device_id = sc.connect_with_token(vault, args.url, token)
+            device_id = sc.connect_with_token(vault, args.url, token, ca_file=ca_file)
             user = vault.user
         log.info("connected to the central store as device %s", device_id)
         print(f"Computeren er forbundet til {args.url} som {user} (med enhedsnøglen).")
@@ -393,7 +448,7 @@ def cmd_sync_connect(args: argparse.Namespace) -> int:
         )
     with _open_vault(args) as vault:
         password = _server_password(args)
-        device_id = sc.connect(vault, args.url, args.bruger, password, device)
+        device_id = sc.connect(vault, args.url, args.bruger, password, device, ca_file=ca_file)
     log.info("connected to the central store as device %s", device_id)
     print(f"Computeren er forbundet til {args.url} som {args.bruger} (enhed »{device}«).")
     print("Kør »feltmappe sync kør« for at hente sagerne.")
@@ -574,6 +629,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="læs adgangskoden som én linje fra standard-input",
     )
+    p.add_argument(
+        "--ca-fil",
+        metavar="FIL",
+        help="kommunens CA-certifikat (PEM), hvis serverens certifikat ikke er udstedt af en "
+        "almindelig certifikatudsteder",
+    )
     p.set_defaults(func=cmd_sync_connect)
     p = sync.add_parser("status", parents=[common], help="vis forbindelse og ventende ændringer")
     p.set_defaults(func=cmd_sync_status)
@@ -601,6 +662,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="ældste protokolversion, der må hente data (standard 1)",
+    )
+    p.add_argument(
+        "--tls-cert",
+        metavar="FIL",
+        help="serverens certifikat (PEM, med mellemliggende certifikater); kræver --tls-key",
+    )
+    p.add_argument("--tls-key", metavar="FIL", help="serverens private nøgle (PEM)")
+    p.add_argument(
+        "--proxy-ips",
+        metavar="ADRESSER",
+        default=None,
+        help="adresser på reverse proxies, hvis X-Forwarded-For der stoles på, kommasepareret "
+        "(standard 127.0.0.1)",
     )
     p.set_defaults(func=cmd_server)
 

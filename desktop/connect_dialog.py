@@ -11,9 +11,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -82,11 +85,18 @@ class ConnectDialog(QDialog):
         self.device = QLineEdit(socket.gethostname(), self)
         self.device.setObjectName("device")
         self.device.setMaxLength(80)
+        # Only where the municipality runs its own certificate authority (IT says so).
+        self.ca_file = QLineEdit(vault.setting(sc.CA_FILE_KEY), self)
+        self.ca_file.setObjectName("ca_file")
+        self.ca_file.setPlaceholderText("kun hvis IT har givet jer et CA-certifikat")
+        self.ca_browse = QPushButton("&Vælg fil …", self)
+        self.ca_browse.clicked.connect(self._choose_ca_file)
         for edit, name in (
             (self.url, "Serveradresse"),
             (self.username, "Brugernavn"),
             (self.password, "Adgangskode"),
             (self.device, "Enhedsnavn"),
+            (self.ca_file, "CA-certifikat"),
         ):
             edit.setAccessibleName(name)
             edit.setMinimumWidth(320)
@@ -110,6 +120,12 @@ class ConnectDialog(QDialog):
         form.addRow("&Brugernavn:", self.username)
         form.addRow("&Adgangskode:", self.password)
         form.addRow("&Enhedsnavn:", self.device)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_file, 1)
+        ca_row.addWidget(self.ca_browse)
+        ca_label = QLabel("&CA-certifikat:", self)
+        ca_label.setBuddy(self.ca_file)
+        form.addRow(ca_label, ca_row)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -129,6 +145,15 @@ class ConnectDialog(QDialog):
             self.error.show_text(BAD_URL)
             self.url.setFocus()
             return
+        ca_file = self.ca_file.text().strip() or None
+        try:
+            sc.check_url(url)
+            if ca_file:
+                sc.tls_context(ca_file)
+        except sc.SyncError as exc:
+            self.error.show_text(error_text(exc))
+            (self.ca_file if isinstance(exc, sc.CaFileError) else self.url).setFocus()
+            return
         if not username or not password:
             self.error.show_text("Skriv dit brugernavn og din adgangskode.")
             (self.password if username else self.username).setFocus()
@@ -137,7 +162,7 @@ class ConnectDialog(QDialog):
         self._set_busy(True)
         vault = self._vault
         run_in_background(
-            lambda: sc.connect(vault, url, username, password, device),
+            lambda: sc.connect(vault, url, username, password, device, ca_file=ca_file),
             self._done,
             self._failed,
         )
@@ -145,7 +170,8 @@ class ConnectDialog(QDialog):
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
         self.progress.setVisible(busy)
-        for widget in (self.url, self.username, self.password, self.device, self.ok):
+        widgets = (self.url, self.username, self.password, self.device, self.ca_file, self.ok)
+        for widget in (*widgets, self.ca_browse):
             widget.setEnabled(not busy)
 
     def _done(self, _device_id: object) -> None:
@@ -164,6 +190,16 @@ class ConnectDialog(QDialog):
             log.error("connecting failed: %s", type(exc).__name__)
             self.error.show_text(BAD_URL)
         (self.password if isinstance(exc, sc.BadCredentials) else self.url).setFocus()
+
+    def _choose_ca_file(self) -> None:
+        name, _filter = QFileDialog.getOpenFileName(
+            self,
+            "Vælg kommunens CA-certifikat",
+            "",
+            "Certifikater (*.pem *.crt *.cer);;Alle filer (*)",
+        )
+        if name:
+            self.ca_file.setText(name)
 
     def reject(self) -> None:
         if not self.busy:  # the answer is on its way; the dialog must be there to take it

@@ -74,6 +74,16 @@ SYNC_ERRORS = {
     "sync.refused": "Den centrale server afviste forespørgslen. Ændringerne er gemt på computeren.",
     "sync.not_connected": "Computeren er ikke forbundet til en central server.",
     "sync.conflict_unknown": "Konflikten findes ikke længere.",
+    "sync.insecure_url": (
+        "Serverens adresse skal begynde med https://. Sagsdata sendes aldrig ukrypteret; "
+        "http:// bruges kun til en server på denne computer."
+    ),
+    "sync.certificate": (
+        "Serverens certifikat kunne ikke bekræftes, så der blev ikke sendt noget. Tjek adressen, "
+        "eller få kommunens CA-certifikat fra IT (feltmappe sync forbind --ca-fil). "
+        "Ændringerne er gemt på computeren."
+    ),
+    "sync.ca_file": "CA-certifikatet kan ikke læses. Angiv en PEM-fil med kommunens CA-certifikat.",
 }
 
 #: Why the central store rejected (or did not apply) one change, per mutation.

@@ -13,9 +13,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import secrets
+import ssl
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,6 +27,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import Column, delete, func, select, update
@@ -57,6 +60,9 @@ QUARANTINE_KEY = "sync.quarantine"
 URL_KEY = "sync.url"
 TOKEN_KEY = "sync.token"  # noqa: S105 - the setting's name, not a secret
 DEVICE_KEY = "sync.device_id"
+#: A CA bundle (PEM) to trust for the store's certificate, e.g. the municipality's own PKI;
+#: without it the system's certificate store is used.
+CA_FILE_KEY = "sync.ca_file"
 LAST_SUCCESS_KEY = "sync.last_success"
 LAST_ERROR_KEY = "sync.last_error"
 
@@ -82,6 +88,26 @@ class ServerUnreachable(SyncError):
 
 class AuthFailed(SyncError):
     code = "sync.auth_failed"
+
+
+class InsecureUrl(SyncError):
+    """Plain HTTP to anything but this computer, or an address that is no http(s) URL: case
+    data never travels in clear."""
+
+    code = "sync.insecure_url"
+
+
+class CertificateError(SyncError):
+    """The store's certificate could not be verified (an attacker in between, or a CA bundle
+    missing): not "offline", since trying again will not help."""
+
+    code = "sync.certificate"
+
+
+class CaFileError(SyncError):
+    """The configured CA bundle cannot be read as PEM certificates."""
+
+    code = "sync.ca_file"
 
 
 class BadCredentials(SyncError):
@@ -111,6 +137,48 @@ class ServerRefused(SyncError):
 # -- HTTP ----------------------------------------------------------------------------------
 
 
+def check_url(url: str) -> str:
+    """``url`` if case data may travel to it: HTTPS anywhere, plain HTTP only to this computer
+    (a test store, or a TLS proxy on the same machine); raises ``InsecureUrl`` otherwise."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        raise InsecureUrl(url=url) from None
+    if parts.scheme == "https" and host:
+        return url
+    if parts.scheme == "http" and _loopback(host):
+        return url
+    raise InsecureUrl(url=url)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def tls_context(ca_file: str | None = None) -> ssl.SSLContext:
+    """Certificates checked against the system's store, or against ``ca_file`` (PEM) when the
+    municipality runs its own CA."""
+    try:
+        return ssl.create_default_context(cafile=ca_file or None)
+    except (OSError, ssl.SSLError) as exc:
+        raise CaFileError(path=ca_file or "", detail=type(exc).__name__) from exc
+
+
+def _certificate_failure(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "CERTIFICATE_VERIFY_FAILED" in str(exc)
+
+
 class Connection:
     """JSON over HTTP to the central store, with its errors mapped to typed ones."""
 
@@ -122,12 +190,16 @@ class Connection:
         client: httpx.Client | None = None,
         timeout: float = 30.0,
         protocol: int = p.PROTOCOL_VERSION,
+        ca_file: str | None = None,
     ) -> None:
+        check_url(url)
         headers = {p.PROTOCOL_HEADER: str(protocol)}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if client is None:
-            self.client = httpx.Client(base_url=url, timeout=timeout, headers=headers)
+            self.client = httpx.Client(
+                base_url=url, timeout=timeout, headers=headers, verify=tls_context(ca_file)
+            )
         else:
             self.client = client
             self.client.headers.update(headers)
@@ -140,6 +212,8 @@ class Connection:
         try:
             response = self.client.request(method, path, json=body)
         except httpx.TransportError as exc:
+            if _certificate_failure(exc):
+                raise CertificateError(url=self.url) from exc
             raise ServerUnreachable(detail=type(exc).__name__) from exc
         if response.status_code < 400:
             try:
@@ -182,9 +256,11 @@ def connect(
     device_name: str,
     *,
     client: httpx.Client | None = None,
+    ca_file: str | None = None,
 ) -> str:
-    """Sign this laptop in to the central store; keeps the device token inside the vault."""
-    conn = Connection(url, client=client)
+    """Sign this laptop in to the central store; keeps the device token inside the vault (and
+    the CA bundle to trust, if one is given)."""
+    conn = Connection(url, client=client, ca_file=ca_file)
     try:
         answer = conn.request(
             "POST",
@@ -201,6 +277,7 @@ def connect(
             (DEVICE_KEY, str(answer["device_id"])),
             ("user", str(answer["username"])),
             ("display_name", str(answer["display_name"])),
+            (CA_FILE_KEY, ca_file or ""),
         ):
             s.merge(LocalSetting(key=key, value=value))
     vault.set_setting("user", str(answer["username"]))
@@ -208,10 +285,15 @@ def connect(
 
 
 def connect_with_token(
-    vault: Vault, url: str, token: str, *, client: httpx.Client | None = None
+    vault: Vault,
+    url: str,
+    token: str,
+    *,
+    client: httpx.Client | None = None,
+    ca_file: str | None = None,
 ) -> str:
     """Connect with a device token an administrator issued (``feltmappe-admin enhed opret``)."""
-    conn = Connection(url, token, client=client)
+    conn = Connection(url, token, client=client, ca_file=ca_file)
     try:
         me = conn.request("GET", "/v1/me")
     finally:
@@ -222,6 +304,7 @@ def connect_with_token(
             (URL_KEY, url),
             (TOKEN_KEY, token),
             (DEVICE_KEY, str(me["device_id"])),
+            (CA_FILE_KEY, ca_file or ""),
         ):
             s.merge(LocalSetting(key=key, value=value))
     vault.set_setting("user", str(me["username"]))
@@ -236,7 +319,7 @@ def connection_for(vault: Vault, *, client: httpx.Client | None = None) -> Conne
     url, token = vault.setting(URL_KEY), vault.setting(TOKEN_KEY)
     if not url or not token:
         raise NotConnected()
-    return Connection(url, token, client=client)
+    return Connection(url, token, client=client, ca_file=vault.setting(CA_FILE_KEY) or None)
 
 
 # -- status ----------------------------------------------------------------------------------

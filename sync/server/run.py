@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
@@ -13,7 +14,23 @@ from sync.server.app import asgi
 from sync.server.store import Store
 
 
-def config(store: Store, host: str, port: int, **kwargs: Any) -> uvicorn.Config:
+@dataclass(frozen=True)
+class Tls:
+    """The store's certificate chain and private key (PEM files), served by uvicorn itself."""
+
+    cert: str
+    key: str
+
+
+def config(
+    store: Store,
+    host: str,
+    port: int,
+    *,
+    tls: Tls | None = None,
+    proxy_ips: str | None = None,
+    **kwargs: Any,
+) -> uvicorn.Config:
     return uvicorn.Config(
         asgi(store, **kwargs),
         host=host,
@@ -22,13 +39,27 @@ def config(store: Store, host: str, port: int, **kwargs: Any) -> uvicorn.Config:
         access_log=False,
         # Bodies are limited by the application; keep-alive lets a laptop reuse its connection.
         timeout_keep_alive=30,
+        ssl_certfile=tls.cert if tls else None,
+        ssl_keyfile=tls.key if tls else None,
+        # Behind a reverse proxy, the laptop's address (for the login back-off) comes from
+        # X-Forwarded-For, trusted only from these addresses (uvicorn's own default: 127.0.0.1).
+        proxy_headers=True,
+        forwarded_allow_ips=proxy_ips,
     )
 
 
-def serve(url: str, host: str = "127.0.0.1", port: int = 8765, **kwargs: Any) -> None:
+def serve(
+    url: str,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    tls: Tls | None = None,
+    proxy_ips: str | None = None,
+    **kwargs: Any,
+) -> None:
     store = Store.open(url)
     try:
-        uvicorn.Server(config(store, host, port, **kwargs)).run()
+        uvicorn.Server(config(store, host, port, tls=tls, proxy_ips=proxy_ips, **kwargs)).run()
     finally:
         store.close()
 
@@ -36,9 +67,10 @@ def serve(url: str, host: str = "127.0.0.1", port: int = 8765, **kwargs: Any) ->
 class ServerThread:
     """A real uvicorn server on 127.0.0.1 in a background thread."""
 
-    def __init__(self, store: Store, **kwargs: Any) -> None:
+    def __init__(self, store: Store, *, tls: Tls | None = None, **kwargs: Any) -> None:
         self.store = store
-        self.server = uvicorn.Server(config(store, "127.0.0.1", 0, **kwargs))
+        self.scheme = "https" if tls else "http"
+        self.server = uvicorn.Server(config(store, "127.0.0.1", 0, tls=tls, **kwargs))
         self.thread = threading.Thread(target=self.server.run, name="feltmappe-server", daemon=True)
 
     def __enter__(self) -> ServerThread:
@@ -57,7 +89,7 @@ class ServerThread:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True

@@ -452,6 +452,12 @@ def test_connect_dialog_explains_errors_and_connects(
         return dialog.error.text()
 
     assert attempt("feltmappe.kommune.dk", PASSWORD) == BAD_URL
+    # Plain HTTP to another computer: refused before anything is sent, in Danish.
+    assert attempt("http://feltmappe.kommune.dk", PASSWORD) == error_text(sc.InsecureUrl())
+    dialog.ca_file.setText(str(tmp_path / "findes-ikke.pem"))
+    assert attempt(server.url, PASSWORD) == error_text(sc.CaFileError())
+    assert dialog.ca_file.hasFocus() or not dialog.isActiveWindow()
+    dialog.ca_file.clear()
     assert attempt(server.url, "forkert-kode") == connect_error_text(sc.BadCredentials())
     closed = "http://127.0.0.1:9"  # the discard port: nothing listens
     assert attempt(closed, PASSWORD) == UNREACHABLE
