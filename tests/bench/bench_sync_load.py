@@ -10,7 +10,13 @@ server; on a small machine clients and server still share the CPUs (the server's
 printed). PostgreSQL is used when FELTMAPPE_TEST_PG_URL is set:
 
     FELTMAPPE_TEST_PG_URL=postgresql://postgres@127.0.0.1:5432/test \\
-        python -m tests.bench.bench_sync_load [--clients 50 --seconds 60 --procs 2]"""
+        python -m tests.bench.bench_sync_load [--clients 50 --seconds 60 --procs 2]
+
+With ``--login-flood N`` each kind runs twice, without and then with N threads sending wrong
+passwords all the time, and the push latencies of both runs are printed side by side. The flood
+uses unknown user names and a new ``X-Forwarded-For`` address per request (the server trusts it
+from 127.0.0.1), so neither back-off stops it: every attempt costs a full Argon2 check. This is
+the worst case, an attacker with many addresses."""
 
 from __future__ import annotations
 
@@ -27,7 +33,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,6 +226,48 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+class Flood:
+    """Threads sending wrong passwords to ``/v1/login`` until stopped."""
+
+    def __init__(self, base: str, threads: int) -> None:
+        self.base = base
+        self.stop = threading.Event()
+        self.statuses: Counter[int] = Counter()
+        self.lock = threading.Lock()
+        self.threads = [
+            threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(threads)
+        ]
+
+    def _run(self, seed_value: int) -> None:
+        rng = random.Random(seed_value)
+        with httpx.Client(base_url=self.base, timeout=30) as http:
+            while not self.stop.is_set():
+                address = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+                body = {
+                    "username": f"gæt{rng.randrange(10**9)}",
+                    "password": "forkert-adgangskode",
+                    "device_name": "flood",
+                }
+                try:
+                    status = http.post(
+                        "/v1/login", json=body, headers={"X-Forwarded-For": address}
+                    ).status_code
+                except httpx.TransportError:
+                    status = 0
+                with self.lock:
+                    self.statuses[status] += 1
+
+    def __enter__(self) -> Flood:
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=60)
+
+
 def run_kind(
     kind: str,
     tmp: Path,
@@ -231,6 +279,7 @@ def run_kind(
     devices_per_user: int,
     cases: int,
     notes: int,
+    flood: int = 0,
 ) -> dict[str, float]:
     users = max(1, -(-clients // devices_per_user))
     with store_url(kind, tmp) as url:
@@ -268,10 +317,18 @@ def run_kind(
             print(f"[{kind}] clients signed in and synced once in {time.perf_counter() - t0:.1f} s")
             cpu0 = _cpu_seconds(proc.pid)
             t0 = time.perf_counter()
-            start.set()
-            outcomes: list[Outcome] = [results.get(timeout=seconds + 600) for _ in workers]
+            flooding = Flood(base, flood)
+            with flooding if flood else nullcontext():
+                start.set()
+                outcomes: list[Outcome] = [results.get(timeout=seconds + 600) for _ in workers]
             wall = time.perf_counter() - t0
             cpu = _cpu_seconds(proc.pid) - cpu0
+            if flood:
+                attempts = sum(flooding.statuses.values())
+                print(
+                    f"[{kind}] login flood: {flood} threads, {attempts} wrong logins "
+                    f"({attempts / wall:.0f}/s), answers {dict(sorted(flooding.statuses.items()))}"
+                )
             for w in workers:
                 w.join(timeout=60)
         server_log = log.read_text(errors="replace")
@@ -312,7 +369,10 @@ def run_kind(
     )
     for what, count in errors.most_common(10):
         print(f"      {count:5} × {what}")
+    pushes = [s for p_, s, _ in requests if p_ == "/v1/push"]
     return {
+        "push_p50": pct(pushes, 0.5),
+        "push_p95": pct(pushes, 0.95),
         "rps": rps,
         "p95": pct(latencies, 0.95),
         "sync_p95": pct(syncs, 0.95),
@@ -332,30 +392,35 @@ def main(
     devices_per_user: int = 2,
     cases: int = 4,
     notes: int = 50,
+    login_flood: int = 0,
 ) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
     for kind in kinds:
         if kind == "pg" and not PG_URL:
             print("[pg] skipped: FELTMAPPE_TEST_PG_URL is not set")
             continue
-        with tempfile.TemporaryDirectory() as tmp:
-            results[kind] = run_kind(
-                kind,
-                Path(tmp),
-                clients=clients,
-                seconds=seconds,
-                procs=max(1, min(procs, clients)),
-                think=think,
-                devices_per_user=devices_per_user,
-                cases=cases,
-                notes=notes,
-            )
+        for flood in (0, login_flood) if login_flood else (0,):
+            label = f"{kind}+flood" if flood else kind
+            with tempfile.TemporaryDirectory() as tmp:
+                results[label] = run_kind(
+                    kind,
+                    Path(tmp),
+                    clients=clients,
+                    seconds=seconds,
+                    procs=max(1, min(procs, clients)),
+                    think=think,
+                    devices_per_user=devices_per_user,
+                    cases=cases,
+                    notes=notes,
+                    flood=flood,
+                )
     print()
     print(f"summary ({clients} clients, {seconds:.0f} s):")
     for kind, fig in results.items():
         print(
             f"  {kind:6} {fig['rps']:.0f} requests/s, p95 {fig['p95'] * 1000:.0f} ms per request, "
-            f"p95 {fig['sync_p95'] * 1000:.0f} ms per sync, {fig['errors']:.0f} errors"
+            f"p95 {fig['sync_p95'] * 1000:.0f} ms per sync, {fig['errors']:.0f} errors; "
+            f"push p50 {fig['push_p50'] * 1000:.0f} ms, p95 {fig['push_p95'] * 1000:.0f} ms"
         )
     return results
 
@@ -370,6 +435,9 @@ if __name__ == "__main__":
     parser.add_argument("--devices-per-user", type=int, default=2)
     parser.add_argument("--cases", type=int, default=4, help="cases per user")
     parser.add_argument("--notes", type=int, default=50, help="notes per case")
+    parser.add_argument(
+        "--login-flood", type=int, default=0, metavar="N", help="also run with N login floods"
+    )
     args = parser.parse_args()
     main(
         args.clients,
@@ -380,4 +448,5 @@ if __name__ == "__main__":
         devices_per_user=args.devices_per_user,
         cases=args.cases,
         notes=args.notes,
+        login_flood=args.login_flood,
     )

@@ -58,7 +58,7 @@ def store_at(kind: str, tmp: Path) -> Iterator[Store]:
 
 
 @contextmanager
-def running(store: Store, **kwargs: object) -> Iterator[ServerThread]:
+def running(store: Store, **kwargs: Any) -> Iterator[ServerThread]:
     with ServerThread(store, **kwargs) as server:
         yield server
 

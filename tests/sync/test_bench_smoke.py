@@ -32,7 +32,8 @@ def test_bench_sync_runs(kind: str, capsys: pytest.CaptureFixture[str]) -> None:
 def test_bench_sync_load_runs(kind: str) -> None:
     _need(kind)
     figures = bench_sync_load.main(
-        clients=2, seconds=1.5, kinds=(kind,), procs=1, think=0.05, cases=1, notes=4
+        clients=2, seconds=1.5, kinds=(kind,), procs=1, think=0.05, cases=1, notes=4, login_flood=1
     )
-    assert figures[kind]["syncs"] > 0
-    assert figures[kind]["errors"] == 0
+    for label in (kind, f"{kind}+flood"):
+        assert figures[label]["syncs"] > 0
+        assert figures[label]["errors"] == 0
