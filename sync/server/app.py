@@ -107,7 +107,11 @@ class MutationIn(Strict):
     case_id: Id | None = None
     op: Literal["insert", "update", "delete"]
     base_rev: int = Field(ge=0, le=2**31)
-    changes: dict[Name, tuple[Any, Any]] = Field(max_length=200)
+    # Pydantic says the key pattern as patternProperties; without additionalProperties: false
+    # the schema would allow any other key (one with NUL) that the store refuses.
+    changes: dict[Name, tuple[Any, Any]] = Field(
+        max_length=200, json_schema_extra={"additionalProperties": False}
+    )
 
 
 class AuditIn(Strict):

@@ -332,7 +332,8 @@ def test_cases_and_log(
 
 
 def test_every_store_error_code_has_danish_text() -> None:
-    source = (Path(__file__).parents[2] / "sync" / "server" / "store.py").read_text("utf-8")
+    server = Path(__file__).parents[2] / "sync" / "server"
+    source = "\n".join(f.read_text("utf-8") for f in sorted(server.glob("*.py")))
     codes = set(re.findall(r'StoreError\("([^"]+)"', source))
     codes |= set(re.findall(r'code = "([^"]+)"', source))
     assert codes and codes <= set(STORE_ERRORS)

@@ -380,14 +380,14 @@ def test_a_mutation_that_fails_half_way_writes_nothing_and_the_rest_go_through(
         )
 
     store.push(who, [person_insert(person, "Mia")])
-    real_save = server_store._Apply.save
+    real_save = server_store.Apply.save
 
-    def crash_on_oskar(self: server_store._Apply, rec: server_store._Rec) -> None:
+    def crash_on_oskar(self: server_store.Apply, rec: server_store.Rec) -> None:
         real_save(self, rec)
         if rec.data.get("first_name") == "Oskar":
             raise TypeError("a bug half-way through a mutation")
 
-    monkeypatch.setattr(server_store._Apply, "save", crash_on_oskar)
+    monkeypatch.setattr(server_store.Apply, "save", crash_on_oskar)
     before = store.high_water()
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     results = store.push(
