@@ -434,7 +434,7 @@ class SyncClient:
             answered: list[int] = []
             # Rows whose answer did not take this laptop's values onto them (a conflict, a
             # no-op, a forked note): the laptop may show values the store never had.
-            stale: list[str] = []
+            stale: dict[str, tuple[str, int | None]] = {}
             made: set[str] = set()
             refused: dict[str, list[int]] = {}
             for entry in entries:
@@ -447,16 +447,17 @@ class SyncClient:
                     report.rejected += 1
                     refused.setdefault(str(result.get("reason") or ""), []).append(entry.seq)
                     continue
+                answer_rev = result.get("rev")
                 if status == p.Status.CONFLICT:
                     report.conflicts += 1
-                    stale.append(entry.row_id)
+                    stale[entry.row_id] = (entry.table, answer_rev)
                 elif status == p.Status.NOOP:
                     report.noop += 1
-                    stale.append(entry.row_id)
+                    stale[entry.row_id] = (entry.table, answer_rev)
                 else:
                     report.applied += 1
                     if result.get("reason") == "sync.note_forked":
-                        stale.append(entry.row_id)
+                        stale[entry.row_id] = (entry.table, answer_rev)
                 answered.append(entry.seq)
                 if entry.table == "case" and entry.op == p.Op.INSERT.value:
                     made.add(entry.row_id)
@@ -484,10 +485,12 @@ class SyncClient:
                         .where(AuditEvent.id.in_([a.id for a in audit]))
                         .values(rev=1)
                     )
-            if stale:
-                # The store kept its own version (and recorded any conflict or fork): the
-                # laptop shows it too, with whatever is still waiting here laid over it.
-                found = self.conn.request("POST", "/v1/rows", {"ids": sorted(set(stale))})
+            behind = _not_pulled_again(self.vault, stale)
+            if behind:
+                # The store kept its own version (and recorded any conflict or fork), and the
+                # laptop already has that revision, so no pull brings it: fetch it, and lay
+                # whatever still waits here over it.
+                found = self.conn.request("POST", "/v1/rows", {"ids": behind})
                 apply_rows(self.vault, found["rows"], {}, force=True)
             if entries:
                 last_seq = entries[-1].seq
@@ -622,6 +625,26 @@ class SyncClient:
         for entry in entries:
             if entry.row_id not in known and entry.op == p.Op.INSERT.value:
                 _delete_rows(self.vault, entry.table, [entry.row_id])
+
+
+def _not_pulled_again(vault: Vault, answered: dict[str, tuple[str, int | None]]) -> list[str]:
+    """The rows whose answered revision the laptop has already: a pull will not send them
+    again, though the laptop may show values the store never took (a refused change laid
+    over a pulled row, then sent again into a conflict)."""
+    by_table: dict[str, list[str]] = {}
+    for row_id, (table, _rev) in answered.items():
+        if table in p.TABLES:
+            by_table.setdefault(table, []).append(row_id)
+    behind = []
+    with vault.session() as s:
+        for table, ids in by_table.items():
+            cls = p.TABLES[table]
+            local = dict(s.execute(select(cls.id, cls.rev).where(cls.id.in_(ids))).all())
+            for row_id in ids:
+                rev = answered[row_id][1]
+                if row_id in local and (rev is None or local[row_id] >= rev):
+                    behind.append(row_id)
+    return sorted(behind)
 
 
 def _supersede_refused(s: Any, delivered: Sequence[ChangeEntry]) -> None:

@@ -102,6 +102,10 @@ def _old_problem(col: Any, old: Any) -> Problem | None:
     return None if old is None else p.value_problem(col, old)
 
 
+def _dumps_value(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=True)
+
+
 def _dumps(data: dict[str, Any]) -> str:
     # Danish letters stay letters: a note of 1 KB is not sent as 1.5 KB of escapes.
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -146,6 +150,8 @@ class Apply:
             "link": [],
             "assign": [],
         }
+        #: Unresolved conflicts per row, as read and as recorded by this push.
+        self.conflicts: dict[str, set[tuple[str, str, str]]] = {}
         #: Links (person, case) this push removed (not yet flushed).
         self.unlinked: set[tuple[str, str]] = set()
 
@@ -181,6 +187,7 @@ class Apply:
         self.records.clear()
         self.links.clear()
         self.unlinked.clear()
+        self.conflicts.clear()
         self.case_numbers = None
 
     def flush(self) -> None:
@@ -516,6 +523,13 @@ class Apply:
         if case_id is None:  # a person: the conflict travels with a case that names them
             linked = self.linked_cases(rec.id)
             case_id = next((c for c in linked if c in self.who.cases), None)
+        # Two laptops that chose the same value against the same stored one wait for one
+        # decision, not two identical ones.
+        same = (key, _dumps_value(new), _dumps_value(server_value))
+        pending = self.open_conflicts(rec.id, case_id)
+        if same in pending:
+            return
+        pending.add(same)
         moment = iso_utc(now())
         self.add_record(
             p.CONFLICT_TABLE,
@@ -540,6 +554,26 @@ class Apply:
                 "resolved_by": None,
             },
         )
+
+    def open_conflicts(self, row_id: str, case_id: str | None) -> set[tuple[str, str, str]]:
+        """(field, client value, server value) of the row's unresolved conflicts."""
+        found = self.conflicts.get(row_id)
+        if found is None:
+            found = set()
+            query = select(Record.data).where(Record.table_name == p.CONFLICT_TABLE)
+            query = query.where(Record.case_id == case_id if case_id else Record.case_id.is_(None))
+            for text in self.conn.execute(query).scalars():
+                doc = json.loads(text)
+                if doc.get("row_id") == row_id and not doc.get("resolved_at"):
+                    found.add(
+                        (
+                            str(doc.get("field")),
+                            _dumps_value(doc.get("client_value")),
+                            _dumps_value(doc.get("server_value")),
+                        )
+                    )
+            self.conflicts[row_id] = found
+        return found
 
     def fork_note(self, base: dict[str, Any], overrides: dict[str, Any], *, by: str) -> str:
         note_id = str(uuid.uuid4())

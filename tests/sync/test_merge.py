@@ -99,6 +99,23 @@ def test_the_same_field_changed_on_both_sides_is_a_conflict_with_both_values(
         assert sc.conflicts(lap.vault) == []
 
 
+def test_two_laptops_choosing_the_same_value_wait_for_one_decision(
+    laptop: Make, store: Store
+) -> None:
+    anna, bo, tina = laptop("anna", "anna"), laptop("bo", "bo"), laptop("tina", "tina")
+    case_id = _shared_case(anna, bo, store)
+    tina.sync()
+    _edit_case(anna, case_id, district="Syd")
+    _edit_case(bo, case_id, district="Vest")
+    _edit_case(tina, case_id, district="Vest")
+    anna.sync()
+    assert bo.sync().conflicts == 1
+    assert tina.sync().conflicts == 1  # the same choice against the same value: no second one
+    anna.sync()
+    [conflict] = sc.conflicts(anna.vault)
+    assert (conflict.server_value, conflict.client_value) == ("Syd", "Vest")
+
+
 def test_keeping_the_servers_value_settles_the_conflict_everywhere(
     laptop: Make, store: Store
 ) -> None:
