@@ -339,6 +339,7 @@ def cmd_server(args: argparse.Namespace) -> int:
     from sync.server.run import Tls
 
     tls = _server_tls(args)
+    proxy_ips = _proxy_ips(args.proxy_ips)
     url = database(args.db)
     console = logging.StreamHandler()
     console.setLevel(logging.WARNING)
@@ -363,7 +364,7 @@ def cmd_server(args: argparse.Namespace) -> int:
         args.vaert,
         args.port,
         tls=Tls(*tls) if tls else None,
-        proxy_ips=args.proxy_ips,
+        proxy_ips=proxy_ips,
         min_protocol=args.min_protokol,
     )
     return 0
@@ -380,6 +381,35 @@ def _loopback_host(host: str) -> bool:
         return False
 
 
+def _proxy_ips(given: str | None) -> str | None:
+    """``--proxy-ips`` checked: uvicorn would take a mistyped entry as a name that never
+    matches, and the login back-off would quietly count the proxy instead of the laptops."""
+    if given is None:
+        return None
+    import ipaddress
+
+    items = [item.strip() for item in given.split(",") if item.strip()]
+    if not items:
+        raise CliError("--proxy-ips skal være en eller flere IP-adresser, adskilt af komma.")
+    for item in items:
+        if item == "*":
+            print(
+                "Advarsel: --proxy-ips '*' stoler på X-Forwarded-For fra alle. Brug det kun, "
+                "når ingen andre end proxyen kan nå serveren.",
+                file=sys.stderr,
+                flush=True,
+            )
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise CliError(
+                f"--proxy-ips: »{item}« er ikke en IP-adresse eller et net "
+                "(fx 10.1.2.3 eller 10.1.2.0/24)."
+            ) from None
+    return ",".join(items)
+
+
 def _server_tls(args: argparse.Namespace) -> tuple[str, str] | None:
     """The certificate and key files, checked before the server starts."""
     if bool(args.tls_cert) != bool(args.tls_key):
@@ -389,8 +419,17 @@ def _server_tls(args: argparse.Namespace) -> tuple[str, str] | None:
     import ssl
 
     for flag, name in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
-        if not Path(name).is_file():
+        path = Path(name)
+        if not path.exists():
             raise CliError(f"Filen til {flag} findes ikke: {name}")
+        if not path.is_file():
+            raise CliError(f"{flag} skal pege på en fil, ikke en mappe: {name}")
+        try:
+            path.read_bytes()
+        except OSError as exc:
+            raise CliError(
+                f"Filen til {flag} kan ikke læses ({type(exc).__name__}): {name}"
+            ) from exc
     try:
         ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
             args.tls_cert, args.tls_key
@@ -673,8 +712,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--proxy-ips",
         metavar="ADRESSER",
         default=None,
-        help="adresser på reverse proxies, hvis X-Forwarded-For der stoles på, kommasepareret "
-        "(standard 127.0.0.1)",
+        help="IP-adresser eller net (kommasepareret) på reverse proxies, hvis X-Forwarded-For "
+        "der stoles på (standard: denne computer, 127.0.0.1 og ::1)",
     )
     p.set_defaults(func=cmd_server)
 

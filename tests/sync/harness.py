@@ -66,10 +66,12 @@ def running(store: Store, **kwargs: Any) -> Iterator[ServerThread]:
 class Laptop:
     """A caseworker's laptop: a vault signed in to the server as ``username``."""
 
-    def __init__(self, tmp: Path, name: str, server_url: str, username: str) -> None:
+    def __init__(
+        self, tmp: Path, name: str, server_url: str, username: str, *, ca_file: str | None = None
+    ) -> None:
         self.profile = tmp / name
         self.vault = Vault.create(self.profile, PASSPHRASE, user=username, kdf=KdfParams.fast())
-        sc.connect(self.vault, server_url, username, PASSWORD, f"{name}s bærbare")
+        sc.connect(self.vault, server_url, username, PASSWORD, f"{name}s bærbare", ca_file=ca_file)
         self.conn = sc.connection_for(self.vault)
 
     def sync(self) -> sc.SyncReport:

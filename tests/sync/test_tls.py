@@ -4,21 +4,17 @@ plain HTTP to anything but this computer, before a single byte is sent."""
 
 from __future__ import annotations
 
+import io
+import logging
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from ipaddress import IPv4Address
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from desktop.cli import main as cli_main
 from desktop.messages import error_text
@@ -27,110 +23,22 @@ from models.keyfile import KdfParams
 from models.schema import Case
 from models.vault import Vault
 from sync import client as sc
-from sync.server.run import ServerThread, Tls
+from sync.server.run import ServerThread
 from sync.server.store import Store
-from tests.sync.harness import PASSPHRASE, PASSWORD, store_at
-
-
-@dataclass
-class Pki:
-    ca: Path
-    cert: Path
-    key: Path
-    other_ca: Path
-
-
-def _name(common: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
-
-
-def _write(path: Path, cert: x509.Certificate) -> Path:
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return path
-
-
-def _ca(common: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common))
-        .issuer_name(_name(common))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return cert, key
+from tests.sync.harness import PASSPHRASE, PASSWORD, Laptop, running, store_at
+from tests.sync.pki import Pki, make_pki
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    """A municipal CA, the store's certificate for 127.0.0.1 and localhost, and an unrelated CA."""
-    tmp = tmp_path_factory.mktemp("pki")
-    ca_cert, ca_key = _ca("Kommunens test-CA")
-    other_cert, _ = _ca("En anden CA")
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("127.0.0.1"))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(IPv4Address("127.0.0.1")), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.ExtendedKeyUsage([x509.OID_SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    key_path = tmp / "server.key"
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return Pki(
-        ca=_write(tmp / "ca.pem", ca_cert),
-        cert=_write(tmp / "server.pem", cert),
-        key=key_path,
-        other_ca=_write(tmp / "other-ca.pem", other_cert),
-    )
+    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture
 def tls_server(pki: Pki, tmp_path: Path) -> Iterator[tuple[Store, ServerThread]]:
     with store_at("sqlite", tmp_path) as store:
         store.add_user("anna", PASSWORD, display_name="Anna Holm")
-        with ServerThread(store, tls=Tls(str(pki.cert), str(pki.key))) as server:
+        with running(store, tls=pki.tls) as server:
             yield store, server
 
 
@@ -298,6 +206,7 @@ def test_the_command_line_refuses_a_bad_ca_bundle(
         (["--tls-key", "x.key"], "Angiv både --tls-cert og --tls-key"),
         (["--tls-cert", "findes-ikke.pem", "--tls-key", "findes-ikke.key"], "findes ikke"),
         (["--tls-cert", "KEY", "--tls-key", "KEY"], "kan ikke bruges"),
+        (["--tls-cert", ".", "--tls-key", "KEY"], "ikke en mappe"),
     ],
 )
 def test_the_server_command_checks_its_certificate_flags(
@@ -321,21 +230,158 @@ def test_the_case_arrives_over_tls_on_a_second_laptop(
     tls_server: tuple[Store, ServerThread], pki: Pki, tmp_path: Path
 ) -> None:
     _store, server = tls_server
-    first, second = _vault(tmp_path, "anna1"), _vault(tmp_path, "anna2")
+    first = Laptop(tmp_path, "anna1", server.url, "anna", ca_file=str(pki.ca))
+    second = Laptop(tmp_path, "anna2", server.url, "anna", ca_file=str(pki.ca))
     try:
-        for vault in (first, second):
-            sc.connect(vault, server.url, "anna", PASSWORD, "bærbar", ca_file=str(pki.ca))
-        with first.session() as s:
+        with first.vault.session() as s:
             kid, _ = services.create_person(s, first_name="Noah")
             services.create_case(s, child=kid, opened_on=datetime(2026, 11, 2).date())
-        for vault in (first, second):
-            conn = sc.connection_for(vault)
-            try:
-                sc.SyncClient(vault, conn).sync()
-            finally:
-                conn.close()
-        with second.session() as s:
+        first.sync()
+        second.sync()
+        with second.vault.session() as s:
             assert s.query(Case).count() == 1
     finally:
         first.close()
         second.close()
+
+
+def test_the_command_line_connects_with_the_municipal_ca_and_keeps_it(
+    tls_server: tuple[Store, ServerThread],
+    pki: Pki,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _store, server = tls_server
+    profile = tmp_path / "anna"
+    _vault(tmp_path, "anna").close()
+    monkeypatch.setenv("FELTMAPPE_PASSPHRASE", PASSPHRASE)
+    connect = ["sync", "forbind", server.url, "--profile", str(profile), "--bruger", "anna"]
+    connect.append("--adgangskode-stdin")
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    with pytest.raises(SystemExit):
+        cli_main(connect)
+    assert "Serverens certifikat kunne ikke bekræftes" in capsys.readouterr().err
+
+    monkeypatch.chdir(pki.ca.parent)  # a relative path is kept as an absolute one
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    assert cli_main([*connect, "--ca-fil", pki.ca.name]) == 0
+    assert "Computeren er forbundet til https://127.0.0.1:" in capsys.readouterr().out
+    vault = Vault.open(profile, PASSPHRASE)
+    try:
+        assert vault.setting(sc.CA_FILE_KEY) == str(pki.ca.resolve())
+        conn = sc.connection_for(vault)
+        try:
+            sc.SyncClient(vault, conn).sync()
+        finally:
+            conn.close()
+    finally:
+        vault.close()
+
+
+@pytest.mark.parametrize(
+    ("host", "tls", "warned"),
+    [
+        ("0.0.0.0", False, True),  # noqa: S104 - nothing binds; serve is replaced
+        ("10.1.2.3", False, True),
+        ("feltmappe.kommune.local", False, True),
+        ("0.0.0.0", True, False),  # noqa: S104
+        ("127.0.0.1", False, False),
+        ("::1", False, False),
+        ("localhost", False, False),
+    ],
+)
+def test_the_server_command_warns_in_clear_off_loopback_and_passes_tls_and_proxies_on(
+    host: str,
+    tls: bool,
+    warned: bool,
+    pki: Pki,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    served: list[tuple[str, int, dict[str, object]]] = []
+
+    def serve(_url: str, host: str, port: int, **kwargs: object) -> None:
+        served.append((host, port, kwargs))
+
+    monkeypatch.setattr("sync.server.run.serve", serve)
+    # The command sets up console logging; leave the logger as the other tests expect it.
+    feltmappe_log = logging.getLogger("feltmappe")
+    monkeypatch.setattr(feltmappe_log, "handlers", list(feltmappe_log.handlers))
+    monkeypatch.setattr(feltmappe_log, "level", feltmappe_log.level)
+    flags = ["--tls-cert", str(pki.cert), "--tls-key", str(pki.key)] if tls else []
+    args = ["server", "--db", str(tmp_path / "c.db"), "--vært", host, "--port", "8443"]
+    assert cli_main([*args, "--proxy-ips", "10.1.2.3,10.1.2.4", *flags]) == 0
+    out, err = capsys.readouterr()
+    assert ("uden TLS" in err and "bag en TLS-proxy" in err) == warned, err
+    assert out.startswith(f"Den centrale server kører på {'https' if tls else 'http'}://{host}")
+    [(served_host, port, kwargs)] = served
+    assert (served_host, port) == (host, 8443)
+    assert kwargs["tls"] == (pki.tls if tls else None)
+    assert kwargs["proxy_ips"] == "10.1.2.3,10.1.2.4"
+
+
+@pytest.mark.parametrize(
+    ("proxy_ips", "counted"),
+    [
+        # The proxy (here: this computer) is trusted: the laptop's address is counted.
+        ("127.0.0.1", "203.0.113.7"),
+        # Another proxy is trusted, not this caller: its X-Forwarded-For is ignored.
+        ("10.9.9.9", "127.0.0.1"),
+    ],
+)
+def test_behind_a_reverse_proxy_the_login_back_off_counts_the_laptops_address(
+    proxy_ips: str, counted: str, tmp_path: Path
+) -> None:
+    with store_at("sqlite", tmp_path) as store:
+        store.add_user("anna", PASSWORD, display_name="Anna Holm")
+        vault = _vault(tmp_path, "anna")
+        try:
+            # What nginx passes on for a laptop at 203.0.113.7.
+            forwarded = {"X-Forwarded-For": "203.0.113.7"}
+            with (
+                running(store, proxy_ips=proxy_ips) as server,
+                httpx.Client(base_url=server.url, headers=forwarded) as proxy,
+                pytest.raises(sc.BadCredentials),
+            ):
+                sc.connect(vault, server.url, "anna", "forkert-kode-1", "x", client=proxy)
+        finally:
+            vault.close()
+        addresses = [who for who, _n, _until in store.lockouts() if who.startswith("adresse")]
+        assert addresses == [f"adresse {counted}"]
+
+
+@pytest.mark.parametrize(
+    ("proxy_ips", "passed_on", "message"),
+    [
+        ("10.1.2.3, 10.1.3.0/24 ,::1", "10.1.2.3,10.1.3.0/24,::1", ""),
+        ("*", "*", "Advarsel: --proxy-ips '*' stoler på X-Forwarded-For fra alle"),
+        ("10.1.2.300", None, "»10.1.2.300« er ikke en IP-adresse"),
+        ("proxy.kommune.local", None, "»proxy.kommune.local« er ikke en IP-adresse"),
+        (" , ", None, "skal være en eller flere IP-adresser"),
+    ],
+)
+def test_the_server_command_checks_its_proxy_addresses(
+    proxy_ips: str,
+    passed_on: str | None,
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    served: list[object] = []
+    monkeypatch.setattr("sync.server.run.serve", lambda *_a, **kw: served.append(kw["proxy_ips"]))
+    feltmappe_log = logging.getLogger("feltmappe")
+    monkeypatch.setattr(feltmappe_log, "handlers", list(feltmappe_log.handlers))
+    monkeypatch.setattr(feltmappe_log, "level", feltmappe_log.level)
+    args = ["server", "--db", str(tmp_path / "c.db"), "--proxy-ips", proxy_ips]
+    if passed_on is not None:
+        assert cli_main(args) == 0
+        assert served == [passed_on]
+    else:
+        with pytest.raises(SystemExit):
+            cli_main(args)
+        assert served == []  # the server never started
+    assert message in capsys.readouterr().err

@@ -280,6 +280,9 @@ def test_sync_texts_are_danish() -> None:
         sc.UpgradeRequired,
         sc.ServerRefused,
         sc.NotConnected,
+        sc.InsecureUrl,
+        sc.CertificateError,
+        sc.CaFileError,
     ):
         text = error_text(cls())
         assert not text.startswith("Fejl:") and "sync." not in text, cls
