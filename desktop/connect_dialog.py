@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
@@ -30,9 +31,7 @@ from sync import client as sc
 
 log = logging.getLogger("feltmappe.sync.ui")
 
-BAD_URL = (
-    "Serveradressen skal begynde med https:// eller http:// (fx https://feltmappe.kommune.dk)."
-)
+BAD_URL = "Serveradressen skal begynde med https:// (fx https://feltmappe.kommune.dk)."
 UNREACHABLE = "Serveren svarer ikke. Tjek adressen og netforbindelsen, og prøv igen."
 NOT_FELTMAPPE = "Adressen svarer, men er ikke en Feltmappe-server. Tjek adressen."
 #: Used when ``desktop.messages`` has no text of its own for a code yet.
@@ -145,7 +144,9 @@ class ConnectDialog(QDialog):
             self.error.show_text(BAD_URL)
             self.url.setFocus()
             return
-        ca_file = self.ca_file.text().strip() or None
+        typed_ca = self.ca_file.text().strip()
+        # Kept in the vault and read at every sync, so not relative to today's working folder.
+        ca_file = str(Path(typed_ca).expanduser().resolve()) if typed_ca else None
         try:
             sc.check_url(url)
             if ca_file:
@@ -189,7 +190,12 @@ class ConnectDialog(QDialog):
         else:
             log.error("connecting failed: %s", type(exc).__name__)
             self.error.show_text(BAD_URL)
-        (self.password if isinstance(exc, sc.BadCredentials) else self.url).setFocus()
+        if isinstance(exc, sc.BadCredentials):
+            self.password.setFocus()
+        elif isinstance(exc, sc.CertificateError):
+            self.ca_file.setFocus()
+        else:
+            self.url.setFocus()
 
     def _choose_ca_file(self) -> None:
         name, _filter = QFileDialog.getOpenFileName(

@@ -80,7 +80,7 @@ SYNC_ERRORS = {
     ),
     "sync.certificate": (
         "Serverens certifikat kunne ikke bekræftes, så der blev ikke sendt noget. Tjek adressen, "
-        "eller få kommunens CA-certifikat fra IT (feltmappe sync forbind --ca-fil). "
+        "eller bed IT om kommunens CA-certifikat, og forbind computeren igen med det. "
         "Ændringerne er gemt på computeren."
     ),
     "sync.ca_file": "CA-certifikatet kan ikke læses. Angiv en PEM-fil med kommunens CA-certifikat.",

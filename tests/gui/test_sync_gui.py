@@ -45,6 +45,7 @@ from sync import client as sc
 from sync.server.store import Store
 from tests.gui.harness import Harness, type_and_enter
 from tests.sync.harness import PASSPHRASE, PASSWORD, Laptop, running, store_at
+from tests.sync.pki import make_pki
 
 pytestmark = pytest.mark.slow
 
@@ -566,6 +567,47 @@ def test_upgrade_required_and_other_errors_are_told(
     assert box.text() == error_text(sc.ServerRefused(status=400, error="x"))
     box.accept()
     assert window.sync_status.state.text() == "Online"  # the server answered
+
+
+def test_a_certificate_that_cannot_be_verified_is_told_not_taken_for_offline(
+    qtbot: QtBot, tmp_path: Path, store: Store, open_app: Callable[[Path], Harness]
+) -> None:
+    pki = make_pki(tmp_path)
+    with running(store, tls=pki.tls) as server:
+        profile = tmp_path / "anna"
+        vault = Vault.create(profile, PASSPHRASE, user="anna", kdf=KdfParams.fast())
+        try:
+            sc.connect(vault, server.url, "anna", PASSWORD, "Annas bærbare", ca_file=str(pki.ca))
+            vault.set_setting(sc.CA_FILE_KEY, str(pki.other_ca))  # the wrong CA from IT
+        finally:
+            vault.close()
+        window = open_app(profile).window
+        sync_and_wait(qtbot, window)
+        box = window.findChild(QMessageBox)
+        assert box is not None and box.isVisible()
+        assert box.text() == error_text(sc.CertificateError())
+        assert box.text().startswith("Serverens certifikat kunne ikke bekræftes")
+        box.accept()
+        assert window.sync_status.state.text() != "Offline"
+
+        # Connecting again in the dialog, with the right CA certificate this time.
+        dialog = window.show_connect()
+        qtbot.waitExposed(dialog)
+        assert dialog.url.text() == server.url
+        assert dialog.ca_file.text() == str(pki.other_ca)  # what the vault holds
+        dialog.password.setText(PASSWORD)
+        dialog.ok.click()
+        qtbot.waitUntil(lambda: not dialog.busy, timeout=20_000)
+        assert dialog.error.text() == connect_error_text(sc.CertificateError())
+        dialog.ca_file.setText(str(pki.ca))
+        dialog.password.setText(PASSWORD)
+        with qtbot.waitSignal(dialog.connected, timeout=20_000):
+            dialog.ok.click()
+        qtbot.waitUntil(
+            lambda: window.sync_status.last.text().startswith("Sidst synkroniseret"),
+            timeout=20_000,
+        )
+        assert window.sync_status.pending.text() == "Ingen ændringer venter"
 
 
 def test_locking_during_a_sync_waits_and_loses_nothing(
