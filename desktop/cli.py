@@ -654,6 +654,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url", metavar="URL", help="serverens adresse, fx https://feltmappe.kommune.dk")
     p.add_argument("--bruger", metavar="BRUGERNAVN", default="", help="dit brugernavn")
     p.add_argument(
+        "--token-stdin",
         "--nøgle-stdin",
         dest="noegle_stdin",
         action="store_true",
@@ -692,7 +693,12 @@ def build_parser() -> argparse.ArgumentParser:
         "programmets datamappe)",
     )
     p.add_argument(
-        "--vært", dest="vaert", default="127.0.0.1", metavar="VÆRT", help="adresse (127.0.0.1)"
+        "--host",
+        "--vært",
+        dest="vaert",
+        default="127.0.0.1",
+        metavar="VÆRT",
+        help="adressen, serveren lytter på (standard 127.0.0.1)",
     )
     p.add_argument("--port", type=int, default=8765, metavar="PORT", help="port (standard 8765)")
     p.add_argument(

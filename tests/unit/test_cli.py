@@ -290,8 +290,10 @@ def test_sync_texts_are_danish() -> None:
     assert error_text(sc.ServerRefused(status=400, error="x.y")).endswith("(x.y)")
     assert error_text(FeltmappeError("sync.something_new")).startswith("Synkroniseringen")
     # Every reason the central store gives for one change has its own text.
-    store_py = (Path(__file__).parents[2] / "sync" / "server" / "store.py").read_text("utf-8")
-    reasons = set(re.findall(r'"(sync\.[a-z_]+)"', store_py))
+    server = Path(__file__).parents[2] / "sync" / "server"
+    source = "\n".join(f.read_text("utf-8") for f in sorted(server.glob("*.py")))
+    source += (Path(__file__).parents[2] / "sync" / "protocol.py").read_text("utf-8")
+    reasons = set(re.findall(r'"(sync\.[a-z_]+)"', source))
     assert reasons and reasons <= set(SYNC_REASONS)
     assert sync_reason_text("sync.no_access").startswith("Du har ikke adgang")
     assert "sync.brand_new" in sync_reason_text("sync.brand_new")
