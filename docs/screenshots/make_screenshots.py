@@ -227,6 +227,9 @@ def sync_screens(tmp: Path) -> list[Path]:
             else:
                 services.add_note(s, second, title="Opfølgning", body="Ringet til skolen.")
         store.unassign(second_id, "demo.raadgiver")
+        # A value written before the store checked values (an older store, say): the laptop
+        # keeps that row out and lists it under "Modtaget med fejl".
+        _poison_child(store, first_id)
 
         window = MainWindow(vault, demo=True)
         window.setWindowState(Qt.WindowState.WindowNoState)
@@ -254,6 +257,27 @@ def sync_screens(tmp: Path) -> list[Path]:
         vault.close()
     store.close()
     return written
+
+
+def _poison_child(store: Store, case_id: str) -> None:
+    import json
+
+    from sqlalchemy import update
+
+    from sync.server.tables import Record
+
+    with store.write() as (s, seq):
+        case = s.get(Record, case_id)
+        assert case is not None
+        child = s.get(Record, json.loads(case.data)["child_id"])
+        assert child is not None
+        doc = json.loads(child.data)
+        doc.update(birth_date="20160101", rev=child.rev + 1)
+        s.execute(
+            update(Record)
+            .where(Record.id == child.id)
+            .values(data=json.dumps(doc), rev=child.rev + 1, seq=seq.next())
+        )
 
 
 if __name__ == "__main__":
