@@ -16,7 +16,8 @@ With ``--login-flood N`` each kind runs twice, without and then with N threads s
 passwords all the time, and the push latencies of both runs are printed side by side. The flood
 uses unknown user names and a new ``X-Forwarded-For`` address per request (the server trusts it
 from 127.0.0.1), so neither back-off stops it: every attempt costs a full Argon2 check. This is
-the worst case, an attacker with many addresses."""
+the worst case, an attacker with many addresses. ``--flood-known`` guesses the passwords of the
+existing users instead (the back-off stops each after five refusals)."""
 
 from __future__ import annotations
 
@@ -229,8 +230,9 @@ def pct(values: list[float], q: float) -> float:
 class Flood:
     """Threads sending wrong passwords to ``/v1/login`` until stopped."""
 
-    def __init__(self, base: str, threads: int) -> None:
+    def __init__(self, base: str, threads: int, known: list[str] | None = None) -> None:
         self.base = base
+        self.known = known
         self.stop = threading.Event()
         self.statuses: Counter[int] = Counter()
         self.lock = threading.Lock()
@@ -243,8 +245,9 @@ class Flood:
         with httpx.Client(base_url=self.base, timeout=30) as http:
             while not self.stop.is_set():
                 address = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+                name = rng.choice(self.known) if self.known else f"gæt{rng.randrange(10**9)}"
                 body = {
-                    "username": f"gæt{rng.randrange(10**9)}",
+                    "username": name,
                     "password": "forkert-adgangskode",
                     "device_name": "flood",
                 }
@@ -280,6 +283,7 @@ def run_kind(
     cases: int,
     notes: int,
     flood: int = 0,
+    flood_known: bool = False,
 ) -> dict[str, float]:
     users = max(1, -(-clients // devices_per_user))
     with store_url(kind, tmp) as url:
@@ -317,7 +321,8 @@ def run_kind(
             print(f"[{kind}] clients signed in and synced once in {time.perf_counter() - t0:.1f} s")
             cpu0 = _cpu_seconds(proc.pid)
             t0 = time.perf_counter()
-            flooding = Flood(base, flood)
+            known = [f"bruger{u:02d}" for u in range(users)] if flood_known else None
+            flooding = Flood(base, flood, known)
             with flooding if flood else nullcontext():
                 start.set()
                 outcomes: list[Outcome] = [results.get(timeout=seconds + 600) for _ in workers]
@@ -393,6 +398,7 @@ def main(
     cases: int = 4,
     notes: int = 50,
     login_flood: int = 0,
+    flood_known: bool = False,
 ) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
     for kind in kinds:
@@ -413,6 +419,7 @@ def main(
                     cases=cases,
                     notes=notes,
                     flood=flood,
+                    flood_known=flood_known,
                 )
     print()
     print(f"summary ({clients} clients, {seconds:.0f} s):")
@@ -438,6 +445,11 @@ if __name__ == "__main__":
     parser.add_argument(
         "--login-flood", type=int, default=0, metavar="N", help="also run with N login floods"
     )
+    parser.add_argument(
+        "--flood-known",
+        action="store_true",
+        help="the flood guesses passwords of the existing users instead of unknown names",
+    )
     args = parser.parse_args()
     main(
         args.clients,
@@ -449,4 +461,5 @@ if __name__ == "__main__":
         cases=args.cases,
         notes=args.notes,
         login_flood=args.login_flood,
+        flood_known=args.flood_known,
     )
