@@ -1027,7 +1027,10 @@ def remove_case(vault: Vault, case_id: str) -> None:
                 "SELECT row_id FROM change_entry WHERE \"table\" = 'person'"
             )
         }
-        orphans = sorted(persons - still - waiting)
+        # Persons no row names any more: those the case named, and any that arrived ahead of
+        # the row naming them in a pull that was cut short (that case may be the one removed).
+        everyone = {pid for (pid,) in dbapi.execute("SELECT id FROM person")}
+        orphans = sorted((persons | everyone) - still - waiting)
         for chunk in _chunks(orphans):
             marks = ",".join("?" * len(chunk))
             dbapi.execute(f"DELETE FROM person WHERE id IN ({marks})", list(chunk))
