@@ -345,7 +345,9 @@ def cmd_server(args: argparse.Namespace) -> int:
     console.setLevel(logging.WARNING)
     console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("feltmappe").addHandler(console)
-    if tls is None and not _loopback_host(args.vaert):
+    from sync.client import is_loopback
+
+    if tls is None and not is_loopback(args.vaert):
         print(
             f"Advarsel: serveren lytter på {args.vaert} uden TLS. Computerne forbinder kun med "
             "https://, så den skal stå bag en TLS-proxy (se docs/deployment.md), eller startes "
@@ -368,17 +370,6 @@ def cmd_server(args: argparse.Namespace) -> int:
         min_protocol=args.min_protokol,
     )
     return 0
-
-
-def _loopback_host(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _proxy_ips(given: str | None) -> str | None:

@@ -147,12 +147,13 @@ def check_url(url: str) -> str:
         raise InsecureUrl(url=url) from None
     if parts.scheme == "https" and host:
         return url
-    if parts.scheme == "http" and _loopback(host):
+    if parts.scheme == "http" and is_loopback(host):
         return url
     raise InsecureUrl(url=url)
 
 
-def _loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """``localhost`` or an address in 127.0.0.0/8 or ::1: this computer."""
     if host == "localhost":
         return True
     try:
