@@ -29,6 +29,9 @@ from sync.server.tables import (
     Record,
 )
 
+#: A row as a pull page sends it: (table, id, case id, revision, sequence number, document).
+_ROW_COLUMNS = (Record.table_name, Record.id, Record.case_id, Record.rev, Record.seq, Record.data)
+
 
 class Replication(Database):
     """The sync itself, over the accounts' ``Principal``."""
@@ -198,14 +201,7 @@ class Replication(Database):
                     break
                 seqs.append(seq)
             query = (
-                select(
-                    Record.table_name,
-                    Record.id,
-                    Record.case_id,
-                    Record.rev,
-                    Record.seq,
-                    Record.data,
-                )
+                select(*_ROW_COLUMNS)
                 .where(Record.seq >= seqs[0], Record.seq <= seqs[-1], visible)
                 .order_by(Record.seq)
             )
@@ -236,14 +232,7 @@ class Replication(Database):
         for start in range(0, len(missing), 500):
             found.extend(
                 s.execute(
-                    select(
-                        Record.table_name,
-                        Record.id,
-                        Record.case_id,
-                        Record.rev,
-                        Record.seq,
-                        Record.data,
-                    ).where(
+                    select(*_ROW_COLUMNS).where(
                         Record.id.in_(missing[start : start + 500]),
                         Record.table_name == p.PERSON_TABLE,
                         # Only through a link: a row that names an id does not grant it.
