@@ -293,6 +293,9 @@ class JournalNote(Synced, Base):
     written_at: Mapped[datetime] = mapped_column(default=utcnow)
     finalised_at: Mapped[datetime | None]
     corrects_id: Mapped[str | None] = mapped_column(ForeignKey("journal_note.id"))
+    kind: Mapped[v.NoteKind] = mapped_column(
+        _enum(v.NoteKind), default=v.NoteKind.NOTAT, server_default=v.NoteKind.NOTAT.value
+    )
 
 
 class ScaleReading(Synced, Base):
@@ -350,6 +353,9 @@ class DeadlineAck(Synced, Base):
     kind: Mapped[v.DeadlineAckKind] = mapped_column(_enum(v.DeadlineAckKind))
     reason: Mapped[str] = mapped_column(Text, default="")
     acknowledged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # For kind "opfyldt": the row that met the deadline (a journal note, a meeting …).
+    met_by_table: Mapped[str | None] = mapped_column(String(40), default=None)
+    met_by_id: Mapped[str | None] = mapped_column(String(36), default=None)
 
 
 class AuditEvent(Base):
@@ -416,6 +422,21 @@ class SyncConflict(Synced, Base):
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     resolution: Mapped[str | None] = mapped_column(String(10), default=None)
     resolved_by: Mapped[str | None] = mapped_column(String(80), default=None)
+
+
+class Draft(Base):
+    """What a user typed in an editor and has not saved yet, kept inside the encrypted vault so
+    it survives lock, crash and restart. Local: never synced, never in the outbox. ``key``
+    names the editor and what it edits (``"home_visit:<case id>"``); ``content`` is the
+    editor's own JSON (field name → value)."""
+
+    __tablename__ = "draft"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    case_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    editor: Mapped[str] = mapped_column(String(40))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class LocalSetting(Base):

@@ -179,6 +179,38 @@ class AgreementKind(StrEnum):
 class DeadlineAckKind(StrEnum):
     KVITTERET = "kvitteret"
     UNDTAGET = "undtaget"
+    #: Met by a row the user points at (a note, a meeting, a document): ``met_by_table/_id``.
+    OPFYLDT = "opfyldt"
+
+
+DEADLINE_ACK_KIND_LABELS: dict[DeadlineAckKind, str] = {
+    DeadlineAckKind.KVITTERET: "Kvitteret",
+    DeadlineAckKind.UNDTAGET: "Undtaget",
+    DeadlineAckKind.OPFYLDT: "Opfyldt",
+}
+
+
+class NoteKind(StrEnum):
+    """What a journal note records."""
+
+    NOTAT = "notat"
+    SAMTALE = "samtale"
+    TELEFON = "telefon"
+    MOEDE = "moede"
+    HJEMMEBESOEG = "hjemmebesoeg"
+    BOERNESAMTALE = "boernesamtale"
+    SKRIFTLIG = "skriftlig"
+
+
+NOTE_KIND_LABELS: dict[NoteKind, str] = {
+    NoteKind.NOTAT: "Notat",
+    NoteKind.SAMTALE: "Samtale",
+    NoteKind.TELEFON: "Telefonsamtale",
+    NoteKind.MOEDE: "Møde",
+    NoteKind.HJEMMEBESOEG: "Hjemmebesøg",
+    NoteKind.BOERNESAMTALE: "Børnesamtale",
+    NoteKind.SKRIFTLIG: "Mail eller brev",
+}
 
 
 class AuditAction(StrEnum):
