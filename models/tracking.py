@@ -147,7 +147,19 @@ def _on_dirty(session: Session, obj: Synced, now: datetime, preserve: bool) -> N
     _audit(session, obj, AuditAction.SLETTET if deleted else AuditAction.AENDRET)
 
 
+#: ``session.info`` key: the (table, case id) pairs written in this unit of work, which the
+#: vault announces after the commit (``models.changes``).
+CHANGED = "changed"
+
+
+def _note_changed(session: Session, obj: object) -> None:
+    table = getattr(obj, "__tablename__", "")
+    session.info.setdefault(CHANGED, set()).add((table, getattr(obj, "case_id", None)))
+
+
 def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        _note_changed(session, obj)
     now = utcnow()
     preserve = bool(session.info.get("preserve_meta"))
     for obj in session.deleted:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from models import migrations, tracking
+from models.changes import Announcer, ChangeSet
 from models.errors import (
     DiskFull,
     PassphraseMismatch,
@@ -134,6 +135,8 @@ class Vault:
             engine.execution_options(begin_immediate=True), expire_on_commit=False
         )
         tracking.install(self._factory)
+        #: Told what every committed unit of work changed (``models.changes``).
+        self.changes = Announcer()
         self.user = ""
         self.device = ""
         self._load_identity()
@@ -308,6 +311,12 @@ class Vault:
         except BaseException:
             session.rollback()
             raise
+        else:
+            changed = session.info.pop(tracking.CHANGED, None)
+            if changed:
+                self.changes.announce(
+                    ChangeSet.of(changed, from_sync=bool(session.info.get("sync_apply")))
+                )
         finally:
             session.close()
 

@@ -33,6 +33,7 @@ import httpx
 from sqlalchemy import Column, delete, func, select, update
 
 from models import exchange, values
+from models.changes import ChangeSet
 from models.errors import FeltmappeError
 from models.profile import BACKUP_DIR, DB_FILE, KEY_FILE
 from models.schema import (
@@ -851,6 +852,13 @@ def apply_rows(
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+    if applied:
+        vault.changes.announce(
+            ChangeSet.of(
+                ((r["table"], r.get("case_id")) for r in rows if r.get("id") in applied),
+                from_sync=True,
+            )
+        )
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
@@ -980,6 +988,8 @@ def _delete_rows(vault: Vault, table: str, ids: Sequence[str]) -> None:
         for chunk in _chunks(list(ids)):
             marks = ",".join("?" * len(chunk))
             dbapi.execute(f'DELETE FROM "{table}" WHERE id IN ({marks})', list(chunk))
+    if ids:
+        vault.changes.announce(ChangeSet(frozenset({table}), from_sync=True, everything=True))
 
 
 def remove_case(vault: Vault, case_id: str) -> None:
@@ -1036,6 +1046,9 @@ def remove_case(vault: Vault, case_id: str) -> None:
             marks = ",".join("?" * len(chunk))
             dbapi.execute(f"DELETE FROM person WHERE id IN ({marks})", list(chunk))
     log.info("removed a case no longer assigned to this user")
+    vault.changes.announce(
+        ChangeSet(frozenset([*tables, "person"]), frozenset({case_id}), from_sync=True)
+    )
 
 
 # -- wiping a revoked device -----------------------------------------------------------------
