@@ -14,8 +14,10 @@ from desktop.case_list import (
     vault_deadline_source,
 )
 from desktop.case_summary import CaseSummaryDialog, load_case_summary
+from desktop.changes import ChangeHub
 from desktop.connect_dialog import ConnectDialog
 from desktop.crash import app_version
+from desktop.deadline_actions import DeadlineActions
 from desktop.home_visit import HomeVisitWidget
 from desktop.journal import JournalWidget
 from desktop.persons import PartiesWidget
@@ -48,14 +50,19 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self._vault = vault
         self.setWindowTitle("Feltmappe")
+        #: What every write and every sync changed, for the screens that show it.
+        self.changes = ChangeHub(vault, self)
 
         self.case_list: CaseListWidget | None = CaseListWidget(
             vault_case_source(vault), self, deadlines=vault_deadline_source(vault), background=True
         )
         self.case_list.case_activated.connect(self.show_case)
         self.case_list.count_changed.connect(self._show_count)
-        self.today: TodayWidget | None = TodayWidget(vault_today_source(vault, vault.user), self)
+        self.today: TodayWidget | None = TodayWidget(
+            vault_today_source(vault, vault.user), self, background=True
+        )
         self.today.deadline_activated.connect(self._open_deadline)
+        self.today.set_actions(DeadlineActions(vault, self.today.current_deadline, self.today))
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.case_list, "&Sager")
         self.tabs.addTab(self.today, "&I dag")
@@ -114,9 +121,20 @@ class MainWindow(QMainWindow):
         self.sync_status.problems_clicked.connect(self.show_sync_panel)
         self.statusBar().addPermanentWidget(self.sync_status)
 
+        for screen in (self.case_list, self.today, self.sync_panel):
+            self.listen(screen)
         self.case_list.reload()
+        self.today.reload()
         self.case_list.focus_search()
         self.sync.start()
+
+    def listen(self, screen: QWidget | None) -> None:
+        """Let ``screen`` hear of changes, if it shows vault data (it has ``on_changes``)."""
+        if screen is None:
+            return
+        slot = getattr(screen, "on_changes", None)
+        if slot is not None:
+            self.changes.changed.connect(slot)
 
     # -- slots -------------------------------------------------------------------------
 
@@ -134,6 +152,8 @@ class MainWindow(QMainWindow):
         home_visit.saved.connect(timeline.refresh)
         dialog.add_tab("&Hjemmebesøg", home_visit)
         dialog.add_tab("&Tidslinje", timeline)
+        for screen in (dialog, *(dialog.tabs.widget(i) for i in range(dialog.tabs.count()))):
+            self.listen(screen)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # Not modal: the list stays usable, and Ctrl+L (an application shortcut) still locks.
         dialog.show()
@@ -203,6 +223,7 @@ class MainWindow(QMainWindow):
     def drop_case_widgets(self) -> None:
         """Close every dialog and widget that shows case data (before the vault is locked)."""
         self.sync.stop()  # a running sync ends at its next page; the caller waits for it
+        self.changes.close()
         for journal in self.findChildren(JournalWidget):
             journal.flush()  # the draft is saved before the key goes
         for dialog in self.findChildren(QDialog):
@@ -211,6 +232,8 @@ class MainWindow(QMainWindow):
         if self.case_list is not None:
             self.case_list.clear()
             self.case_list = None
+        if self.today is not None:
+            self.today.clear()
         self.today = None
         self.sync_panel = None
         central = self.takeCentralWidget()

@@ -243,6 +243,10 @@ def deadline_text(code: str, p: dict[str, Any]) -> str:
         )
     if code == "deadline.unknown_rule":
         return f"Ukendt frist: {p.get('rule', '')}."
+    if code == "deadline.met_by_unknown":
+        return "Vælg hvad fristen blev opfyldt ved (et journalnotat, et møde eller et dokument)."
+    if code == "deadline.met_by_missing":
+        return "Det valgte notat, møde eller dokument findes ikke (længere) i sagen."
     return "Fristindstillingen er ugyldig."
 
 

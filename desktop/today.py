@@ -4,12 +4,14 @@ to whoever listens to ``deadline_activated``."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum, IntEnum
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+import shiboken6
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,15 +23,21 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.case_list import deadline_foreground, deadline_tooltip, format_date
+from desktop.tasks import run_in_background
 from models import services
+from models.changes import ChangeSet
 from models.dates import long_date_da
 from models.deadlines.calendar import DK, end_of_day, local_date
 from models.deadlines.service import my_deadlines, standards_for
 from models.deadlines.types import Deadline, DeadlineStatus
 from models.vault import Vault
 
+log = logging.getLogger("feltmappe.today")
+
 #: How far ahead "Denne uge" looks, in days after today.
 WEEK_DAYS = 7
+#: Changes to these tables alone never move a deadline.
+NO_DEADLINE_TABLES = frozenset({"sync_conflict", "user"})
 
 
 class Column(IntEnum):
@@ -226,18 +234,45 @@ class TodayView(QTreeView):
         super().keyPressEvent(event)
 
 
+def ms_to_next_day(now: datetime) -> int:
+    """Milliseconds from ``now`` to just after the next Danish midnight (DST-aware)."""
+    tomorrow = local_date(now) + timedelta(days=1)
+    midnight = datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=DK)
+    return max(1000, int((midnight - now).total_seconds() * 1000) + 1000)
+
+
+def deadline_key(deadline: Deadline) -> tuple[str, str, str]:
+    return (deadline.case_id, deadline.rule, deadline.subject_id or "")
+
+
 class TodayWidget(QWidget):
     """ "I dag": my deadlines by group. Emits ``deadline_activated(case_id, rule, subject_id)``
-    (``subject_id`` is "" for a deadline of the case itself)."""
+    (``subject_id`` is "" for a deadline of the case itself).
+
+    ``reload()`` reads in the background (``background=True``, as in the app) and shows the
+    result when it comes; the screen reloads itself when a change concerns deadlines
+    (``on_changes``) and just after every midnight, keeping the selected deadline."""
 
     deadline_activated = Signal(str, str, str)
+    #: A reload has been shown (tests and the screenshot script wait for it).
+    loaded = Signal()
 
     def __init__(
-        self, source: TodaySource, parent: QWidget | None = None, *, clock: Clock = _utcnow
+        self,
+        source: TodaySource,
+        parent: QWidget | None = None,
+        *,
+        clock: Clock = _utcnow,
+        background: bool = False,
     ) -> None:
         super().__init__(parent)
         self._source = source
         self._clock = clock
+        self._background = background
+        self._generation = 0
+        self._midnight = QTimer(self)
+        self._midnight.setSingleShot(True)
+        self._midnight.timeout.connect(self.reload)
         self.model = TodayModel(self)
 
         self.title = QLabel(self)
@@ -263,6 +298,8 @@ class TodayWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.view, 1)
+        self._layout = layout
+        self.actions_bar: QWidget | None = None
 
         self.view.doubleClicked.connect(self._open_index)
         self.view.open_current.connect(self._open_current)
@@ -270,8 +307,48 @@ class TodayWidget(QWidget):
     # -- public ------------------------------------------------------------------------
 
     def reload(self) -> None:
+        """Read the deadlines as of now and show them (in the background when so built)."""
         now = self._clock()
-        self.model.set_data(self._source(now), now)
+        self._generation += 1
+        generation = self._generation
+        self._midnight.start(ms_to_next_day(now))
+        if not self._background:
+            self._show(self._source(now), now)
+            return
+        source = self._source
+
+        def done(data: object) -> None:
+            if generation == self._generation and shiboken6.isValid(self):
+                assert isinstance(data, TodayData)
+                self._show(data, now)
+
+        def failed(exc: BaseException) -> None:
+            # Locked meanwhile, or a bad settings file: logged by type only; the case view
+            # says why a deadline cannot be computed.
+            log.warning("today not loaded: %s", type(exc).__name__)
+
+        run_in_background(lambda: source(now), done, failed)
+
+    def set_actions(self, bar: QWidget) -> None:
+        """Put ``bar`` (buttons acting on the current deadline, with ``update_enabled()``)
+        under the list, kept in step with the selection."""
+        self.actions_bar = bar
+        self._layout.addWidget(bar)
+        update = getattr(bar, "update_enabled", None)
+        if update is not None:
+            self.view.selectionModel().currentChanged.connect(lambda *_: update())
+            self.loaded.connect(update)
+
+    def on_changes(self, changes: ChangeSet) -> None:
+        """Reload when a change may move a deadline (anything but conflicts and users)."""
+        if changes.everything or not changes.tables <= NO_DEADLINE_TABLES:
+            self.reload()
+
+    def _show(self, data: TodayData, now: datetime) -> None:
+        current = self.current_deadline()
+        keep = deadline_key(current) if current is not None else None
+        scroll = self.view.verticalScrollBar().value()
+        self.model.set_data(data, now)
         self.title.setText(f"Frister i dine sager · {long_date(local_date(now))}")
         self.view.expandAll()
         for row in range(self.model.rowCount()):
@@ -284,10 +361,26 @@ class TodayWidget(QWidget):
         self.view.resizeColumnToContents(Column.DATO)
         header = self.view.header()
         header.setSectionResizeMode(Column.FRIST, QHeaderView.ResizeMode.Stretch)
-        first = self._first_deadline()
-        if first.isValid():
-            # Enter opens the most urgent deadline straight away.
-            self.view.setCurrentIndex(first)
+        kept = self._find(keep) if keep is not None else QModelIndex()
+        if kept.isValid():
+            self.view.setCurrentIndex(kept)
+            self.view.verticalScrollBar().setValue(scroll)
+        else:
+            first = self._first_deadline()
+            if first.isValid():
+                # Enter opens the most urgent deadline straight away.
+                self.view.setCurrentIndex(first)
+        self.loaded.emit()
+
+    def _find(self, key: tuple[str, str, str]) -> QModelIndex:
+        for row in range(self.model.rowCount()):
+            heading = self.model.index(row, 0)
+            for child in range(self.model.rowCount(heading)):
+                index = self.model.index(child, 0, heading)
+                value = index.data(DEADLINE_ROLE)
+                if isinstance(value, Deadline) and deadline_key(value) == key:
+                    return index
+        return QModelIndex()
 
     def _first_deadline(self) -> QModelIndex:
         for row in range(self.model.rowCount()):
@@ -298,6 +391,8 @@ class TodayWidget(QWidget):
         return QModelIndex()
 
     def clear(self) -> None:
+        self._generation += 1  # a background load still running is dropped
+        self._midnight.stop()
         self.model.forget()
         self.title.clear()
 

@@ -190,6 +190,17 @@ DEADLINE_ACK_KIND_LABELS: dict[DeadlineAckKind, str] = {
 }
 
 
+#: What a deadline can be marked met by (``DeadlineAck.met_by_table``), as in "opfyldt ved …".
+MET_BY_LABELS: dict[str, str] = {
+    "journal_note": "journalnotat",
+    "meeting": "møde",
+    "notification": "vurdering af underretning",
+    "assessment": "børnefaglig undersøgelse",
+    "plan": "handleplan",
+    "agreement": "aftale",
+}
+
+
 class NoteKind(StrEnum):
     """What a journal note records."""
 

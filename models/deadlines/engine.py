@@ -12,7 +12,7 @@ from models.deadlines.standards import Standards
 from models.deadlines.types import CaseFacts, Deadline, DeadlineStatus
 from models.errors import ValidationError
 from models.validation import check_row
-from models.vocabulary import DeadlineAckKind
+from models.vocabulary import MET_BY_LABELS, DeadlineAckKind
 
 
 def compute(facts: CaseFacts, now: datetime, standards: Standards | None = None) -> list[Deadline]:
@@ -41,6 +41,17 @@ def _apply_acks(d: Deadline, facts: CaseFacts, now: datetime) -> Deadline:
     ]
     if any(ack.kind == DeadlineAckKind.KVITTERET for ack in mine):
         d = replace(d, acknowledged=True)
+    met = [ack for ack in mine if ack.kind == DeadlineAckKind.OPFYLDT]
+    if met and d.is_open:
+        first = min(met, key=lambda ack: (ack.acknowledged_at, ack.id))
+        what = MET_BY_LABELS.get(first.met_by_table or "", "registrering")
+        d = replace(
+            d,
+            status=DeadlineStatus.OPFYLDT,
+            fulfilled_at=first.acknowledged_at,
+            fulfilled_by=f"Markeret opfyldt ved {what}",
+            reason=first.reason,
+        )
     exceptions = [ack for ack in mine if ack.kind == DeadlineAckKind.UNDTAGET]
     if exceptions and d.is_open:
         latest = max(exceptions, key=lambda ack: (ack.acknowledged_at, ack.id))

@@ -3,9 +3,11 @@ and stores acknowledgements and exceptions (synced rows, never silent)."""
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +27,7 @@ from models.schema import (
     DeadlineAck,
     FollowUp,
     Intervention,
+    JournalNote,
     Meeting,
     Notification,
     Person,
@@ -32,6 +35,25 @@ from models.schema import (
     utcnow,
 )
 from models.vocabulary import DeadlineAckKind
+
+log = logging.getLogger("feltmappe.deadlines")
+
+#: What may be pointed at as having met a deadline, with the moment it happened.
+MET_BY: dict[str, tuple[type[Any], Callable[[Any], datetime | None]]] = {
+    "journal_note": (JournalNote, lambda n: n.written_at),
+    "meeting": (Meeting, lambda m: m.held_at),
+    "notification": (Notification, lambda n: n.assessed_at),
+    "assessment": (Assessment, lambda a: _day_end(a.completed_on)),
+    "plan": (Plan, lambda p: _day_end(p.approved_on)),
+    "agreement": (Agreement, lambda a: _day_end(a.signed_on)),
+}
+
+
+def _day_end(day: date | None) -> datetime | None:
+    from models.deadlines.calendar import end_of_day
+
+    return None if day is None else end_of_day(day)
+
 
 _PER_CASE: dict[str, type[Any]] = {
     "parties": CaseParty,
@@ -127,6 +149,7 @@ def _ack(
     kind: DeadlineAckKind,
     reason: str,
     at: datetime | None,
+    **extra: Any,
 ) -> DeadlineAck:
     if rule not in RULES:
         raise ValidationError("deadline.unknown_rule", field="rule", rule=rule)
@@ -140,6 +163,7 @@ def _ack(
             kind=kind,
             reason=reason.strip(),
             acknowledged_at=at or utcnow(),
+            **extra,
         ),
     )
 
@@ -155,6 +179,113 @@ def acknowledge(
 ) -> DeadlineAck:
     """Mark a deadline as seen (for the teamkoordinator review and ungestøtte: as done)."""
     return _ack(session, case_id, rule, subject_id, DeadlineAckKind.KVITTERET, note, at)
+
+
+def meet_deadline(
+    session: Session,
+    case_id: str,
+    rule: str,
+    subject_id: str | None,
+    met_by_table: str,
+    met_by_id: str,
+    *,
+    note: str = "",
+    now: datetime | None = None,
+) -> DeadlineAck:
+    """Mark a deadline met by a row of the same case that met it (a journal note, a meeting,
+    a document). The ack's moment is when that row happened (not later than now), so the
+    deadline reads as met then; who marked it and when is the row's ``updated_by/_at``."""
+    if met_by_table not in MET_BY:
+        raise ValidationError("deadline.met_by_unknown", field="met_by_table")
+    cls, moment_of = MET_BY[met_by_table]
+    case = services.find_case(session, case_id)
+    row = session.get(cls, met_by_id)
+    if row is None or row.deleted_at is not None or row.case_id != case.id:
+        raise ValidationError("deadline.met_by_missing", field="met_by_id")
+    now = now or utcnow()
+    moment = moment_of(row) or now
+    ack = _ack(
+        session,
+        case.id,
+        rule,
+        subject_id,
+        DeadlineAckKind.OPFYLDT,
+        note,
+        min(moment, now),
+        met_by_table=met_by_table,
+        met_by_id=met_by_id,
+    )
+    log.info("deadline %s marked met (case %s)", rule, case.id)
+    return ack
+
+
+@dataclass(frozen=True)
+class MetByCandidate:
+    """A row of a case that may have met a deadline, for the user to point at."""
+
+    table: str
+    row_id: str
+    what: str  # "journalnotat", "møde" …
+    title: str
+    moment: datetime | None
+
+
+def met_by_candidates(session: Session, case_id: str) -> list[MetByCandidate]:
+    """The case's journal notes and held meetings, newest first (what usually meets a
+    deadline); bodies are not loaded."""
+    from models.vocabulary import MEETING_KIND_LABELS, MET_BY_LABELS
+
+    out: list[MetByCandidate] = []
+    notes = session.execute(
+        select(JournalNote.id, JournalNote.title, JournalNote.written_at).where(
+            JournalNote.case_id == case_id, JournalNote.deleted_at.is_(None)
+        )
+    )
+    for row_id, title, written_at in notes:
+        out.append(
+            MetByCandidate(
+                "journal_note", row_id, MET_BY_LABELS["journal_note"], title or "", written_at
+            )
+        )
+    meetings = session.execute(
+        select(Meeting.id, Meeting.kind, Meeting.held_at).where(
+            Meeting.case_id == case_id,
+            Meeting.deleted_at.is_(None),
+            Meeting.held_at.is_not(None),
+        )
+    )
+    for row_id, kind, held_at in meetings:
+        out.append(
+            MetByCandidate(
+                "meeting", row_id, MET_BY_LABELS["meeting"], MEETING_KIND_LABELS[kind], held_at
+            )
+        )
+    return sorted(out, key=lambda c: (c.moment is not None, c.moment), reverse=True)
+
+
+def withdraw_ack(session: Session, ack_id: str) -> DeadlineAck:
+    """Undo an acknowledgement, exception or "met": the row is tombstoned (synced, kept in the
+    access log), and the deadline is computed as if it had never been given."""
+    ack = services.get(session, DeadlineAck, ack_id)
+    services.soft_delete(session, ack)
+    log.info("deadline %s: %s withdrawn (case %s)", ack.rule, ack.kind.value, ack.case_id)
+    return ack
+
+
+def acks_for(
+    session: Session, case_id: str, rule: str, subject_id: str | None
+) -> list[DeadlineAck]:
+    """The live acknowledgements, exceptions and "met" marks of one deadline, oldest first."""
+    query = select(DeadlineAck).where(
+        DeadlineAck.case_id == case_id,
+        DeadlineAck.rule == rule,
+        DeadlineAck.deleted_at.is_(None),
+    )
+    rows = session.scalars(query).all()
+    return sorted(
+        (a for a in rows if (a.subject_id or None) == (subject_id or None)),
+        key=lambda a: (a.acknowledged_at, a.id),
+    )
 
 
 def except_deadline(
