@@ -6,6 +6,7 @@ with every case widget, and unlocking returns to the cases that were open."""
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -26,15 +27,17 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop.case_summary import CaseSummaryDialog
 from desktop.crash import app_version, install_excepthook
+from desktop.drafts import flush_all
 from desktop.first_run import FirstRunDialog
 from desktop.idle import IdleWatcher
 from desktop.journal import JournalWidget
 from desktop.logsetup import setup_logging
-from desktop.main_window import MainWindow
+from desktop.main_window import OPEN_CASES_KEY, MainWindow
 from desktop.sync_panel import REVOKED_TEXT
 from desktop.tasks import wait_for_background
 from desktop.unlock import UnlockDialog
 from desktop.widgets import show_error, wait_cursor
+from models.drafts import latest_unfinished_note
 from models.errors import FeltmappeError
 from models.keyfile import KdfParams
 from models.profile import (
@@ -246,6 +249,8 @@ class AppController(QObject):
         self.idle.stop()  # nothing left to lock
         if self.window is not None:
             self.window.sync.stop()
+            if self.vault is not None and self.vault.is_open:
+                flush_all()  # what was typed is kept before the key goes
         wait_for_background(BACKGROUND_WAIT_MS)
         if self.vault is not None:
             self.vault.close()
@@ -305,6 +310,9 @@ class AppController(QObject):
         """Back to where the user was before the lock: the same cases, tabs and notes. Drafts
         come from the vault (the journals were saved before the lock)."""
         places, self._open_cases = self._open_cases, []
+        if not places and self.vault is not None:
+            # A fresh start (after quitting, or a crash): the cases open at the end.
+            places = stored_open_cases(self.vault)
         for place in places:
             dialog = window.show_case(place.case_id)
             if dialog is None:  # gone or unreadable; show_case has said why
@@ -316,6 +324,21 @@ class AppController(QObject):
                 journal.open_note(place.note_id)
         if places:
             log.info("reopened %d case(s) after unlock", len(places))
+
+
+def stored_open_cases(vault: Vault) -> list[OpenCase]:
+    try:
+        raw = json.loads(vault.setting(OPEN_CASES_KEY) or "[]")
+    except ValueError:
+        return []
+    places: list[OpenCase] = []
+    with vault.session() as s:
+        for item in raw if isinstance(raw, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("case_id"), str):
+                tab = item.get("tab")
+                note = latest_unfinished_note(s, item["case_id"], vault.user)
+                places.append(OpenCase(item["case_id"], tab if isinstance(tab, int) else 0, note))
+    return places
 
 
 def open_cases(window: MainWindow) -> list[OpenCase]:

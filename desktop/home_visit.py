@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from desktop.drafts import DraftKeeper
 from desktop.widgets import ErrorLabel
 from models import services
+from models.changes import ChangeSet
 from models.deadlines import STATUS_LABELS, Deadline
 from models.deadlines.service import deadlines_for_case, standards_for
 from models.deadlines.standards import Standards
@@ -230,7 +232,24 @@ class HomeVisitWidget(QWidget):
         layout.addWidget(self.load_error)
         layout.addWidget(self.visit_box, 1)
         layout.addWidget(self.reason_box)
+        self.drafts: DraftKeeper | None = None
         self.refresh(parties=True)
+        # What was typed and not saved comes back after a lock, a crash or a restart.
+        self.drafts = DraftKeeper(
+            self._sessions,
+            "home_visit",
+            case_id,
+            {
+                "held": self.held,
+                "present": self.present,
+                "others": self.others,
+                "observations": self.observations,
+                "reason": self.reason,
+            },
+            case_id=case_id,
+            parent=self,
+        )
+        self.drafts.restore()
 
     def _label(self, text: str, buddy: QWidget) -> QLabel:
         label = QLabel(text, self)
@@ -239,8 +258,21 @@ class HomeVisitWidget(QWidget):
 
     # -- loading ----------------------------------------------------------------------------
 
+    def on_changes(self, changes: ChangeSet) -> None:
+        """A change to this case (a sync, another window) may move the deadline or the parties;
+        what is typed and ticked stays."""
+        if changes.touches_case(self.case_id):
+            self.refresh(parties=changes.touches("case_party", "person"))
+
     def refresh(self, *, parties: bool = False) -> None:
         """Reload the deadline (and, on ``parties``, the list of parties to tick)."""
+        if self.drafts is not None:
+            with self.drafts.quiet():
+                self._refresh(parties)
+        else:
+            self._refresh(parties)
+
+    def _refresh(self, parties: bool) -> None:
         try:
             state = load_state(self._sessions, self.case_id, self._clock(), self._standards)
         except FeltmappeError as err:
@@ -255,6 +287,11 @@ class HomeVisitWidget(QWidget):
         if open_assessment and not self.reason.toPlainText().strip():
             self.reason.setPlainText(state.reason)
         if parties:
+            ticked = {
+                self.present.item(i).text()
+                for i in range(self.present.count())
+                if self.present.item(i).checkState() == Qt.CheckState.Checked
+            }
             self.present.clear()
             for party in state.parties:
                 item = QListWidgetItem(f"{party.name} ({party.role})")
@@ -263,7 +300,9 @@ class HomeVisitWidget(QWidget):
                     | Qt.ItemFlag.ItemIsSelectable
                     | Qt.ItemFlag.ItemIsUserCheckable
                 )
-                item.setCheckState(Qt.CheckState.Unchecked)
+                item.setCheckState(
+                    Qt.CheckState.Checked if item.text() in ticked else Qt.CheckState.Unchecked
+                )
                 item.setData(PARTY_ROLE, party)
                 self.present.addItem(item)
 
@@ -308,11 +347,14 @@ class HomeVisitWidget(QWidget):
             self.visit_error.show_error(err, prefix="Hjemmebesøget er ikke gemt. ")
             return False
         self.visit_error.clear_error()
-        self.observations.clear()
-        self.others.clear()
-        for row in range(self.present.count()):
-            self.present.item(row).setCheckState(Qt.CheckState.Unchecked)
-        self.held.setDateTime(_now_to_minute())
+        assert self.drafts is not None
+        with self.drafts.quiet():
+            self.observations.clear()
+            self.others.clear()
+            for row in range(self.present.count()):
+                self.present.item(row).setCheckState(Qt.CheckState.Unchecked)
+            self.held.setDateTime(_now_to_minute())
+        self.drafts.rewrite()  # the visit is saved; a reason being typed stays a draft
         self.visit_done.setText(VISIT_SAVED)
         self.refresh()
         self.saved.emit()
@@ -329,6 +371,8 @@ class HomeVisitWidget(QWidget):
             self.reason_error.show_error(err, prefix="Begrundelsen er ikke gemt. ")
             return False
         self.reason_error.clear_error()
+        if self.drafts is not None:
+            self.drafts.rewrite()
         self.reason_done.setText(REASON_SAVED)
         self.refresh()
         self.saved.emit()

@@ -3,6 +3,9 @@ need passed in, and locking or quitting is left to the application (``desktop.ap
 
 from __future__ import annotations
 
+import json
+import logging
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
@@ -18,6 +21,7 @@ from desktop.changes import ChangeHub
 from desktop.connect_dialog import ConnectDialog
 from desktop.crash import app_version
 from desktop.deadline_actions import DeadlineActions
+from desktop.drafts import flush_all
 from desktop.home_visit import HomeVisitWidget
 from desktop.journal import JournalWidget
 from desktop.persons import PartiesWidget
@@ -28,6 +32,11 @@ from desktop.widgets import show_error
 from models.errors import FeltmappeError
 from models.vault import Vault
 from sync import client as sc
+
+log = logging.getLogger("feltmappe.window")
+
+#: The vault's local setting with the open cases (``desktop.app`` reads it after a restart).
+OPEN_CASES_KEY = "ui.open_cases"
 
 ABOUT_TEXT = (
     "<h3>Feltmappe {version}</h3>"
@@ -49,6 +58,7 @@ class MainWindow(QMainWindow):
     def __init__(self, vault: Vault, *, demo: bool = False, parent: QWidget | None = None):
         super().__init__(parent)
         self._vault = vault
+        self._dropping = False
         self.setWindowTitle("Feltmappe")
         #: What every write and every sync changed, for the screens that show it.
         self.changes = ChangeHub(vault, self)
@@ -154,10 +164,27 @@ class MainWindow(QMainWindow):
         dialog.add_tab("&Tidslinje", timeline)
         for screen in (dialog, *(dialog.tabs.widget(i) for i in range(dialog.tabs.count()))):
             self.listen(screen)
+        dialog.finished.connect(self.remember_open_cases)
+        dialog.tabs.currentChanged.connect(self.remember_open_cases)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # Not modal: the list stays usable, and Ctrl+L (an application shortcut) still locks.
         dialog.show()
+        self.remember_open_cases()
         return dialog
+
+    def remember_open_cases(self) -> None:
+        """Keep which cases are open (ids and tabs) in the vault, for a restart after a crash."""
+        if self._dropping or not self._vault.is_open:
+            return
+        places = [
+            {"case_id": d.summary.case_id, "tab": d.tabs.currentIndex()}
+            for d in self.findChildren(CaseSummaryDialog)
+            if d.isVisible()
+        ]
+        try:
+            self._vault.set_setting(OPEN_CASES_KEY, json.dumps(places))
+        except FeltmappeError as err:
+            log.warning("open cases not kept: %s", err.code)
 
     def _open_deadline(self, case_id: str, rule: str, _subject_id: str) -> None:
         """Open the case where the deadline is dealt with: the screen that fulfils it, else the
@@ -223,9 +250,11 @@ class MainWindow(QMainWindow):
     def drop_case_widgets(self) -> None:
         """Close every dialog and widget that shows case data (before the vault is locked)."""
         self.sync.stop()  # a running sync ends at its next page; the caller waits for it
+        self._dropping = True  # closing the case windows now is not the user closing them
         self.changes.close()
         for journal in self.findChildren(JournalWidget):
             journal.flush()  # the draft is saved before the key goes
+        flush_all()  # and every other editor's draft
         for dialog in self.findChildren(QDialog):
             dialog.close()
             dialog.deleteLater()
