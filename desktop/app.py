@@ -26,7 +26,13 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop.case_summary import CaseSummaryDialog
-from desktop.crash import app_version, install_excepthook
+from desktop.crash import (
+    app_version,
+    install_excepthook,
+    offer_native_crash,
+    start_native_crash_log,
+    stop_native_crash_log,
+)
 from desktop.drafts import flush_all
 from desktop.first_run import FirstRunDialog
 from desktop.idle import IdleWatcher
@@ -385,11 +391,17 @@ def run_gui(profile: Path | None = None, *, demo: bool = False) -> int:
     configure_app(app)
     qInstallMessageHandler(qt_message_handler)
     install_excepthook()
+    previous_crash = start_native_crash_log(profile) if profile_exists(profile) else None
     controller = AppController(profile, demo=demo)
     app.aboutToQuit.connect(controller.close_vault)
     controller.start()
+    # Kept referenced while the app runs (a parentless dialog dies with its last reference).
+    crash_dialog = offer_native_crash(previous_crash) if previous_crash is not None else None
     log.info("started")
-    return int(app.exec())
+    code = int(app.exec())
+    stop_native_crash_log()  # a clean exit leaves no crash file
+    del crash_dialog
+    return code
 
 
 __all__ = ["DEMO_PASSPHRASE", "AppController", "create_demo_vault", "run_gui"]

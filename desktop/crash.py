@@ -4,6 +4,7 @@ and the code locations only, never exception messages or local variables."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import platform
@@ -12,9 +13,10 @@ import traceback
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QThread, qVersion
+from PySide6.QtCore import Qt, QThread, qVersion
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -146,3 +148,94 @@ def excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackT
 
 def install_excepthook() -> None:
     sys.excepthook = excepthook
+
+
+# -- native crashes (faulthandler) -------------------------------------------------------------
+
+#: Where a native crash (a segfault in Qt or SQLCipher, which never reaches ``sys.excepthook``)
+#: leaves its trace, in the profile's log folder. Python's faulthandler writes only the code
+#: locations of each thread, never values, so no case data can be in it.
+NATIVE_CRASH_FILE = "native-crash.log"
+#: The most of an old crash file shown and kept (a trace is a few KB).
+NATIVE_CRASH_MAX_CHARS = 64_000
+NATIVE_CRASH_INTRO = (
+    "Feltmappe lukkede uventet sidste gang, den blev brugt. Det, der var gemt, er ikke tabt, "
+    "og skrevet tekst er gemt som kladde.\nKopiér rapporten herunder og send den til "
+    "IT-supporten. Rapporten indeholder ingen oplysninger om sager eller personer."
+)
+
+
+class _Native:
+    file: Any = None
+    path: Path | None = None
+
+
+def native_crash_path(profile: Path) -> Path:
+    from models.profile import LOG_DIR
+
+    return profile / LOG_DIR / NATIVE_CRASH_FILE
+
+
+def start_native_crash_log(profile: Path) -> str | None:
+    """Let faulthandler write into the profile from now on; returns the trace a native crash
+    of the previous run left (None after a clean exit or on the first run)."""
+    import faulthandler
+
+    from models.private_files import make_private_dir, open_private
+
+    path = native_crash_path(profile)
+    previous: str | None = None
+    try:
+        if path.is_file() and path.stat().st_size > 0:
+            with path.open(encoding="utf-8", errors="replace") as fh:
+                previous = fh.read(NATIVE_CRASH_MAX_CHARS)
+        make_private_dir(path.parent)
+        stop_native_crash_log(remove=False)
+        _Native.file = open_private(path, "w", encoding="utf-8")
+        _Native.path = path
+        faulthandler.enable(_Native.file, all_threads=True)
+    except OSError:
+        log.warning("native crash log not enabled")
+    return previous.strip() if previous and previous.strip() else None
+
+
+def stop_native_crash_log(*, remove: bool = True) -> None:
+    """A clean exit: faulthandler back to stderr, and the (empty) file removed."""
+    import faulthandler
+
+    if _Native.file is None:
+        return
+    faulthandler.disable()
+    _Native.file.close()
+    _Native.file = None
+    if remove and _Native.path is not None:
+        with contextlib.suppress(OSError):
+            _Native.path.unlink()
+    _Native.path = None
+
+
+def native_crash_report(trace: str) -> str:
+    return "\n".join(
+        [
+            f"Feltmappe {app_version()} – rapport om uventet lukning",
+            f"Python {platform.python_version()}, Qt {qVersion()}, PySide6 {pyside_version}, "
+            f"{platform.system()} {platform.release()}",
+            "",
+            trace,
+        ]
+    )
+
+
+def offer_native_crash(trace: str, parent: QWidget | None = None) -> CrashDialog:
+    """The next start after a native crash: the trace, in the crash dialog, to copy to IT."""
+    dialog = CrashDialog(parent)
+    dialog.setObjectName("native_crash")
+    dialog.setWindowTitle("Feltmappe lukkede uventet")
+    intro = dialog.findChild(QLabel)
+    if intro is not None:
+        intro.setText(NATIVE_CRASH_INTRO)
+    dialog.add_report(native_crash_report(trace))
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    log.warning("the previous run ended with a native crash; report offered")
+    return dialog
