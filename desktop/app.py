@@ -43,6 +43,7 @@ from desktop.sync_panel import REVOKED_TEXT
 from desktop.tasks import wait_for_background
 from desktop.unlock import UnlockDialog
 from desktop.widgets import show_error, wait_cursor
+from models import settings
 from models.drafts import latest_unfinished_note
 from models.errors import FeltmappeError
 from models.keyfile import KdfParams
@@ -64,10 +65,6 @@ DEMO_CASES = 60
 DEMO_USER = "demo.raadgiver"
 DEMO_DISPLAY_NAME = "Demo Rådgiver"
 
-#: The vault's local setting for the idle time before auto-lock, in whole minutes.
-AUTO_LOCK_SETTING = "auto_lock_minutes"
-AUTO_LOCK_DEFAULT_MINUTES = 5
-AUTO_LOCK_MAX_MINUTES = 24 * 60  # a QTimer counts at most ~24 days; a day is plenty
 #: How long locking or quitting waits for background work (a sync ends at its next page, but
 #: one request may take up to the connection's timeout).
 BACKGROUND_WAIT_MS = 45_000
@@ -107,20 +104,9 @@ def create_demo_vault(
 
 
 def auto_lock_ms(vault: Vault) -> int:
-    """The idle time before auto-lock from the vault's setting; a missing, malformed or out of
-    range value gives the default (auto-lock cannot be switched off)."""
-    raw = vault.setting(AUTO_LOCK_SETTING).strip()
-    try:
-        minutes = int(raw)
-    except ValueError:
-        minutes = 0
-    if not 1 <= minutes <= AUTO_LOCK_MAX_MINUTES:
-        if raw:
-            log.warning(
-                "invalid auto_lock_minutes setting; using %d minutes", AUTO_LOCK_DEFAULT_MINUTES
-            )
-        minutes = AUTO_LOCK_DEFAULT_MINUTES
-    return minutes * 60_000
+    """The idle time before auto-lock, from the settings registry (a missing, malformed or out
+    of range value gives the default: auto-lock cannot be switched off)."""
+    return settings.get(vault, settings.AUTO_LOCK_MINUTES) * 60_000
 
 
 @dataclass(frozen=True)

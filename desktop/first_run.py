@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.widgets import ERROR_COLOR, ErrorLabel, wait_cursor
+from models import settings
 from models.errors import FeltmappeError, ValidationError
 from models.keyfile import KdfParams
 from models.passphrase import MIN_LENGTH, MIN_SCORE, passphrase_score
@@ -146,7 +147,7 @@ class FirstRunDialog(QDialog):
                     display_name=name,
                     kdf=self._kdf,
                 )
-                vault.set_setting("initials", initials.upper())
+                settings.put(vault, settings.INITIALS, initials.upper())
         except ValidationError as err:
             field = str(err.params.get("field", ""))
             label = FIELD_LABELS.get(field)

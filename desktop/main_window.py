@@ -29,6 +29,7 @@ from desktop.sync_panel import UPGRADE_TEXT, SyncController, SyncPanel, SyncStat
 from desktop.timeline import TimelineWidget
 from desktop.today import TodayWidget, vault_today_source
 from desktop.widgets import show_error
+from models import settings
 from models.errors import FeltmappeError
 from models.vault import Vault
 from sync import client as sc
@@ -117,7 +118,7 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Hjælp")
         help_menu.addAction(self.about_action)
 
-        user = vault.setting("display_name") or vault.user or "ukendt bruger"
+        user = settings.get(vault, settings.DISPLAY_NAME) or vault.user or "ukendt bruger"
         who = f"Bruger: {user}"
         if demo:
             who += " · Demoprofil med opdigtede sager"

@@ -166,6 +166,8 @@ def error_text(err: FeltmappeError) -> str:
         return import_problems_text(p.get("problems", []), total=p.get("total"))
     if code.startswith("deadline."):
         return deadline_text(code, p)
+    if code.startswith("settings."):
+        return settings_text(code, p)
     if code in VALIDATION:
         return VALIDATION[code] + _where(p)
     if code == "sync" or code.startswith("sync."):
@@ -248,6 +250,19 @@ def deadline_text(code: str, p: dict[str, Any]) -> str:
     if code == "deadline.met_by_missing":
         return "Det valgte notat, møde eller dokument findes ikke (længere) i sagen."
     return "Fristindstillingen er ugyldig."
+
+
+def settings_text(code: str, p: dict[str, Any]) -> str:
+    key = p.get("field", "")
+    if code == "settings.unknown":
+        return f"Ukendt indstilling: {key}."
+    if code == "settings.type":
+        return f"Indstillingen {key} har en forkert type."
+    if code == "settings.range":
+        return f"Indstillingen {key} skal ligge mellem {p.get('minimum')} og {p.get('maximum')}."
+    if code == "settings.choice":
+        return f"Indstillingen {key} skal være en af: {', '.join(p.get('choices', []))}."
+    return f"Indstillingen {key} er ugyldig."
 
 
 def import_problems_text(

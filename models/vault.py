@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from models import migrations, tracking
+from models import migrations, settings, tracking
 from models.changes import Announcer, ChangeSet
 from models.errors import (
     DiskFull,
@@ -177,7 +177,7 @@ class Vault:
                     [
                         {"key": "vault_id", "value": vault_id},
                         {"key": "user", "value": user},
-                        {"key": "display_name", "value": display_name},
+                        {"key": settings.DISPLAY_NAME.key, "value": display_name},
                         {"key": "device", "value": str(uuid.uuid4())},
                     ],
                 )

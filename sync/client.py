@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import Column, delete, func, select, update
 
-from models import exchange, values
+from models import exchange, settings, values
 from models.changes import ChangeSet
 from models.errors import FeltmappeError
 from models.profile import BACKUP_DIR, DB_FILE, KEY_FILE
@@ -278,7 +278,7 @@ def connect(
             (TOKEN_KEY, str(answer["token"])),
             (DEVICE_KEY, str(answer["device_id"])),
             ("user", str(answer["username"])),
-            ("display_name", str(answer["display_name"])),
+            (settings.DISPLAY_NAME.key, str(answer["display_name"])),
             (CA_FILE_KEY, ca_file or ""),
         ):
             s.merge(LocalSetting(key=key, value=value))

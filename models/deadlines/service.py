@@ -309,9 +309,10 @@ USER_SETTINGS_FILE = "frister.toml"
 def standards_for(vault: Any) -> Standards:
     """The vault's deadline settings: its municipality's file (local setting "municipality",
     default "standard") with the user's overrides from ``frister.toml`` in the profile."""
+    from models import settings
     from models.deadlines.standards import load
 
-    municipality = vault.setting("municipality", "standard") or "standard"
+    municipality = settings.get(vault, settings.MUNICIPALITY) or "standard"
     return load(municipality, vault.profile / USER_SETTINGS_FILE)
 
 

@@ -142,12 +142,12 @@ def test_idle_time_is_the_vault_setting(
     h.controller.start()
     watcher = h.controller.idle
     assert not watcher.running  # nothing to lock yet
-    with caplog.at_level(logging.WARNING, logger="feltmappe.app"):
+    with caplog.at_level(logging.WARNING, logger="feltmappe.settings"):
         h.unlock()
     assert watcher.running
     assert watcher.timeout_ms == minutes * 60_000
-    messages = " ".join(r.getMessage() for r in caplog.records if r.name == "feltmappe.app")
-    assert ("invalid auto_lock_minutes" in messages) == (value not in ("", "2"))
+    messages = " ".join(r.getMessage() for r in caplog.records if r.name == "feltmappe.settings")
+    assert ("invalid setting auto_lock_minutes" in messages) == (value not in ("", "2"))
     if value not in ("", "2"):
         assert value not in messages  # the setting's value is not logged
     h.window.lock_action.trigger()
