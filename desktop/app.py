@@ -43,6 +43,7 @@ from desktop.sync_panel import REVOKED_TEXT
 from desktop.tasks import wait_for_background
 from desktop.unlock import UnlockDialog
 from desktop.widgets import show_error, wait_cursor
+from desktop.zoom import TextSize
 from models import settings
 from models.drafts import latest_unfinished_note
 from models.errors import FeltmappeError
@@ -143,6 +144,7 @@ class AppController(QObject):
         self.dialog: QWidget | None = None
         self._geometry: bytes | None = _load_geometry(profile)
         self._idle_ms = idle_ms  # overrides the vault's setting (tests)
+        self.text_size = TextSize(profile if profile_exists(profile) else None, parent=self)
         self.idle = IdleWatcher(parent=self)
         self.idle.idle.connect(self._idle_lock)
         self._open_cases: list[OpenCase] = []
@@ -258,6 +260,7 @@ class AppController(QObject):
 
     def _switch_to_demo(self) -> None:
         self.profile = self.demo_profile
+        self.text_size.set_profile(self.profile)
         self._geometry = _load_geometry(self.profile)
         self.demo = True
         self.start()
@@ -277,7 +280,7 @@ class AppController(QObject):
     def _unlocked(self, vault: Vault) -> None:
         self.vault = vault
         setup_logging(self.profile)
-        window = MainWindow(vault, demo=self.demo)
+        window = MainWindow(vault, demo=self.demo, text_size=self.text_size)
         window.lock_requested.connect(self.lock)
         window.quit_requested.connect(self.quit)
         window.device_revoked.connect(self._device_revoked)

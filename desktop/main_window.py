@@ -29,6 +29,7 @@ from desktop.sync_panel import UPGRADE_TEXT, SyncController, SyncPanel, SyncStat
 from desktop.timeline import TimelineWidget
 from desktop.today import TodayWidget, vault_today_source
 from desktop.widgets import show_error
+from desktop.zoom import TextSize
 from models import settings
 from models.errors import FeltmappeError
 from models.vault import Vault
@@ -56,7 +57,14 @@ class MainWindow(QMainWindow):
     #: The central store has revoked this device: the application wipes the vault.
     device_revoked = Signal()
 
-    def __init__(self, vault: Vault, *, demo: bool = False, parent: QWidget | None = None):
+    def __init__(
+        self,
+        vault: Vault,
+        *,
+        demo: bool = False,
+        text_size: TextSize | None = None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self._vault = vault
         self._dropping = False
@@ -110,11 +118,18 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.lock_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        sync_menu = self.menuBar().addMenu("&Synkronisering")
+        sync_menu = self.menuBar().addMenu("Sy&nkronisering")
         sync_menu.addAction(self.sync_action)
         sync_menu.addAction(self.show_sync_action)
         sync_menu.addSeparator()
         sync_menu.addAction(self.connect_action)
+        self.text_size = text_size
+        view_menu = self.menuBar().addMenu("&Vis")
+        self.bigger_action = self._text_action("&Større tekst", ("Ctrl++", "Ctrl+="), "bigger")
+        self.smaller_action = self._text_action("&Mindre tekst", ("Ctrl+-",), "smaller")
+        self.reset_text_action = self._text_action("&Normal tekststørrelse", ("Ctrl+0",), "reset")
+        for action in (self.bigger_action, self.smaller_action, self.reset_text_action):
+            view_menu.addAction(action)
         help_menu = self.menuBar().addMenu("&Hjælp")
         help_menu.addAction(self.about_action)
 
@@ -146,6 +161,17 @@ class MainWindow(QMainWindow):
         slot = getattr(screen, "on_changes", None)
         if slot is not None:
             self.changes.changed.connect(slot)
+
+    def _text_action(self, text: str, keys: tuple[str, ...], method: str) -> QAction:
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        # Works in the case windows too.
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        if self.text_size is not None:
+            action.triggered.connect(getattr(self.text_size, method))
+        else:
+            action.setEnabled(False)
+        return action
 
     # -- slots -------------------------------------------------------------------------
 
