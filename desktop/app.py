@@ -5,7 +5,6 @@ with every case widget, and unlocking returns to the cases that were open."""
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import sys
@@ -35,6 +34,7 @@ from desktop.crash import (
 )
 from desktop.drafts import flush_all
 from desktop.first_run import FirstRunDialog
+from desktop.geometry import load_geometry, save_geometry
 from desktop.idle import IdleWatcher
 from desktop.journal import JournalWidget
 from desktop.logsetup import setup_logging
@@ -53,8 +53,6 @@ from models.profile import (
     default_profile_dir,
     demo_profile_dir,
     profile_exists,
-    read_settings,
-    write_settings,
 )
 from models.vault import Vault
 from sync import client as sc
@@ -142,7 +140,7 @@ class AppController(QObject):
         self.vault: Vault | None = None
         self.window: MainWindow | None = None
         self.dialog: QWidget | None = None
-        self._geometry: bytes | None = _load_geometry(profile)
+        self._geometry: bytes | None = load_geometry(profile)
         self._idle_ms = idle_ms  # overrides the vault's setting (tests)
         self.text_size = TextSize(profile if profile_exists(profile) else None, parent=self)
         self.idle = IdleWatcher(parent=self)
@@ -235,7 +233,7 @@ class AppController(QObject):
     def quit(self) -> None:
         if self.window is not None:
             self._geometry = bytes(self.window.saveGeometry().data())
-        _save_geometry(self.profile, self._geometry)
+        save_geometry(self.profile, self._geometry)
         self.close_vault()
         self._quit_app()
 
@@ -261,7 +259,7 @@ class AppController(QObject):
     def _switch_to_demo(self) -> None:
         self.profile = self.demo_profile
         self.text_size.set_profile(self.profile)
-        self._geometry = _load_geometry(self.profile)
+        self._geometry = load_geometry(self.profile)
         self.demo = True
         self.start()
 
@@ -394,25 +392,3 @@ def run_gui(profile: Path | None = None, *, demo: bool = False) -> int:
 
 
 __all__ = ["DEMO_PASSPHRASE", "AppController", "create_demo_vault", "run_gui"]
-
-
-def _load_geometry(profile: Path) -> bytes | None:
-    """The main window's last geometry, kept in the profile's plain settings file."""
-    value = read_settings(profile).get("window_geometry")
-    if not isinstance(value, str):
-        return None
-    try:
-        return base64.b64decode(value, validate=True)
-    except ValueError:
-        return None
-
-
-def _save_geometry(profile: Path, geometry: bytes | None) -> None:
-    if geometry is None:
-        return
-    settings = read_settings(profile)
-    settings["window_geometry"] = base64.b64encode(geometry).decode("ascii")
-    try:
-        write_settings(profile, settings)
-    except (OSError, FeltmappeError):
-        log.warning("window geometry not saved")

@@ -22,6 +22,7 @@ from desktop.connect_dialog import ConnectDialog
 from desktop.crash import app_version
 from desktop.deadline_actions import DeadlineActions
 from desktop.drafts import flush_all
+from desktop.geometry import CASE_WINDOW, load_geometry, save_geometry
 from desktop.home_visit import HomeVisitWidget
 from desktop.journal import JournalWidget
 from desktop.persons import PartiesWidget
@@ -194,6 +195,19 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(self.remember_open_cases)
         dialog.tabs.currentChanged.connect(self.remember_open_cases)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # A case window is a work window: it can be maximised, and opens where the last was.
+        dialog.setWindowFlags(
+            dialog.windowFlags()
+            | Qt.WindowType.WindowMaximizeButtonHint
+            | Qt.WindowType.WindowMinimizeButtonHint
+        )
+        profile = self._vault.profile
+        geometry = load_geometry(profile, CASE_WINDOW)
+        if geometry is not None:
+            dialog.restoreGeometry(geometry)
+        dialog.finished.connect(
+            lambda *_: save_geometry(profile, bytes(dialog.saveGeometry().data()), CASE_WINDOW)
+        )
         # Not modal: the list stays usable, and Ctrl+L (an application shortcut) still locks.
         dialog.show()
         self.remember_open_cases()

@@ -43,3 +43,28 @@ def test_a_damaged_settings_file_is_ignored(qtbot: QtBot, harness_for, locked: P
     type_and_enter(qtbot, h.unlock_dialog(), PASSPHRASE)
     qtbot.waitExposed(h.window)
     assert (h.window.width(), h.window.height()) == (1200, 720)
+
+
+def test_the_case_window_can_be_maximised_and_keeps_its_size(
+    qtbot: QtBot, harness_for, filled
+) -> None:
+    from PySide6.QtCore import Qt
+
+    profile = filled.vault.profile
+    filled.vault.close()
+    h = harness_for(profile)
+    h.controller.start()
+    type_and_enter(qtbot, h.unlock_dialog(), PASSPHRASE)
+    dialog = h.window.show_case(filled.case_ids["Anna Jensen"])
+    assert dialog is not None
+    assert dialog.windowFlags() & Qt.WindowType.WindowMaximizeButtonHint
+    dialog.resize(790, 560)  # (the offscreen screen is 800×600)
+    dialog.close()
+    settings = json.loads((profile / SETTINGS_FILE).read_text(encoding="utf-8"))
+    assert "case_window_geometry" in settings
+    assert not any(name in json.dumps(settings) for name in NAMES)
+    again = h.window.show_case(filled.case_ids["Ørjan Bak"])
+    assert again is not None
+    assert (again.width(), again.height()) == (790, 560)
+    again.showMaximized()
+    assert again.isMaximized()
