@@ -100,7 +100,7 @@ class MeetDialog(_DeadlineDialog):
 
     def __init__(self, vault: Vault, deadline: Deadline, parent: QWidget | None = None):
         super().__init__(vault, deadline, "Markér fristen som opfyldt", parent)
-        with vault.session() as s:
+        with vault.reading() as s:
             candidates = met_by_candidates(s, deadline.case_id)
         label = QLabel("&Opfyldt ved:", self)
         self.choices = QListWidget(self)
@@ -162,7 +162,7 @@ class WithdrawDialog(_DeadlineDialog):
 
     def __init__(self, vault: Vault, deadline: Deadline, parent: QWidget | None = None):
         super().__init__(vault, deadline, "Fortryd markering af fristen", parent)
-        with vault.session() as s:
+        with vault.reading() as s:
             acks = acks_for(s, deadline.case_id, deadline.rule, deadline.subject_id)
             rows = [
                 (a.id, self._describe(a.kind, a.met_by_table, a.reason, a.updated_by)) for a in acks

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
@@ -32,6 +33,8 @@ from models.errors import FeltmappeError
 log = logging.getLogger("feltmappe.drafts")
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
+#: Hands a write job to the vault's writer thread (``Vault.writer.submit``).
+Submit = Callable[[Callable[[], None]], Future[None]]
 #: A draft is written this long after the last change ("a few seconds").
 DRAFT_DELAY_MS = 2000
 
@@ -45,6 +48,13 @@ def flush_all() -> int:
 
 
 # -- reading and writing one field ---------------------------------------------------------------
+
+
+def _log_failure(future: Future[None]) -> None:
+    exc = future.exception()
+    if exc is not None:
+        code = exc.code if isinstance(exc, FeltmappeError) else type(exc).__name__
+        log.warning("draft not saved: %s", code)
 
 
 def _get(widget: QWidget) -> Any:
@@ -129,10 +139,14 @@ class DraftKeeper(QObject):
         *,
         case_id: str | None = None,
         delay_ms: int = DRAFT_DELAY_MS,
+        submit: Submit | None = None,
+        reads: SessionFactory | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._sessions = sessions
+        self._reads = reads or sessions
+        self._submit = submit
         self.key = draft_key(editor, subject)
         self._editor = editor
         self._case_id = case_id
@@ -172,7 +186,7 @@ class DraftKeeper(QObject):
     def restore(self) -> bool:
         """Put a kept draft back into the fields; True when there was one."""
         try:
-            with self._sessions() as s:
+            with self._reads() as s:
                 content = load_draft(s, self.key)
         except FeltmappeError as err:
             log.warning("draft not read: %s", err.code)
@@ -194,13 +208,30 @@ class DraftKeeper(QObject):
         content = {name: _get(widget) for name, widget in self._fields.items()}
         if not any(_typed(w, content[n]) for n, w in self._fields.items()):
             content = {}  # a date or a choice alone is no work to bring back: no draft
+        sessions, key, editor, case_id = self._sessions, self.key, self._editor, self._case_id
+
+        def write() -> None:
+            with sessions() as s:
+                save_draft(s, key, editor, case_id, content)
+
+        self._dirty = False
+        if self._submit is not None:
+            # The writer thread writes it; the GUI thread does not wait for the vault.
+            try:
+                future = self._submit(write)
+            except Exception as exc:  # the vault is being locked: try again on the next key
+                log.warning("draft not handed to the writer: %s", type(exc).__name__)
+                self._dirty = True
+                return False
+            future.add_done_callback(_log_failure)
+            self.saved.emit()
+            return True
         try:
-            with self._sessions() as s:
-                save_draft(s, self.key, self._editor, self._case_id, content)
+            write()
         except FeltmappeError as err:
             log.warning("draft not saved: %s", err.code)
+            self._dirty = True
             return False
-        self._dirty = False
         self.saved.emit()
         return True
 

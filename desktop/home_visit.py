@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from desktop.drafts import DraftKeeper
+from desktop.drafts import DraftKeeper, Submit
 from desktop.widgets import ErrorLabel
 from models import services
 from models.changes import ChangeSet
@@ -135,11 +135,16 @@ class HomeVisitWidget(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        submit: Submit | None = None
         if isinstance(vault, Vault):
             self._sessions: SessionFactory = vault.session
+            # Screens read with sessions that never wait for the writer.
+            self._reads: SessionFactory = vault.reading
             self._standards: Standards | None = standards_for(vault)
+            submit = vault.writer.submit
         else:
-            self._sessions, self._standards = vault, None
+            self._sessions = self._reads = vault
+            self._standards = None
         self.case_id = case_id
         self._clock = clock or (lambda: datetime.now(UTC))
         self._state: HomeVisitState | None = None
@@ -247,6 +252,8 @@ class HomeVisitWidget(QWidget):
                 "reason": self.reason,
             },
             case_id=case_id,
+            submit=submit,
+            reads=self._reads,
             parent=self,
         )
         self.drafts.restore()
@@ -274,7 +281,7 @@ class HomeVisitWidget(QWidget):
 
     def _refresh(self, parties: bool) -> None:
         try:
-            state = load_state(self._sessions, self.case_id, self._clock(), self._standards)
+            state = load_state(self._reads, self.case_id, self._clock(), self._standards)
         except FeltmappeError as err:
             self.load_error.show_error(err, prefix="Hjemmebesøg kan ikke vises. ")
             return

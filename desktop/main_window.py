@@ -177,6 +177,12 @@ class MainWindow(QMainWindow):
     # -- slots -------------------------------------------------------------------------
 
     def show_case(self, case_id: str) -> CaseSummaryDialog | None:
+        """Open the case's window, or bring forward the one already open (one per case)."""
+        for open_dialog in self.findChildren(CaseSummaryDialog):
+            if open_dialog.isVisible() and open_dialog.summary.case_id == case_id:
+                open_dialog.raise_()
+                open_dialog.activateWindow()
+                return open_dialog
         try:
             summary = load_case_summary(self._vault, case_id)
         except FeltmappeError as err:
@@ -222,8 +228,10 @@ class MainWindow(QMainWindow):
             for d in self.findChildren(CaseSummaryDialog)
             if d.isVisible()
         ]
+        vault, value = self._vault, json.dumps(places)
         try:
-            self._vault.set_setting(OPEN_CASES_KEY, json.dumps(places))
+            # On the writer thread: the GUI does not wait for the vault.
+            vault.writer.submit(lambda: vault.set_setting(OPEN_CASES_KEY, value))
         except FeltmappeError as err:
             log.warning("open cases not kept: %s", err.code)
 

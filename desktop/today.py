@@ -107,7 +107,7 @@ def vault_today_source(vault: Vault, username: str) -> TodaySource:
 
     def load(now: datetime) -> TodayData:
         standards = standards_for(vault)
-        with vault.session() as session:
+        with vault.reading() as session:
             deadlines = my_deadlines(session, now, standards, username)
             wanted = {d.case_id for d in deadlines}
             labels = {

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlcipher3
 from sqlalchemy import Engine, create_engine, event, insert, select
@@ -43,6 +44,9 @@ from models.private_files import (
 )
 from models.profile import BACKUP_DIR, DB_FILE, KEY_FILE, SETTINGS_FILE
 from models.schema import LocalSetting
+from models.writer import SerialWriter
+
+T = TypeVar("T")
 
 log = logging.getLogger("feltmappe.vault")
 
@@ -124,6 +128,11 @@ def _probe(engine: Engine, db_path: Path) -> None:
         raise
 
 
+def _refuse_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a reading session does not write: use Vault.session()")
+
+
 class Vault:
     """An unlocked vault. ``session()`` gives a tracked unit of work; ``close()`` locks it."""
 
@@ -135,8 +144,14 @@ class Vault:
             engine.execution_options(begin_immediate=True), expire_on_commit=False
         )
         tracking.install(self._factory)
+        # Reads: a deferred transaction, which in WAL mode never waits for a writer.
+        self._read_factory: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
+        event.listen(self._read_factory, "before_flush", _refuse_flush)
         #: Told what every committed unit of work changed (``models.changes``).
         self.changes = Announcer()
+        #: The one writer thread (``models.writer``); made on first use.
+        self._writer: SerialWriter | None = None
+        self._writer_lock = threading.Lock()
         self.user = ""
         self.device = ""
         self._load_identity()
@@ -262,10 +277,28 @@ class Vault:
         KeyFile.wrap(data_key, new, keyfile.vault_id, keyfile.params).write(key_path)
         log.info("passphrase changed for vault %s", self.vault_id)
 
+    @property
+    def writer(self) -> SerialWriter:
+        if self._engine is None:
+            raise VaultLocked()
+        with self._writer_lock:
+            if self._writer is None:
+                self._writer = SerialWriter()
+            return self._writer
+
+    def write(self, job: Callable[[], T]) -> T:
+        """Run ``job`` (which opens its own sessions) on the writer thread and wait for it."""
+        return self.writer.run(job)
+
     def close(self) -> None:
-        """Lock: checkpoint the WAL and drop every connection (and with them the key)."""
+        """Lock: finish queued writes, checkpoint the WAL and drop every connection (and with
+        them the key)."""
         if self._engine is None:
             return
+        with self._writer_lock:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()  # what was handed over is written before the key goes
         try:
             _checkpoint(self._engine)
         except (SADatabaseError, OperationalError):
@@ -318,6 +351,20 @@ class Vault:
                     ChangeSet.of(changed, from_sync=bool(session.info.get("sync_apply")))
                 )
         finally:
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only unit of work for screens: it sees one consistent snapshot and never
+        waits for a writer (a sync storing a page); anything added to it is refused."""
+        if self._engine is None:
+            raise VaultLocked()
+        session = self._read_factory()
+        session.info.update({"user": self.user, "device": self.device})
+        try:
+            yield session
+        finally:
+            session.rollback()
             session.close()
 
     def integrity_check(self) -> list[str]:

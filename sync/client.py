@@ -24,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -403,9 +403,7 @@ class SyncClient:
             self.vault.set_setting(LAST_ERROR_KEY, exc.code)
             raise
         if not self._recorded:
-            with self.vault.session() as s:
-                for key, value in _success().items():
-                    s.merge(LocalSetting(key=key, value=value))
+            self.vault.write(lambda: _store_settings(self.vault, _success()))
         return report
 
     # -- push ----------------------------------------------------------------------------
@@ -463,30 +461,9 @@ class SyncClient:
                 answered.append(entry.seq)
                 if entry.table == "case" and entry.op == p.Op.INSERT.value:
                     made.add(entry.row_id)
-            with self.vault.session(sync_apply=True) as s:
-                if answered:
-                    s.execute(delete(ChangeEntry).where(ChangeEntry.seq.in_(answered)))
-                if made:
-                    # A case made here is held from the moment the store has it: if its
-                    # assignment ends before a pull saw it, it must still leave the laptop.
-                    held = s.get(LocalSetting, CASES_KEY)
-                    cases = set(json.loads(held.value or "[]")) if held else set()
-                    s.merge(LocalSetting(key=CASES_KEY, value=json.dumps(sorted(cases | made))))
-                for reason, seqs in refused.items():
-                    s.execute(
-                        update(ChangeEntry)
-                        .where(ChangeEntry.seq.in_(seqs))
-                        .values(status="rejected", reason=reason)
-                    )
-                if answered:
-                    # (After the refusals of this batch: one may be superseded in it too.)
-                    _supersede_refused(s, [e for e in entries if e.seq in set(answered)])
-                if audit:
-                    s.execute(
-                        update(AuditEvent)
-                        .where(AuditEvent.id.in_([a.id for a in audit]))
-                        .values(rev=1)
-                    )
+            self.vault.write(
+                partial(_record_answers, self.vault, entries, audit, answered, made, refused)
+            )
             behind = _not_pulled_again(self.vault, stale)
             if behind:
                 # The store kept its own version (and recorded any conflict or fork), and the
@@ -613,10 +590,15 @@ class SyncClient:
 
     def discard(self, seqs: Iterable[int]) -> None:
         """Throw away rejected changes; the rows go back to the server's version."""
-        with self.vault.session(sync_apply=True) as s:
-            entries = list(s.scalars(select(ChangeEntry).where(ChangeEntry.seq.in_(list(seqs)))))
-            for entry in entries:
-                s.delete(entry)
+
+        def forget() -> list[ChangeEntry]:
+            with self.vault.session(sync_apply=True) as s:
+                found = list(s.scalars(select(ChangeEntry).where(ChangeEntry.seq.in_(list(seqs)))))
+                for entry in found:
+                    s.delete(entry)
+            return found
+
+        entries = self.vault.write(forget)
         ids = sorted({e.row_id for e in entries})
         if not ids:
             return
@@ -627,6 +609,39 @@ class SyncClient:
         for entry in entries:
             if entry.row_id not in known and entry.op == p.Op.INSERT.value:
                 _delete_rows(self.vault, entry.table, [entry.row_id])
+
+
+def _record_answers(
+    vault: Vault,
+    entries: Sequence[ChangeEntry],
+    audit: Sequence[AuditEvent],
+    answered: list[int],
+    made: set[str],
+    refused: dict[str, list[int]],
+) -> None:
+    """The store's answers to one pushed batch, in one local transaction (on the writer)."""
+    with vault.session(sync_apply=True) as s:
+        if answered:
+            s.execute(delete(ChangeEntry).where(ChangeEntry.seq.in_(answered)))
+        if made:
+            # A case made here is held from the moment the store has it: if its
+            # assignment ends before a pull saw it, it must still leave the laptop.
+            held = s.get(LocalSetting, CASES_KEY)
+            cases = set(json.loads(held.value or "[]")) if held else set()
+            s.merge(LocalSetting(key=CASES_KEY, value=json.dumps(sorted(cases | made))))
+        for reason, seqs in refused.items():
+            s.execute(
+                update(ChangeEntry)
+                .where(ChangeEntry.seq.in_(seqs))
+                .values(status="rejected", reason=reason)
+            )
+        if answered:
+            # (After the refusals of this batch: one may be superseded in it too.)
+            _supersede_refused(s, [e for e in entries if e.seq in set(answered)])
+        if audit:
+            s.execute(
+                update(AuditEvent).where(AuditEvent.id.in_([a.id for a in audit])).values(rev=1)
+            )
 
 
 def _not_pulled_again(vault: Vault, answered: dict[str, tuple[str, int | None]]) -> list[str]:
@@ -828,6 +843,19 @@ def _raw_transaction(vault: Vault, *, durable: bool = True) -> Iterator[Any]:
 def apply_rows(
     vault: Vault, rows: Sequence[dict[str, Any]], settings: dict[str, str], *, force: bool = False
 ) -> None:
+    """Store rows from the server (on the vault's writer thread; see ``_apply_rows``)."""
+    vault.write(lambda: _apply_rows(vault, rows, settings, force=force))
+
+
+def _store_settings(vault: Vault, settings: dict[str, str]) -> None:
+    with vault.session() as s:
+        for key, value in settings.items():
+            s.merge(LocalSetting(key=key, value=value))
+
+
+def _apply_rows(
+    vault: Vault, rows: Sequence[dict[str, Any]], settings: dict[str, str], *, force: bool
+) -> None:
     """Store rows from the server and ``settings`` in one local transaction. A row older than
     the local one is skipped (unless ``force``); fields with a waiting local change keep it.
 
@@ -984,6 +1012,10 @@ def _free_case_number(dbapi: Any, case_id: str, number: Any) -> None:
 
 
 def _delete_rows(vault: Vault, table: str, ids: Sequence[str]) -> None:
+    vault.write(lambda: _delete_rows_now(vault, table, ids))
+
+
+def _delete_rows_now(vault: Vault, table: str, ids: Sequence[str]) -> None:
     with _raw_transaction(vault) as dbapi:
         for chunk in _chunks(list(ids)):
             marks = ",".join("?" * len(chunk))
@@ -995,7 +1027,11 @@ def _delete_rows(vault: Vault, table: str, ids: Sequence[str]) -> None:
 def remove_case(vault: Vault, case_id: str) -> None:
     """Remove a case and the persons only it names from the laptop (its assignment ended).
     Changes still waiting for it stay in the outbox; the server rejects them, and the user
-    sees them and decides."""
+    sees them and decides. Runs on the vault's writer thread."""
+    vault.write(lambda: _remove_case_now(vault, case_id))
+
+
+def _remove_case_now(vault: Vault, case_id: str) -> None:
     tables = [cls.__tablename__ for cls in (*CASE_TABLES, SyncConflict)]  # type: ignore[attr-defined]
     with _raw_transaction(vault) as dbapi:
         persons: set[str] = set()

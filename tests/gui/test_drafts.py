@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from desktop.journal import JournalWidget
 from desktop.unlock import UnlockDialog
 from models import services
 from models.drafts import drafts
+from models.schema import LocalSetting
 from models.vault import Vault
 from tests.conftest import PASSPHRASE
 from tests.gui.harness import Harness
@@ -104,10 +106,12 @@ def test_saving_the_visit_discards_its_draft(
     assert home.drafts is not None and home.drafts.flush()
     vault = h.controller.vault
     assert vault is not None
+    vault.writer.drain()
     with vault.session() as s:
         assert [d.editor for d in drafts(s, case_id)] == ["home_visit"]
     qtbot.mouseClick(home.save_visit_button, Qt.MouseButton.LeftButton)
     assert home.visit_done.text() == "Hjemmebesøget er gemt."
+    vault.writer.drain()
     with vault.session() as s:
         assert drafts(s, case_id) == []
 
@@ -165,3 +169,36 @@ def test_typed_text_survives_sigkill_and_restart(
     assert home.observations.toPlainText() == TYPED
     assert dialogs[0].tabs.currentWidget() is journal  # the tab it was on
     assert journal.body.toPlainText() == TYPED
+
+
+def test_the_gui_thread_does_not_wait_while_the_writer_is_busy(
+    qtbot: QtBot, harness_for: Callable[..., Harness], case: tuple[Path, str]
+) -> None:
+    """A sync storing a page holds the writer (here: a job waiting on an event); the draft of
+    what is typed meanwhile is handed over at once and written when the writer is free."""
+    profile, case_id = case
+    h = harness_for(profile)
+    h.controller.start()
+    h.unlock()
+    _, home = open_home_visit(h, case_id)
+    vault = h.controller.vault
+    assert vault is not None
+    busy, release = threading.Event(), threading.Event()
+
+    def long_page() -> None:
+        with vault.session() as s:  # holds SQLite's write lock, like a page being stored
+            s.merge(LocalSetting(key="test.busy", value="1"))
+            busy.set()
+            release.wait(30)
+
+    vault.writer.submit(long_page)
+    assert busy.wait(10)
+    qtbot.keyClicks(home.observations, TYPED)
+    assert home.drafts is not None
+    assert home.drafts.flush()  # returns at once: handed to the writer, not waiting
+    with vault.reading() as s:  # what screens read with: it does not wait for the writer
+        assert drafts(s, case_id) == []  # not written yet: the writer is still busy
+    release.set()
+    vault.writer.drain()
+    with vault.session() as s:
+        assert [d.editor for d in drafts(s, case_id)] == ["home_visit"]
