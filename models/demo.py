@@ -19,9 +19,11 @@ from faker import Faker
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import services
+from models import services, settings
 from models.cpr import modulus11, parse_cpr
 from models.dates import add_months, long_date_da
+from models.deadlines.calendar import DK, local_date
+from models.deadlines.types import STATUS_LABELS, DeadlineStatus
 from models.errors import ValidationError
 from models.schema import (
     Agreement,
@@ -53,6 +55,7 @@ from models.vocabulary import (
     DeadlineAckKind,
     LegalBasis,
     MeetingKind,
+    NoteKind,
     NotifierKind,
     NotifierSector,
     PartyRole,
@@ -190,11 +193,20 @@ class DemoSummary:
     cases: int
     tables: Mapping[str, int]
     stages: Mapping[CaseStage, int]
+    #: Deadlines of the open cases by status at the moment of generation.
+    deadlines: Mapping[DeadlineStatus, int] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """The summary in Danish, one line each, for the command line."""
         out = [f"Sager: {self.cases} (frø {self.seed}, dato {self.today.isoformat()})"]
         out += [f"  {STAGE_LABELS[s]}: {self.stages.get(s, 0)}" for s in CaseStage]
+        if self.deadlines:
+            out.append("Frister:")
+            out += [
+                f"  {STATUS_LABELS[s]}: {self.deadlines.get(s, 0)}"
+                for s in DeadlineStatus
+                if s in self.deadlines
+            ]
         out.append("Rækker:")
         out += [f"  {TABLE_LABELS.get(name, name)}: {n}" for name, n in sorted(self.tables.items())]
         return out
@@ -261,7 +273,9 @@ class _Ctx:
             if d > self.today:
                 h = hour if hour is not None else self.rng.randint(7, 13)
                 return datetime.combine(d, time(h, self.rng.choice((0, 15, 30, 45))), UTC)
-            return self.anchor - timedelta(minutes=self.rng.randint(20, 300))
+            # Earlier today, but not before the Danish day began.
+            earlier = self.anchor - timedelta(minutes=self.rng.randint(20, 300))
+            return max(earlier, datetime.combine(d, time(0, 0), DK).astimezone(UTC))
         h = hour if hour is not None else self.rng.randint(7, 14)
         return datetime.combine(d, time(h, self.rng.choice((0, 10, 15, 30, 40, 45))), UTC)
 
@@ -2476,7 +2490,12 @@ def _staff(session: Session, vault: Vault, ctx: _Ctx, counts: Counter[str]) -> N
     wanted: list[tuple[str, str, UserRole, int]] = []
     if vault.user:
         wanted.append(
-            (vault.user, vault.setting("display_name") or vault.user, UserRole.RAADGIVER, 0)
+            (
+                vault.user,
+                settings.get(vault, settings.DISPLAY_NAME) or vault.user,
+                UserRole.RAADGIVER,
+                0,
+            )
         )
     for i in range(6 - len(wanted)):
         wanted.append(("", ctx.name(), UserRole.RAADGIVER, (i + 1) % len(_TEAMS)))
@@ -2523,16 +2542,33 @@ def _plan_stages(rng: random.Random, cases: int) -> list[CaseStage]:
 
 
 def generate(
-    vault: Vault, *, cases: int = 60, seed: int = 1, today: date | None = None
+    vault: Vault,
+    *,
+    cases: int = 60,
+    seed: int = 1,
+    today: date | None = None,
+    now: datetime | None = None,
 ) -> DemoSummary:
     """Fill ``vault`` with ``cases`` invented cases. The same ``seed`` and ``today`` give the same
     rows (ids included) in an empty vault; a vault that already holds cases gets new ones.
-    ``today`` defaults to the real date and must not lie after it (the service layer refuses
-    future dates)."""
-    real_today = date.today()
-    today = today or real_today
-    if today > real_today:
+
+    Nothing that happened lies after ``now`` (default: the real moment): "today" is the Danish
+    date of ``now``, and what happened today happened before ``now`` (so a demo made at 00:05
+    has no event at 05:00). A past ``today`` alone means noon of that day (Danish time);
+    ``today`` must not lie after the real date (the service layer refuses future dates)."""
+    real_now = datetime.now(UTC)
+    if now is None:
+        if today is not None and today < local_date(real_now):
+            now = datetime.combine(today, time(12, 0), DK).astimezone(UTC)
+        else:
+            now = real_now
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    today = today or local_date(now)
+    if today > local_date(real_now) or now > real_now + timedelta(minutes=1):
         raise ValidationError("validation.future_date", field="today")
+    if today != local_date(now):
+        raise ValueError("today must be the Danish date of now")
     if cases < 0:
         raise ValueError("cases must not be negative")
     with vault.session() as session:
@@ -2544,7 +2580,7 @@ def generate(
     rng = random.Random(f"{seed}:{len(used_numbers)}" if used_numbers else seed)
     fake = Faker("da_DK")
     fake.seed_instance(seed)
-    ctx = _Ctx(rng=rng, fake=fake, today=today, anchor=datetime.combine(today, time(5, 0), UTC))
+    ctx = _Ctx(rng=rng, fake=fake, today=today, anchor=now.astimezone(UTC))
     ctx.used_numbers, ctx.used_cpr = used_numbers, used_cpr
     ctx.schools = [f"{w}skolen" for w in _SCHOOL_WORDS] + [f"{fake.city()} Skole" for _ in range(6)]
     ctx.daycares = [f"Børnehuset {w}" for w in _DAYCARE_WORDS]
@@ -2612,6 +2648,8 @@ def generate(
                 builders.append(builder)
             _write(session, builders, counts)
 
+    _settle_history(vault, ctx, now, counts)
+
     with vault.session() as session:
         counts["change_entry"] = (
             session.scalar(select(func.count()).select_from(ChangeEntry)) or 0
@@ -2619,13 +2657,84 @@ def generate(
         counts["audit_event"] = (
             session.scalar(select(func.count()).select_from(AuditEvent)) or 0
         ) - before_audit
+    from models.deadlines.service import all_deadlines
+
+    with vault.reading() as session:
+        statuses = Counter(d.status for d in all_deadlines(session, now))
     return DemoSummary(
         seed=seed,
         today=today,
         cases=cases,
         tables=dict(sorted(counts.items())),
         stages={s: seen[s] for s in CaseStage if seen[s]},
+        deadlines={s: statuses[s] for s in DeadlineStatus if statuses[s]},
     )
+
+
+#: Of the open deadlines, at most this share is left overdue (the most recent ones), so red in
+#: the lists means something; older misses were met on time and the note says so.
+OVERDUE_SHARE = 0.08
+#: Only deadlines that ran out within this many days may stay overdue.
+RECENT_OVERDUE_DAYS = 45
+_MET_NOTES = (
+    "Fristen er overholdt. Opfølgningen er gennemført som aftalt, og referatet ligger i sagen.",
+    "Gennemført til tiden. Forældrene og barnet er orienteret, og næste skridt er aftalt.",
+    "Opgaven er udført inden fristen; samarbejdspartnerne har fået besked.",
+)
+
+
+def _settle_history(vault: Vault, ctx: _Ctx, now: datetime, counts: Counter[str]) -> None:
+    """A municipality that works: a deadline that ran out long ago was met on time. For each,
+    a journal note written before the deadline, and the deadline marked met by that note (a
+    ``DeadlineAck`` "opfyldt"). A handful of recent misses stay overdue."""
+    from models.deadlines.service import all_deadlines, meet_deadline
+
+    with vault.reading() as session:
+        deadlines = all_deadlines(session, now)
+        assignee = dict(
+            session.execute(
+                select(Case.id, User.username).join(User, User.id == Case.assigned_to)
+            ).all()
+        )
+    open_ = [d for d in deadlines if d.is_open and d.status != DeadlineStatus.MANGLER]
+    overdue = sorted(
+        (d for d in open_ if d.status == DeadlineStatus.OVERSKREDET and d.due is not None),
+        key=lambda d: (d.due, d.rule, d.subject_id or ""),
+        reverse=True,
+    )
+    keep = max(1, int(OVERDUE_SHARE * len(open_)))
+    recent = now - timedelta(days=RECENT_OVERDUE_DAYS)
+    kept = [d for d in overdue if d.due is not None and d.due >= recent][:keep]
+    settle = [d for d in overdue if d not in kept]
+    if not settle:
+        return
+    with vault.session() as session:
+        for d in settle:
+            assert d.due is not None
+            earliest = d.trigger or d.due - timedelta(days=14)
+            span = max(0.0, (d.due - earliest).total_seconds())
+            written = min(
+                d.due - timedelta(hours=2), earliest + timedelta(seconds=span * ctx.rng.random())
+            )
+            written = max(written, earliest)
+            case = session.get(Case, d.case_id)
+            if case is None:
+                continue
+            note = JournalNote(
+                id=ctx.uid(),
+                case_id=case.id,
+                title=f"{d.title} – gennemført",
+                body=ctx.rng.choice(_MET_NOTES),
+                author=assignee.get(case.id, vault.user),
+                written_at=written,
+                finalised_at=written + timedelta(minutes=ctx.rng.randint(10, 90)),
+                kind=NoteKind.NOTAT,
+            )
+            session.add(note)
+            session.flush()
+            meet_deadline(session, case.id, d.rule, d.subject_id, "journal_note", note.id, now=now)
+            counts["journal_note"] += 1
+            counts["deadline_ack"] += 1
 
 
 __all__ = ["ICS_DIMENSIONS", "DemoSummary", "generate"]

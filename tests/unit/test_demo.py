@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from models import demo, services
 from models.cpr import parse_cpr
 from models.dates import add_months, age_on
+from models.deadlines.calendar import DK
 from models.errors import ValidationError
 from models.keyfile import KdfParams
 from models.schema import (
@@ -51,7 +52,8 @@ from models.vocabulary import (
 from tests.conftest import PASSPHRASE
 
 TODAY = date(2025, 6, 2)
-ANCHOR = datetime.combine(TODAY, time(5, 0), UTC)
+# A past day alone means noon of that day, Danish time: the moment of generation.
+ANCHOR = datetime.combine(TODAY, time(12, 0), DK).astimezone(UTC)
 
 
 def _new_vault(path: Path) -> Vault:
