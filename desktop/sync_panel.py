@@ -60,9 +60,9 @@ SYNC_INTERVAL_DEFAULT_MINUTES = 5
 FIRST_SYNC_DELAY_MS = 3000
 STATUS_REFRESH_MS = 3000
 
-NOT_CONNECTED = "Ikke forbundet"
-ONLINE = "Online"
-OFFLINE = "Offline"
+NOT_CONNECTED = "Gemt krypteret på denne computer · ikke forbundet til en central server"
+ONLINE = "Forbundet"
+OFFLINE = "Ingen forbindelse"
 NEVER = "Aldrig synkroniseret"
 REVOKED_TEXT = "Denne computer er spærret af administratoren. Sagsdata på computeren er slettet."
 UPGRADE_TEXT = (
@@ -360,6 +360,11 @@ class SyncStatusBar(QWidget):
         controller.progress.connect(self._progress)
 
     def show_status(self, status: sc.SyncStatus) -> None:
+        # A profile that was never connected has nothing "waiting": all is saved here, and a
+        # count of thousands of changes would only alarm.
+        self.pending.setVisible(status.connected)
+        self.last.setVisible(status.connected)
+        self.button.setVisible(status.connected)
         if not status.connected:
             self.state.setText(NOT_CONNECTED)
         else:

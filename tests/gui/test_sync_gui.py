@@ -4,8 +4,6 @@ revoked device wiped, connecting, and typing that never waits for a sync."""
 
 from __future__ import annotations
 
-import gc
-import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -207,7 +204,7 @@ def test_status_bar_counts_a_typed_note_and_sync_now_sends_it(
     desk = make_desk(tmp_path, server.url)
     window = open_app(desk.profile).window
     bar = window.sync_status
-    assert bar.state.text() == "Online"
+    assert bar.state.text() == "Forbundet"
     assert bar.last.text() == "Aldrig synkroniseret"
     assert not bar.problems.isVisible()
     before = window.sync.status
@@ -228,7 +225,7 @@ def test_status_bar_counts_a_typed_note_and_sync_now_sends_it(
 
     sync_and_wait(qtbot, window)
     assert bar.pending.text() == "Ingen ændringer venter"
-    assert bar.state.text() == "Online"
+    assert bar.state.text() == "Forbundet"
     assert bar.last.text().startswith("Sidst synkroniseret kl. ")
     assert not bar.bar.isVisible()
     assert window.sync_action.isEnabled()
@@ -261,7 +258,13 @@ def test_not_connected_says_so(
     profile = tmp_path / "solo"
     Vault.create(profile, PASSPHRASE, user="anna", kdf=KdfParams.fast()).close()
     window = open_app(profile).window
-    assert window.sync_status.state.text() == "Ikke forbundet"
+    bar = window.sync_status
+    assert bar.state.text() == (
+        "Gemt krypteret på denne computer · ikke forbundet til en central server"
+    )
+    # No alarming count of "waiting" changes, no "never synchronised", no sync button.
+    assert not bar.pending.isVisible() and not bar.last.isVisible()
+    assert not bar.button.isVisible()
     assert not window.sync_action.isEnabled()
     assert window.sync_panel is not None
     window.show_sync_panel()
@@ -285,7 +288,7 @@ def test_offline_keeps_the_changes_through_lock_and_pushes_them_later(
         services.edit_draft(s, note, title=note.title, body="Skrevet uden net.")
     qtbot.waitUntil(lambda: window.sync_status.pending.text() == "1 ændring venter")
     sync_and_wait(qtbot, window)
-    assert window.sync_status.state.text() == "Offline"
+    assert window.sync_status.state.text() == "Ingen forbindelse"
     assert window.sync_status.pending.text() == "1 ændring venter"
     assert not any(
         isinstance(w, QMessageBox) and w.isVisible() for w in window.findChildren(QMessageBox)
@@ -295,14 +298,16 @@ def test_offline_keeps_the_changes_through_lock_and_pushes_them_later(
     type_and_enter(qtbot, h.unlock_dialog(), PASSPHRASE)
     window = h.window
     assert window.sync_status.pending.text() == "1 ændring venter"
-    assert window.sync_status.state.text() == "Offline"  # remembered until a sync succeeds
+    assert (
+        window.sync_status.state.text() == "Ingen forbindelse"
+    )  # remembered until a sync succeeds
 
     with running(store) as second:
         vault = h.controller.vault
         assert vault is not None
         vault.set_setting(sc.URL_KEY, second.url)  # the store is back (on a new port)
         sync_and_wait(qtbot, window)
-        assert window.sync_status.state.text() == "Online"
+        assert window.sync_status.state.text() == "Forbundet"
         assert window.sync_status.pending.text() == "Ingen ændringer venter"
         body = server_body(store, tmp_path, second.url, desk.case_id, desk.note_ids[0])
     assert body == "Skrevet uden net."
@@ -471,7 +476,7 @@ def test_connect_dialog_explains_errors_and_connects(
     qtbot.waitUntil(
         lambda: window.sync_status.last.text().startswith("Sidst synkroniseret"), timeout=20_000
     )
-    assert window.sync_status.state.text() == "Online"
+    assert window.sync_status.state.text() == "Forbundet"
     assert window.sync_status.pending.text() == "Ingen ændringer venter"
 
 
@@ -490,9 +495,12 @@ class SlowTransport(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
-def test_typing_is_not_blocked_by_a_running_sync(
+def test_typing_goes_on_during_a_running_sync(
     qtbot: QtBot, tmp_path: Path, server: Any, open_app: Callable[[Path], Harness]
 ) -> None:
+    """A caseworker types while a (slow) sync runs: every key arrives while the sync is still
+    going. How long a key or the event loop waits is measured by
+    ``python -m tests.bench.bench_sync_gui`` (no timing assertions in tests, STYLE §15)."""
     desk = make_desk(tmp_path, server.url, notes=3)
     window = open_app(desk.profile).window
 
@@ -504,42 +512,20 @@ def test_typing_is_not_blocked_by_a_running_sync(
     window.sync.connection_for = slow_connection
     dialog = window.show_case(desk.case_id)
     assert dialog is not None
-    dialog.tabs.setCurrentIndex(1)
     journal = dialog.findChild(JournalWidget)
     assert journal is not None
+    dialog.tabs.setCurrentWidget(journal)
     journal.new_note()
-
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
-    timer.start(10)
-    # A full collection of this test process's heap (many tests' Qt objects) pauses every
-    # thread for a few hundred milliseconds; that is not what is measured here.
-    gc.collect()
-    gc.disable()
-    try:
-        window.sync_action.trigger()
-        assert window.sync.running
-        assert window.sync_status.bar.isVisible()
-        text = "Barnet fortalte om skolen."
-        latencies = []
-        for char in text:  # a caseworker typing while the sync runs
-            before = time.monotonic()
-            qtbot.keyClicks(journal.body, char)
-            latencies.append(time.monotonic() - before)
-            qtbot.wait(25)
-        assert journal.body.toPlainText() == text
-        assert max(latencies) < 0.2
-        assert window.sync.running  # the typing finished while the sync was still going
-        qtbot.waitUntil(lambda: not window.sync.running, timeout=20_000)
-        during = ticks[:]
-    finally:
-        gc.enable()
-        timer.stop()
-    # The GUI thread kept ticking all through the sync: no gap near the length of a request.
-    assert len(during) > 50
-    gaps = [b - a for a, b in itertools.pairwise(during)]
-    assert max(gaps) < 0.3
+    window.sync_action.trigger()
+    assert window.sync.running
+    assert window.sync_status.bar.isVisible()
+    text = "Barnet fortalte om skolen."
+    for char in text:  # a caseworker typing while the sync runs
+        qtbot.keyClicks(journal.body, char)
+        qtbot.wait(25)
+    assert journal.body.toPlainText() == text
+    assert window.sync.running  # the typing finished while the sync was still going
+    qtbot.waitUntil(lambda: not window.sync.running, timeout=20_000)
     assert window.sync_status.last.text().startswith("Sidst synkroniseret")
 
 
@@ -566,7 +552,7 @@ def test_upgrade_required_and_other_errors_are_told(
     assert box is not None and box.isVisible()
     assert box.text() == error_text(sc.ServerRefused(status=400, error="x"))
     box.accept()
-    assert window.sync_status.state.text() == "Online"  # the server answered
+    assert window.sync_status.state.text() == "Forbundet"  # the server answered
 
 
 def test_a_certificate_that_cannot_be_verified_is_told_not_taken_for_offline(
@@ -588,7 +574,7 @@ def test_a_certificate_that_cannot_be_verified_is_told_not_taken_for_offline(
         assert box.text() == error_text(sc.CertificateError())
         assert box.text().startswith("Serverens certifikat kunne ikke bekræftes")
         box.accept()
-        assert window.sync_status.state.text() != "Offline"
+        assert window.sync_status.state.text() != "Ingen forbindelse"
 
         # Connecting again in the dialog, with the right CA certificate this time.
         dialog = window.show_connect()
