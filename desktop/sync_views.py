@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from desktop import messages
-from models.schema import Case, CaseParty
+from models.schema import Case, CaseParty, Person, User
 from models.vault import Vault
 from models.vocabulary import FIELD_LABELS, TABLE_LABELS
 from sync import client as sc
@@ -66,15 +66,33 @@ def _value(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _who(value: str, user: str) -> str:
-    return f"{value} ({user})" if user else value
+def _who(value: str, user: str, names: dict[str, str]) -> str:
+    """The value with who wrote it: the colleague's name, not the username."""
+    if not user:
+        return value
+    return f"{value} ({names.get(user, user)})"
+
+
+def _display_names(vault: Vault) -> dict[str, str]:
+    with vault.reading() as s:
+        local = {u: n for u, n in s.execute(select(User.username, User.display_name)) if n}
+    return {**local, **sc.display_names(vault)}
 
 
 def _case_numbers(vault: Vault, ids: set[str]) -> dict[str, str]:
+    """Each case as the caseworker knows it: its number and the child's name."""
     if not ids:
         return {}
-    with vault.session() as s:
-        return dict(s.execute(select(Case.id, Case.case_number).where(Case.id.in_(ids))).all())
+    with vault.reading() as s:
+        rows = s.execute(
+            select(Case.id, Case.case_number, Person.first_name, Person.last_name)
+            .join(Person, Person.id == Case.child_id)
+            .where(Case.id.in_(ids))
+        ).all()
+    found = {cid: f"{number} · {first} {last}".strip() for cid, number, first, last in rows}
+    # A case removed from the laptop (its assignment ended) is named as it was known.
+    kept = sc.case_labels(vault)
+    return {**{cid: kept[cid] for cid in ids if cid in kept}, **found}
 
 
 def _person_cases(vault: Vault, ids: set[str]) -> dict[str, str]:
@@ -82,7 +100,7 @@ def _person_cases(vault: Vault, ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
     found: dict[str, set[str]] = {}
-    with vault.session() as s:
+    with vault.reading() as s:
         for pid, number in s.execute(
             select(Case.child_id, Case.case_number).where(Case.child_id.in_(ids))
         ):
@@ -99,14 +117,15 @@ def _person_cases(vault: Vault, ids: set[str]) -> dict[str, str]:
 def load_conflicts(vault: Vault) -> list[ConflictView]:
     found = sc.conflicts(vault)
     numbers = _case_numbers(vault, {c.case_id for c in found if c.case_id})
+    names = _display_names(vault)
     return [
         ConflictView(
             conflict_id=c.id,
             case=numbers.get(c.case_id or "", "–"),
             what=TABLE_LABELS.get(c.table_name, c.table_name),
             field=field_label(c.field),
-            mine=_who(_value(c.client_value), c.client_user),
-            theirs=_who(_value(c.server_value), c.server_user),
+            mine=_who(_value(c.client_value), c.client_user, names),
+            theirs=_who(_value(c.server_value), c.server_user, names),
             detected=c.detected_at,
         )
         for c in found

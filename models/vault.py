@@ -364,7 +364,8 @@ class Vault:
         try:
             yield session
         finally:
-            session.rollback()
+            # close() ends the transaction without expiring what was read: the rows stay
+            # usable (detached) after the block, as with session().
             session.close()
 
     def integrity_check(self) -> list[str]:

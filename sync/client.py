@@ -338,7 +338,7 @@ class SyncStatus:
 
 
 def status(vault: Vault) -> SyncStatus:
-    with vault.session() as s:
+    with vault.reading() as s:
         counts = dict(
             s.execute(select(ChangeEntry.status, func.count()).group_by(ChangeEntry.status)).all()
         )
@@ -402,9 +402,22 @@ class SyncClient:
         except SyncError as exc:
             self.vault.set_setting(LAST_ERROR_KEY, exc.code)
             raise
+        self._fetch_names()
         if not self._recorded:
             self.vault.write(lambda: _store_settings(self.vault, _success()))
         return report
+
+    def _fetch_names(self) -> None:
+        """Colleagues' names by username (a store without ``/v1/names`` is left alone)."""
+        try:
+            names = self.conn.request("GET", "/v1/names").get("names")
+        except SyncError:
+            return
+        if isinstance(names, dict):
+            clean = {str(k): str(v) for k, v in names.items() if isinstance(v, str) and v}
+            value = json.dumps(clean, ensure_ascii=False, sort_keys=True)
+            if value != self.vault.setting(NAMES_KEY):
+                self.vault.write(lambda: self.vault.set_setting(NAMES_KEY, value))
 
     # -- push ----------------------------------------------------------------------------
 
@@ -479,7 +492,7 @@ class SyncClient:
                 return
 
     def _pending_count(self) -> int:
-        with self.vault.session() as s:
+        with self.vault.reading() as s:
             return int(
                 s.scalar(
                     select(func.count())
@@ -701,7 +714,7 @@ def retry(vault: Vault, seqs: Iterable[int]) -> None:
 
 
 def rejected(vault: Vault) -> list[ChangeEntry]:
-    with vault.session() as s:
+    with vault.reading() as s:
         return list(
             s.scalars(
                 select(ChangeEntry)
@@ -712,7 +725,7 @@ def rejected(vault: Vault) -> list[ChangeEntry]:
 
 
 def conflicts(vault: Vault, case_id: str | None = None) -> list[SyncConflict]:
-    with vault.session() as s:
+    with vault.reading() as s:
         query = select(SyncConflict).where(
             SyncConflict.resolved_at.is_(None), SyncConflict.deleted_at.is_(None)
         )
@@ -1031,6 +1044,58 @@ def remove_case(vault: Vault, case_id: str) -> None:
     vault.write(lambda: _remove_case_now(vault, case_id))
 
 
+#: Colleagues' display names by username, from the store (``/v1/names``).
+NAMES_KEY = "sync.names"
+
+
+def display_names(vault: Vault) -> dict[str, str]:
+    """Usernames → names: the colleagues the store named, and this laptop's own user."""
+    try:
+        names = json.loads(vault.setting(NAMES_KEY) or "{}")
+    except ValueError:
+        names = {}
+    if not isinstance(names, dict):
+        names = {}
+    own = settings.get(vault, settings.DISPLAY_NAME)
+    if vault.user and own:
+        names[vault.user] = own
+    return {str(k): str(v) for k, v in names.items()}
+
+
+#: Labels ("2026-00012 · Mia Jensen") of cases removed from the laptop while changes of theirs
+#: still waited in the outbox; the sync panel names the case of a refused change by it.
+CASE_LABELS_KEY = "sync.case_labels"
+
+
+def _keep_case_label(dbapi: Any, case_id: str) -> None:
+    found = dbapi.execute(
+        'SELECT c.case_number, p.first_name, p.last_name FROM "case" c '
+        "JOIN person p ON p.id = c.child_id WHERE c.id = ?",
+        (case_id,),
+    ).fetchone()
+    if found is None:
+        return
+    number, first, last = found
+    held = dbapi.execute(
+        "SELECT value FROM local_setting WHERE key = ?", (CASE_LABELS_KEY,)
+    ).fetchone()
+    labels = json.loads(held[0] or "{}") if held else {}
+    labels[case_id] = f"{number} · {first} {last}".strip()
+    dbapi.execute(
+        "INSERT OR REPLACE INTO local_setting (key, value) VALUES (?, ?)",
+        (CASE_LABELS_KEY, json.dumps(labels)),
+    )
+
+
+def case_labels(vault: Vault) -> dict[str, str]:
+    """Labels of removed cases whose refused changes are still listed."""
+    try:
+        labels = json.loads(vault.setting(CASE_LABELS_KEY) or "{}")
+    except ValueError:
+        return {}
+    return labels if isinstance(labels, dict) else {}
+
+
 def _remove_case_now(vault: Vault, case_id: str) -> None:
     tables = [cls.__tablename__ for cls in (*CASE_TABLES, SyncConflict)]  # type: ignore[attr-defined]
     with _raw_transaction(vault) as dbapi:
@@ -1045,6 +1110,13 @@ def _remove_case_now(vault: Vault, case_id: str) -> None:
                     )
                     if pid
                 )
+        waiting = dbapi.execute(
+            "SELECT 1 FROM change_entry WHERE case_id = ? LIMIT 1", (case_id,)
+        ).fetchone()
+        if waiting is not None:
+            # Changes of the case stay in the outbox (the store will refuse them): keep how the
+            # caseworker knows the case, so the refusal still names it.
+            _keep_case_label(dbapi, case_id)
         dbapi.execute(
             "INSERT OR REPLACE INTO local_setting (key, value) VALUES (?, ?)",
             (REMOVING_CASE_KEY, case_id),

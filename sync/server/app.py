@@ -174,6 +174,10 @@ class CasesOut(BaseModel):
     cases: list[str]
 
 
+class NamesOut(BaseModel):
+    names: dict[str, str]
+
+
 class LoginIn(Strict):
     username: Name
     password: Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=_PRINTABLE)]
@@ -395,6 +399,12 @@ def create_app(store: Store, *, min_protocol: int = 1, max_body: int = p.MAX_BOD
     def cases(who: Caller) -> CasesOut:
         """The cases this device's user may have on their laptop now."""
         return CasesOut(cases=store.accessible(who))
+
+    @app.get("/v1/names", response_model=NamesOut, responses=ERRORS)
+    def names(who: Caller) -> NamesOut:
+        """Colleagues' names by username, so a laptop shows "Bo Lund", not "bo", as the author of
+        a note or the other side of a conflict. Staff names only, never case data."""
+        return NamesOut(names={u.username: u.display_name for u in store.users()})
 
     @app.post("/v1/push", response_model=PushOut, responses=ERRORS)
     def push(body: PushIn, who: Caller, _version: Protocol) -> PushOut:

@@ -342,10 +342,11 @@ def test_conflict_is_listed_and_resolved_in_the_panel(
         model = panel.conflicts.model()
         assert model.rowCount() == 1
         row = [model.index(0, c).data() for c in range(model.columnCount())]
+        assert row[0].endswith(" · Mia Jensen")  # the case number and the child
         assert row[1] == "sager"
         assert row[2] == "distrikt"
-        assert row[3] == "Nord (anna)"
-        assert row[4] == "Syd (bo)"
+        assert row[3] == "Nord (Anna Holm)"  # colleagues by name, not username
+        assert row[4] == "Syd (Bo Lund)"
         assert not panel.use_mine.isEnabled()
 
         panel.conflicts.selectRow(0)
@@ -382,6 +383,7 @@ def test_rejected_changes_are_listed_retried_and_discarded(
     bar.problems.click()
     model = panel.rejected.model()
     assert model.rowCount() == 2
+    assert model.index(0, 0).data().endswith(" · Mia Jensen")
     assert model.index(0, 1).data() == "journalnotater"
     assert model.index(0, 2).data() == "Ændret: tekst"
     reason = model.index(0, 3).data()
