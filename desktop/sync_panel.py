@@ -47,6 +47,7 @@ from desktop.sync_views import (
 )
 from desktop.tasks import run_in_background
 from desktop.widgets import ErrorLabel, log_refusal
+from models.changes import ChangeSet
 from models.errors import FeltmappeError
 from models.vault import Vault
 from sync import client as sc
@@ -603,6 +604,11 @@ class SyncPanel(QWidget):
         self.reload()
 
     # -- showing -----------------------------------------------------------------------
+
+    def on_changes(self, changes: ChangeSet) -> None:
+        """A conflict settled (here or in a sync) or cases removed: the lists follow."""
+        if changes.touches("sync_conflict"):
+            self.reload()
 
     def reload(self) -> None:
         if not self._vault.is_open:
