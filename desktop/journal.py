@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QHideEvent
+from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -30,9 +31,12 @@ from sqlalchemy.orm import Session
 
 from desktop.widgets import ErrorLabel
 from models import services
+from models.changes import ChangeSet
 from models.errors import FeltmappeError
 from models.schema import Case, JournalNote
 from models.vault import Vault
+from models.vocabulary import NOTE_KIND_LABELS, NoteKind
+from sync import client as sc
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 
@@ -76,6 +80,8 @@ class NoteView:
     corrects_id: str | None
     corrects_title: str
     corrected: bool
+    kind: NoteKind = NoteKind.NOTAT
+    author: str = ""  # the author's name (or username when the name is not known)
 
     @property
     def finalised(self) -> bool:
@@ -92,10 +98,24 @@ class NoteView:
 
     @property
     def list_text(self) -> str:
-        return f"{self.title or UNTITLED}\n{format_datetime(self.written_at)} · {self.state}"
+        who = f" · {self.author}" if self.author else ""
+        return (
+            f"{self.title or UNTITLED}\n{NOTE_KIND_LABELS[self.kind]} · "
+            f"{format_datetime(self.written_at)}{who} · {self.state}"
+        )
+
+    def matches(self, words: list[str]) -> bool:
+        """Every word is in the title, the text, the type or the author (case-blind)."""
+        hay = " ".join((self.title, self.body, NOTE_KIND_LABELS[self.kind], self.author)).casefold()
+        return all(word in hay for word in words)
 
 
-def _view(note: JournalNote, titles: dict[str, str], corrected: set[str]) -> NoteView:
+def _view(
+    note: JournalNote,
+    titles: dict[str, str],
+    corrected: set[str],
+    names: dict[str, str] | None = None,
+) -> NoteView:
     return NoteView(
         note_id=note.id,
         title=note.title,
@@ -106,16 +126,20 @@ def _view(note: JournalNote, titles: dict[str, str], corrected: set[str]) -> Not
         corrects_id=note.corrects_id,
         corrects_title=titles.get(note.corrects_id or "", ""),
         corrected=note.id in corrected,
+        kind=note.kind,
+        author=(names or {}).get(note.author, note.author),
     )
 
 
-def load_notes(sessions: SessionFactory, case_id: str) -> list[NoteView]:
-    """The case's notes, newest first."""
+def load_notes(
+    sessions: SessionFactory, case_id: str, names: dict[str, str] | None = None
+) -> list[NoteView]:
+    """The case's notes, newest first (``names``: usernames → names, for the authors)."""
     with sessions() as session:
         notes = services.notes_for_case(session, case_id)
         titles = {n.id: n.title for n in notes}
         corrected = {n.corrects_id for n in notes if n.corrects_id}
-        views = [_view(n, titles, corrected) for n in notes]
+        views = [_view(n, titles, corrected, names) for n in notes]
     views.reverse()
     return views
 
@@ -137,6 +161,11 @@ class JournalWidget(QWidget):
     ) -> None:
         super().__init__(parent)
         self._sessions: SessionFactory = vault.session if isinstance(vault, Vault) else vault
+        # The list is read with sessions that never wait for the writer (a sync's page).
+        self._reads: SessionFactory = vault.reading if isinstance(vault, Vault) else vault
+        self._names: Callable[[], dict[str, str]] = (
+            (lambda: sc.display_names(vault)) if isinstance(vault, Vault) else dict
+        )
         self.case_id = case_id
         self._note_id: str | None = None  # the note in the editor; None: a new, unsaved draft
         self._finalised = False
@@ -158,6 +187,22 @@ class JournalWidget(QWidget):
         self.notes.setWordWrap(True)
         self.notes.setSpacing(2)
         self.notes.itemClicked.connect(self._on_item_clicked)
+        self.search = QLineEdit(self)
+        self.search.setObjectName("journal_search")
+        self.search.setPlaceholderText("Søg i journalen (titel, tekst, type, forfatter)")
+        self.search.setAccessibleName("Søg i journalen")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
+        find = QShortcut(QKeySequence.StandardKey.Find, self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self.focus_search)
+
+        self.kind = QComboBox(self)
+        self.kind.setObjectName("kind")
+        self.kind.setAccessibleName("Notattype")
+        for code, label in NOTE_KIND_LABELS.items():
+            self.kind.addItem(label, code)
+        self.kind.currentIndexChanged.connect(self._on_edited)
 
         self.title = QLineEdit(self)
         self.title.setObjectName("title")
@@ -196,6 +241,8 @@ class JournalWidget(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(heading)
+        left_layout.addWidget(self._label("&Søg", self.search))
+        left_layout.addWidget(self.search)
         left_layout.addWidget(self.notes, 1)
 
         buttons = QHBoxLayout()
@@ -206,8 +253,16 @@ class JournalWidget(QWidget):
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self._label("&Overskrift", self.title))
-        right_layout.addWidget(self.title)
+        top = QHBoxLayout()
+        title_column = QVBoxLayout()
+        title_column.addWidget(self._label("O&verskrift", self.title))
+        title_column.addWidget(self.title)
+        kind_column = QVBoxLayout()
+        kind_column.addWidget(self._label("T&ype", self.kind))
+        kind_column.addWidget(self.kind)
+        top.addLayout(title_column, 3)
+        top.addLayout(kind_column, 1)
+        right_layout.addLayout(top)
         right_layout.addWidget(self._label("&Notat", self.body))
         right_layout.addWidget(self.body, 1)
         right_layout.addWidget(self.status)
@@ -228,7 +283,7 @@ class JournalWidget(QWidget):
 
     def _label(self, text: str, buddy: QWidget) -> QLabel:
         label = QLabel(text, self)
-        label.setBuddy(buddy)  # Alt+O / Alt+N jump to the field
+        label.setBuddy(buddy)  # Alt+V / Alt+Y / Alt+N jump to the field
         return label
 
     # -- state the user sees --------------------------------------------------------------
@@ -241,13 +296,43 @@ class JournalWidget(QWidget):
     def is_dirty(self) -> bool:
         return self._dirty
 
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _filter(self, text: str = "") -> None:
+        words = (text or self.search.text()).casefold().split()
+        for row in range(self.notes.count()):
+            item = self.notes.item(row)
+            view = self._view(str(item.data(NOTE_ROLE)))
+            item.setHidden(bool(words) and (view is None or not view.matches(words)))
+
+    def on_changes(self, changes: ChangeSet) -> None:
+        """Notes of this case changed elsewhere (a sync, another window): the list follows,
+        keeping selection and scroll. The note in the editor takes the new version only when
+        nothing typed is waiting; typed text is never overwritten."""
+        if not (changes.touches_case(self.case_id) and changes.touches("journal_note", "user")):
+            return
+        if self._dirty:
+            self.refresh()
+            return
+        self.refresh()
+        view = self._view(self._note_id)
+        if view is not None and (view.title, view.body, view.kind) != (
+            self.title.text(),
+            self.body.toPlainText(),
+            self.kind.currentData(),
+        ):
+            self._show(view)
+
     def refresh(self) -> None:
-        """Reload the list, keeping the note in the editor selected."""
+        """Reload the list, keeping the note in the editor selected and the scroll position."""
         try:
-            self._notes = load_notes(self._sessions, self.case_id)
+            self._notes = load_notes(self._reads, self.case_id, self._names())
         except FeltmappeError as err:
             self.error.show_error(err)
             return
+        scroll = self.notes.verticalScrollBar().value()
         self.notes.clear()
         for view in self._notes:
             item = QListWidgetItem(view.list_text)
@@ -257,6 +342,8 @@ class JournalWidget(QWidget):
             if view.note_id == self._note_id:
                 item.setSelected(True)
                 self.notes.setCurrentItem(item)
+        self._filter()
+        self.notes.verticalScrollBar().setValue(scroll)
 
     def _view(self, note_id: str | None) -> NoteView | None:
         return next((v for v in self._notes if v.note_id == note_id), None)
@@ -265,6 +352,7 @@ class JournalWidget(QWidget):
         read_only = self._finalised
         self.title.setReadOnly(read_only)
         self.body.setReadOnly(read_only)
+        self.kind.setEnabled(not read_only)
         self.finalise_button.setEnabled(not read_only)
         self.correct_button.setEnabled(read_only)
 
@@ -275,6 +363,8 @@ class JournalWidget(QWidget):
         try:
             self.title.setText(view.title if view else "")
             self.body.setPlainText(view.body if view else "")
+            kind = view.kind if view else NoteKind.NOTAT
+            self.kind.setCurrentIndex(max(0, self.kind.findData(kind)))
         finally:
             self._loading = False
         self._note_id = view.note_id if view else None
@@ -314,6 +404,7 @@ class JournalWidget(QWidget):
         if not self._dirty or self._finalised:
             return True
         title, body = self.title.text(), self.body.toPlainText()
+        kind = NoteKind(self.kind.currentData() or NoteKind.NOTAT)
         if self._note_id is None and not title.strip() and not body.strip():
             self._dirty = False
             self.status.setText(NOT_SAVED)
@@ -322,10 +413,10 @@ class JournalWidget(QWidget):
             with self._sessions() as session:
                 if self._note_id is None:
                     case = services.get(session, Case, self.case_id)
-                    note = services.add_note(session, case, title, body)
+                    note = services.add_note(session, case, title, body, kind=kind)
                 else:
                     note = services.get(session, JournalNote, self._note_id)
-                    services.edit_draft(session, note, title=title, body=body)
+                    services.edit_draft(session, note, title=title, body=body, kind=kind)
                 note_id, saved_at = note.id, note.updated_at
         except FeltmappeError as err:
             self.error.show_error(err, prefix="Notatet er ikke gemt. ")

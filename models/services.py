@@ -27,7 +27,14 @@ from models.schema import (
     Synced,
     utcnow,
 )
-from models.vocabulary import AuditAction, CaseStage, PartyRole, RelationKind, RelationQuality
+from models.vocabulary import (
+    AuditAction,
+    CaseStage,
+    NoteKind,
+    PartyRole,
+    RelationKind,
+    RelationQuality,
+)
 
 T = TypeVar("T", bound=Synced)
 
@@ -340,9 +347,11 @@ def add_note(
     written_at: datetime | None = None,
     corrects_id: str | None = None,
     note_id: str | None = None,
+    kind: NoteKind = NoteKind.NOTAT,
 ) -> JournalNote:
     """A new draft journal note (``corrects_id``: the finalised note it corrects, if any;
-    ``note_id``: an id made elsewhere, e.g. by an import or the demo generator)."""
+    ``note_id``: an id made elsewhere, e.g. by an import or the demo generator; ``kind``: what
+    it records, a conversation, a phone call, a meeting …)."""
     return add(
         session,
         JournalNote(
@@ -353,14 +362,20 @@ def add_note(
             author=session.info.get("user", ""),
             written_at=written_at or utcnow(),
             corrects_id=corrects_id,
+            kind=NoteKind(kind),
         ),
     )
 
 
-def edit_draft(session: Session, note: JournalNote, *, title: str, body: str) -> JournalNote:
+def edit_draft(
+    session: Session, note: JournalNote, *, title: str, body: str, kind: NoteKind | None = None
+) -> JournalNote:
     if note.finalised_at is not None:
         raise ImmutableRecord(table="journal_note", row_id=note.id)
-    return update(session, note, title=title.strip(), body=body)
+    fields: dict[str, Any] = {"title": title.strip(), "body": body}
+    if kind is not None:
+        fields["kind"] = NoteKind(kind)
+    return update(session, note, **fields)
 
 
 def finalise_note(session: Session, note: JournalNote) -> JournalNote:

@@ -676,3 +676,42 @@ def _cases(store: Store) -> list[Any]:
     with store.read() as s:
         docs = s.scalars(select(Record.data).where(Record.table_name == "case"))
         return [SimpleNamespace(**json.loads(d)) for d in docs]
+
+
+# -- a colleague's note arrives while the journal is open ---------------------------------------
+
+
+def test_a_note_synced_from_another_laptop_appears_in_the_open_journal(
+    qtbot: QtBot, tmp_path: Path, server: Any, store: Store, open_app: Callable[[Path], Harness]
+) -> None:
+    """Bo writes a note on his laptop; Anna has the case's journal open and is typing a note of
+    her own. Her sync brings Bo's note into the list without reopening anything, with Bo's name,
+    and her typing stays where it is."""
+    desk = make_desk(tmp_path, server.url, sync_first=True)
+    store.assign(desk.case_id, "bo")
+    bo = Laptop(tmp_path, "bo", server.url, "bo")
+    try:
+        bo.sync()
+        window = open_app(desk.profile).window
+        dialog = window.show_case(desk.case_id)
+        assert dialog is not None
+        journal = dialog.findChild(JournalWidget)
+        assert journal is not None
+        dialog.tabs.setCurrentWidget(journal)
+        journal.new_note()
+        qtbot.keyClicks(journal.body, "Anna skriver stadig")
+        before = journal.notes.count()
+
+        with bo.vault.session() as s:
+            case = services.get(s, Case, desk.case_id)
+            services.add_note(s, case, "Telefon med skolen", "Bo talte med læreren.")
+        bo.sync()
+
+        sync_and_wait(qtbot, window)
+        qtbot.waitUntil(lambda: journal.notes.count() == before + 1, timeout=10_000)
+        texts = [journal.notes.item(i).text() for i in range(journal.notes.count())]
+        arrived = next(t for t in texts if t.startswith("Telefon med skolen"))
+        assert "Bo Lund" in arrived  # the author by name
+        assert journal.body.toPlainText() == "Anna skriver stadig"  # her typing untouched
+    finally:
+        bo.close()
