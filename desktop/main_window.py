@@ -193,7 +193,6 @@ class MainWindow(QMainWindow):
         dialog.add_tab("&Personer", PartiesWidget(self._vault, case_id, parent=dialog))
         home_visit = HomeVisitWidget(self._vault, case_id, parent=dialog)
         timeline = TimelineWidget(self._vault, case_id, parent=dialog)
-        home_visit.saved.connect(timeline.refresh)
         dialog.add_tab("&Hjemmebesøg", home_visit)
         dialog.add_tab("&Tidslinje", timeline)
         for screen in (dialog, *(dialog.tabs.widget(i) for i in range(dialog.tabs.count()))):

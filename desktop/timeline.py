@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from desktop.widgets import ErrorLabel
+from models.changes import ChangeSet
 from models.errors import FeltmappeError
 from models.timeline import TimelineEvent, case_timeline
 from models.vault import Vault
@@ -126,7 +129,8 @@ class TimelineWidget(QWidget):
         self, vault: Vault | SessionFactory, case_id: str, *, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self._sessions: SessionFactory = vault.session if isinstance(vault, Vault) else vault
+        # Read with sessions that never wait for the writer (a sync storing a page).
+        self._sessions: SessionFactory = vault.reading if isinstance(vault, Vault) else vault
         self.case_id = case_id
 
         self.model = TimelineModel(self)
@@ -148,6 +152,7 @@ class TimelineWidget(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setAlternatingRowColors(True)
+        self.view.setTabKeyNavigation(False)  # Tab goes on to the text pane, not to a cell
         self.view.setWordWrap(False)
         self.view.verticalHeader().hide()
         header = self.view.horizontalHeader()
@@ -159,12 +164,42 @@ class TimelineWidget(QWidget):
         self.empty.setObjectName("empty")
         self.error = ErrorLabel(self)
 
+        # The whole text of the selected event; Tab goes from the list to it.
+        self.detail = QPlainTextEdit(self)
+        self.detail.setObjectName("timeline_detail")
+        self.detail.setReadOnly(True)
+        self.detail.setAccessibleName("Hændelsens tekst")
+        self.detail.setPlaceholderText("Vælg en hændelse for at se hele teksten.")
+        self.detail.setTabChangesFocus(True)
+        self.detail.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.view.selectionModel().currentRowChanged.connect(self._show_detail)
+
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.view)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(splitter, 1)
         layout.addWidget(self.empty)
         layout.addWidget(self.error)
+        self.setTabOrder(self.view, self.detail)
         self.refresh()
+
+    def on_changes(self, changes: ChangeSet) -> None:
+        """Anything of this case changed (a save here, a sync): reload, keeping the selection."""
+        if changes.touches_case(self.case_id):
+            self.refresh()
+
+    def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        event = current.data(EVENT_ROLE) if current.isValid() else None
+        if isinstance(event, TimelineEvent):
+            when = format_when(event)
+            self.detail.setPlainText(f"{event.title} · {when}\n\n{event.full or event.detail}")
+        else:
+            self.detail.clear()
 
     def refresh(self) -> None:
         try:
@@ -174,8 +209,18 @@ class TimelineWidget(QWidget):
             self.error.show_error(err, prefix="Tidslinjen kan ikke vises. ")
             return
         self.error.clear_error()
+        current = self.view.currentIndex().data(EVENT_ROLE)
+        keep = (current.entity, current.entity_id, current.kind) if current else None
+        scroll = self.view.verticalScrollBar().value()
         self.model.set_events(events)
         self.empty.setVisible(not events)
+        if keep is not None:
+            for row in range(self.proxy.rowCount()):
+                e = self.proxy.index(row, 0).data(EVENT_ROLE)
+                if (e.entity, e.entity_id, e.kind) == keep:
+                    self.view.setCurrentIndex(self.proxy.index(row, 0))
+                    break
+            self.view.verticalScrollBar().setValue(scroll)
 
     def events(self) -> list[TimelineEvent]:
         """The events in the order the view shows them."""

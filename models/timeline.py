@@ -23,6 +23,7 @@ from models import services
 from models.schema import (
     Assessment,
     AuditEvent,
+    DeadlineAck,
     FollowUp,
     Intervention,
     Meeting,
@@ -31,13 +32,17 @@ from models.schema import (
 )
 from models.vocabulary import (
     AUDIT_ACTION_LABELS,
+    DEADLINE_ACK_KIND_LABELS,
     LEGAL_BASIS_LABELS,
     MEETING_KIND_LABELS,
+    MET_BY_LABELS,
+    NOTE_KIND_LABELS,
     NOTIFIER_KIND_LABELS,
     NOTIFIER_SECTOR_LABELS,
     PLAN_KIND_LABELS,
     TABLE_LABELS,
     AuditAction,
+    DeadlineAckKind,
 )
 
 _DK = ZoneInfo("Europe/Copenhagen")
@@ -64,6 +69,7 @@ class TimelineKind(StrEnum):
     OPFOELGNING_AFGJORT = "opfoelgning_afgjort"
     UDSKREVET = "udskrevet"
     EKSPORTERET = "eksporteret"
+    FRIST = "frist"
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,9 @@ class TimelineEvent:
     all_day: bool = False
     entity: str = ""
     entity_id: str | None = None
+    #: The whole text behind the line (a note's body, a meeting's notes …) for the detail pane,
+    #: with CPR numbers masked as in ``detail``.
+    full: str = ""
 
 
 def _start_of_day(day: date) -> datetime:
@@ -127,6 +136,12 @@ def _notifications(session: Session, case_id: str) -> Iterable[TimelineEvent]:
             detail=short(_join(f"Fra {sender.lower()}", n.notifier_organisation, n.summary)),
             entity="notification",
             entity_id=n.id,
+            full=_lines(
+                f"Fra: {sender}",
+                _join(n.notifier_name, n.notifier_organisation),
+                n.summary,
+                f"Beslutning: {n.decision}" if n.decision else "",
+            ),
         )
 
 
@@ -143,6 +158,7 @@ def _meetings(session: Session, case_id: str) -> Iterable[TimelineEvent]:
             detail=short(_join(present, m.location, m.notes)),
             entity="meeting",
             entity_id=m.id,
+            full=_lines(present, f"Sted: {m.location}" if m.location else "", m.notes),
         )
 
 
@@ -162,6 +178,7 @@ def _notes(session: Session, case_id: str) -> Iterable[TimelineEvent]:
                 detail=short(f"{title} (retter »{original}«)"),
                 entity="journal_note",
                 entity_id=n.id,
+                full=_lines(f"{title} (retter »{original}«)", n.body),
             )
         else:
             yield TimelineEvent(
@@ -171,6 +188,7 @@ def _notes(session: Session, case_id: str) -> Iterable[TimelineEvent]:
                 detail=short(title),
                 entity="journal_note",
                 entity_id=n.id,
+                full=_lines(f"{title} ({NOTE_KIND_LABELS.get(n.kind, str(n.kind))})", n.body),
             )
 
 
@@ -187,6 +205,7 @@ def _decisions(session: Session, case_id: str) -> Iterable[TimelineEvent]:
             all_day=True,
             entity="intervention",
             entity_id=i.id,
+            full=_lines(i.title, basis, i.provider),
         )
 
 
@@ -200,6 +219,7 @@ def _assessments(session: Session, case_id: str) -> Iterable[TimelineEvent]:
             all_day=True,
             entity="assessment",
             entity_id=a.id,
+            full=_lines(a.plan_text),
         )
         if a.preliminary_on is not None:
             yield TimelineEvent(
@@ -220,6 +240,7 @@ def _assessments(session: Session, case_id: str) -> Iterable[TimelineEvent]:
                 all_day=True,
                 entity="assessment",
                 entity_id=a.id,
+                full=_lines(a.summary, a.conclusion),
             )
 
 
@@ -235,6 +256,7 @@ def _plans(session: Session, case_id: str) -> Iterable[TimelineEvent]:
             all_day=True,
             entity="plan",
             entity_id=p.id,
+            full=_lines(f"Version {p.version}", p.purpose),
         )
 
 
@@ -250,6 +272,7 @@ def _follow_ups(session: Session, case_id: str) -> Iterable[TimelineEvent]:
             all_day=True,
             entity="follow_up",
             entity_id=f.id,
+            full=_lines(f.decision),
         )
 
 
@@ -277,6 +300,34 @@ def _prints_and_exports(session: Session, case_id: str) -> Iterable[TimelineEven
         )
 
 
+def _deadline_marks(session: Session, case_id: str) -> Iterable[TimelineEvent]:
+    """Deadlines marked met, excepted or acknowledged (a withdrawn mark is gone from here, and
+    stays in the access log)."""
+    from models.deadlines.rules import RULES
+
+    for a in _live(session, DeadlineAck, case_id):
+        rule = RULES.get(a.rule)
+        name = rule[0] if rule is not None else a.rule
+        what = DEADLINE_ACK_KIND_LABELS.get(a.kind, str(a.kind))
+        if a.kind == DeadlineAckKind.OPFYLDT and a.met_by_table:
+            what += f" ved {MET_BY_LABELS.get(a.met_by_table, a.met_by_table)}"
+        who = f"af {a.updated_by}" if a.updated_by else ""
+        yield TimelineEvent(
+            at=a.acknowledged_at,
+            kind=TimelineKind.FRIST,
+            title=f"Frist {what.lower()}",
+            detail=short(_join(name, a.reason, who)),
+            entity="deadline_ack",
+            entity_id=a.id,
+            full=_lines(name, f"{what} {who}".strip(), a.reason),
+        )
+
+
+def _lines(*parts: str) -> str:
+    text = "\n\n".join(p.strip() for p in parts if p and p.strip())
+    return _CPR.sub("••••••-••••", text)
+
+
 _SOURCES = (
     _notifications,
     _assessments,
@@ -285,6 +336,7 @@ _SOURCES = (
     _plans,
     _follow_ups,
     _notes,
+    _deadline_marks,
     _prints_and_exports,
 )
 
