@@ -6,11 +6,10 @@ more than the case register."""
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
@@ -23,20 +22,37 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import select
 
+from desktop.display import (
+    danish_sort_key,
+    deadline_background,
+    deadline_font,
+    deadline_foreground,
+    deadline_sort_key,
+    deadline_text,
+    deadline_tooltip,
+    format_date,
+    next_deadline,
+)
 from models import services
+from models.changes import ChangeSet
 from models.cpr import mask
-from models.deadlines.service import all_deadlines, standards_for
-from models.deadlines.types import STATUS_LABELS, STATUS_URGENCY, Deadline, DeadlineStatus
+from models.deadlines.service import DEADLINE_TABLES, all_deadlines, standards_for
+from models.deadlines.types import Deadline, DeadlineStatus
 from models.errors import NotFound
 from models.schema import User
 from models.services import CaseRow
@@ -46,6 +62,10 @@ from models.vocabulary import STAGE_LABELS, CaseStage
 log = logging.getLogger("feltmappe.caselist")
 
 ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+#: Tables whose rows the case list shows (deadline changes are seen through the other tables).
+LIST_TABLES = ("case", "person", "user", "case_party")
 
 
 class Column(IntEnum):
@@ -60,7 +80,7 @@ class Column(IntEnum):
 
 
 HEADERS: dict[Column, str] = {
-    Column.BARN: "Barn",
+    Column.BARN: "Barn/ung",
     Column.ALDER: "Alder",
     Column.SAGSNUMMER: "Sagsnummer",
     Column.CPR: "CPR",
@@ -76,29 +96,6 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 CASE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 _STAGE_ORDER = {stage: i for i, stage in enumerate(CaseStage)}
-
-# Tints light enough to keep the text readable, and the text colour carries the status too
-# (a selected row's highlight hides the background).
-_OVERDUE_BACKGROUND = QColor("#f9d6d5")
-_OVERDUE_TEXT = QColor("#8b0000")
-_SOON_BACKGROUND = QColor("#fde9b8")
-_SOON_TEXT = QColor("#6b4500")
-_MISSING_TEXT = QColor("#6b6b6b")
-# A case without an open deadline sorts after every case that has one.
-_NO_DEADLINE_KEY = "9"
-# Æ, Ø and Å come after Z in Danish; "{|}" are the three code points after "z".
-_DANISH_LETTERS = str.maketrans({"æ": "{", "ø": "|", "å": "}", "ä": "{", "ö": "|"})
-
-
-def danish_sort_key(text: str) -> str:
-    """A key that sorts text in Danish alphabetical order, without depending on ICU/locale."""
-    text = text.casefold().translate(_DANISH_LETTERS)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def format_date(value: date | None) -> str:
-    return value.strftime("%d.%m.%Y") if value else ""
 
 
 def _digits(text: str) -> str:
@@ -127,6 +124,8 @@ class CaseListData:
 
     rows: Sequence[CaseRow] = ()
     user_names: Mapping[str, str] = field(default_factory=dict)
+    #: The user id of the vault's own user (the "Mine sager" filter), if known.
+    me: str | None = None
 
 
 CaseSource = Callable[[], CaseListData]
@@ -143,13 +142,14 @@ def vault_case_source(vault: Vault) -> CaseSource:
     """Read the case list from ``vault`` through the service layer."""
 
     def load() -> CaseListData:
-        with vault.session() as session:
+        with vault.reading() as session:
             rows = services.list_cases(session)
             names: dict[str, str] = {}
             for user_id in sorted({r.assigned_to for r in rows if r.assigned_to}):
                 with suppress(NotFound):
                     names[user_id] = services.get(session, User, user_id).display_name
-        return CaseListData(rows, names)
+            me = session.scalar(select(User.id).where(User.username == vault.user))
+        return CaseListData(rows, names, me)
 
     return load
 
@@ -159,7 +159,7 @@ def vault_deadline_source(vault: Vault, clock: Clock = _utcnow) -> DeadlineSourc
 
     def load() -> dict[str, list[Deadline]]:
         standards = standards_for(vault)
-        with vault.session() as session:
+        with vault.reading() as session:
             deadlines = all_deadlines(session, clock(), standards)
         by_case: dict[str, list[Deadline]] = {}
         for deadline in deadlines:
@@ -167,68 +167,6 @@ def vault_deadline_source(vault: Vault, clock: Clock = _utcnow) -> DeadlineSourc
         return by_case
 
     return load
-
-
-def next_deadline(deadlines: Sequence[Deadline]) -> Deadline | None:
-    """The most urgent open deadline (the first in the engine's order), or None."""
-    open_ = [d for d in deadlines if d.is_open]
-    return min(open_, key=Deadline.sort_key) if open_ else None
-
-
-def deadline_text(deadline: Deadline) -> str:
-    if deadline.status == DeadlineStatus.MANGLER:
-        return f"{STATUS_LABELS[deadline.status]} – {deadline.title}"
-    if deadline.due_date is None:
-        return deadline.title
-    return f"{format_date(deadline.due_date)} – {deadline.title}"
-
-
-def deadline_tooltip(deadline: Deadline) -> str:
-    lines = [f"{STATUS_LABELS[deadline.status]}: {deadline.title}"]
-    if deadline.due_date is not None:
-        lines.append(f"Frist: {format_date(deadline.due_date)}")
-    if deadline.legal_basis:
-        lines.append(f"Hjemmel: {deadline.legal_basis}")
-    if deadline.missing:
-        lines.append("Mangler: " + "; ".join(deadline.missing))
-    if deadline.reason:
-        lines.append(f"Begrundelse: {deadline.reason}")
-    return "\n".join(lines)
-
-
-def deadline_sort_key(deadline: Deadline | None) -> str:
-    """Most urgent status first, then the earliest due moment (a string: Qt compares it)."""
-    if deadline is None:
-        return _NO_DEADLINE_KEY
-    due = deadline.due.astimezone(UTC).strftime("%Y%m%d%H%M%S") if deadline.due else "9" * 14
-    return f"{STATUS_URGENCY[deadline.status]}{due}"
-
-
-def deadline_foreground(deadline: Deadline | None) -> QColor | None:
-    if deadline is None:
-        return None
-    return {
-        DeadlineStatus.OVERSKREDET: _OVERDUE_TEXT,
-        DeadlineStatus.SNART: _SOON_TEXT,
-        DeadlineStatus.MANGLER: _MISSING_TEXT,
-    }.get(deadline.status)
-
-
-def deadline_background(deadline: Deadline | None) -> QColor | None:
-    if deadline is None:
-        return None
-    return {
-        DeadlineStatus.OVERSKREDET: _OVERDUE_BACKGROUND,
-        DeadlineStatus.SNART: _SOON_BACKGROUND,
-    }.get(deadline.status)
-
-
-def deadline_font(deadline: Deadline | None) -> QFont | None:
-    if deadline is None or deadline.status != DeadlineStatus.MANGLER:
-        return None
-    font = QFont()
-    font.setItalic(True)
-    return font
 
 
 def _next_by_case(by_case: Mapping[str, Sequence[Deadline]]) -> dict[str, Deadline]:
@@ -258,6 +196,7 @@ class CaseTableModel(QAbstractTableModel):
         self._user_names: Mapping[str, str] = {}
         self._next: dict[str, Deadline] = {}
         self._sort_spec: tuple[int, Qt.SortOrder] | None = None
+        self.me: str | None = None
 
     def reload(self, *, with_deadlines: bool = True) -> None:
         """Read the cases again; with ``with_deadlines`` False the "Næste frist" column keeps
@@ -271,6 +210,7 @@ class CaseTableModel(QAbstractTableModel):
         self._rows = list(data.rows)
         self._user_names = dict(data.user_names)
         self._next = dict(upcoming)
+        self.me = data.me
         self.endResetModel()
         if self._sort_spec is not None:
             self.sort(*self._sort_spec)
@@ -428,6 +368,17 @@ class CaseFilterProxy(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(True)
         self._tokens: tuple[str, ...] = ()
+        self._mine = False
+        self._stage: CaseStage | None = None
+        self._urgent = False
+
+    def set_filters(self, *, mine: bool, stage: CaseStage | None, urgent: bool) -> None:
+        """ "Mine sager", one phase, and "overskredet eller snart" (the next open deadline)."""
+        if (mine, stage, urgent) == (self._mine, self._stage, self._urgent):
+            return
+        self.beginFilterChange()
+        self._mine, self._stage, self._urgent = mine, stage, urgent
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         # The source model sorts itself (see CaseTableModel.sort); the proxy only filters.
@@ -444,10 +395,25 @@ class CaseFilterProxy(QSortFilterProxyModel):
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:  # noqa: N802
-        if not self._tokens:
+        if not (self._tokens or self._mine or self._stage or self._urgent):
             return True
-        row = self.sourceModel().index(source_row, 0, source_parent).data(CASE_ROLE)
-        return isinstance(row, CaseRow) and row_matches(row, self._tokens)
+        model = self.sourceModel()
+        row = model.index(source_row, 0, source_parent).data(CASE_ROLE)
+        if not isinstance(row, CaseRow) or not isinstance(model, CaseTableModel):
+            return False
+        if self._mine and (row.assigned_to is None or row.assigned_to != model.me):
+            return False
+        if self._stage is not None and row.stage != self._stage:
+            return False
+        if self._urgent:
+            deadline = model.next_deadline(source_row)
+            if deadline is None or deadline.status not in URGENT:
+                return False
+        return not self._tokens or row_matches(row, self._tokens)
+
+
+#: What "Overskredet eller snart" keeps.
+URGENT = frozenset({DeadlineStatus.OVERSKREDET, DeadlineStatus.SNART})
 
 
 class SearchField(QLineEdit):
@@ -525,8 +491,35 @@ class CaseListWidget(QWidget):
         header.setStretchLastSection(False)
         self.table.setAccessibleName("Sager")
 
+        self.mine = QCheckBox("&Mine sager", self)
+        self.mine.setObjectName("filter_mine")
+        self.mine.setToolTip("Kun sager, hvor du er rådgiver")
+        self.stage = QComboBox(self)
+        self.stage.setObjectName("filter_stage")
+        self.stage.setAccessibleName("Fase")
+        self.stage.addItem("Alle faser", None)
+        for stage in CaseStage:
+            self.stage.addItem(STAGE_LABELS[stage], stage)
+        stage_label = QLabel("F&ase:", self)
+        stage_label.setBuddy(self.stage)
+        self.urgent = QCheckBox("&Overskredet eller snart", self)
+        self.urgent.setObjectName("filter_urgent")
+        self.urgent.setToolTip("Kun sager, hvis næste frist er overskredet eller snart udløber")
+        filters = QHBoxLayout()
+        filters.addWidget(self.mine)
+        filters.addSpacing(12)
+        filters.addWidget(stage_label)
+        filters.addWidget(self.stage)
+        filters.addSpacing(12)
+        filters.addWidget(self.urgent)
+        filters.addStretch(1)
+        for control in (self.mine, self.urgent):
+            control.toggled.connect(self._filters_changed)
+        self.stage.currentIndexChanged.connect(self._filters_changed)
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
+        layout.addLayout(filters)
         layout.addWidget(self.table, 1)
 
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
@@ -544,6 +537,28 @@ class CaseListWidget(QWidget):
         self.proxy.layoutChanged.connect(self._emit_count)
 
     # -- public ------------------------------------------------------------------------
+
+    def on_changes(self, changes: ChangeSet) -> None:
+        """Cases, children, assignments or anything a deadline depends on changed: read the
+        list again, keeping the selected case, the scroll position, the search and filters."""
+        if not changes.touches(*LIST_TABLES, *DEADLINE_TABLES):
+            return
+        current = self.current_case_id()
+        scroll = self.table.verticalScrollBar().value()
+        self.reload()
+        if current is not None:
+            self.select_case(current)
+        self.table.verticalScrollBar().setValue(scroll)
+
+    def select_case(self, case_id: str) -> bool:
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            found = index.data(CASE_ROLE)
+            if isinstance(found, CaseRow) and found.case_id == case_id:
+                self.table.setCurrentIndex(index)
+                self.table.selectRow(row)
+                return True
+        return False
 
     def reload(self) -> None:
         if self._background and self.model.deadline_source is not None:
@@ -590,6 +605,15 @@ class CaseListWidget(QWidget):
         return row.case_id if isinstance(row, CaseRow) else None
 
     # -- slots -------------------------------------------------------------------------
+
+    def _filters_changed(self, *_: object) -> None:
+        stage = self.stage.currentData()  # (a StrEnum comes back from Qt as its text)
+        self.proxy.set_filters(
+            mine=self.mine.isChecked(),
+            stage=CaseStage(stage) if stage else None,
+            urgent=self.urgent.isChecked(),
+        )
+        self._emit_count()
 
     def _search_changed(self, text: str) -> None:
         self.proxy.set_query(text)

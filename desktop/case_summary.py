@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from desktop.case_list import format_date
+from desktop.display import format_date
 from desktop.messages import error_text
 from models import services
 from models.deadlines import STATUS_LABELS

@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.case_list import deadline_foreground, deadline_tooltip, format_date
+from desktop.display import deadline_foreground, deadline_tooltip, format_date
 from desktop.tasks import run_in_background
 from models import services
 from models.changes import ChangeSet
 from models.dates import long_date_da
 from models.deadlines.calendar import DK, end_of_day, local_date
-from models.deadlines.service import my_deadlines, standards_for
+from models.deadlines.service import DEADLINE_TABLES, my_deadlines, standards_for
 from models.deadlines.types import Deadline, DeadlineStatus
 from models.vault import Vault
 
@@ -36,8 +36,6 @@ log = logging.getLogger("feltmappe.today")
 
 #: How far ahead "Denne uge" looks, in days after today.
 WEEK_DAYS = 7
-#: Changes to these tables alone never move a deadline.
-NO_DEADLINE_TABLES = frozenset({"sync_conflict", "user"})
 
 
 class Column(IntEnum):
@@ -340,8 +338,8 @@ class TodayWidget(QWidget):
             self.loaded.connect(update)
 
     def on_changes(self, changes: ChangeSet) -> None:
-        """Reload when a change may move a deadline (anything but conflicts and users)."""
-        if changes.everything or not changes.tables <= NO_DEADLINE_TABLES:
+        """Reload when a change may move a deadline (or a case's name or assignment)."""
+        if changes.touches(*DEADLINE_TABLES, "user"):
             self.reload()
 
     def _show(self, data: TodayData, now: datetime) -> None:

@@ -68,6 +68,10 @@ _PER_CASE: dict[str, type[Any]] = {
 }
 
 
+#: The tables whose rows the deadline engine reads: a change elsewhere moves no deadline.
+DEADLINE_TABLES = frozenset({"case", "person", *(cls.__tablename__ for cls in _PER_CASE.values())})
+
+
 def load_facts(
     session: Session, case_ids: Sequence[str] | None = None, *, assigned_to: str | None = None
 ) -> list[CaseFacts]:

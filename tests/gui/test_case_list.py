@@ -68,7 +68,7 @@ def test_columns_show_masked_cpr_stage_label_and_assignee(filled: Filled) -> Non
     model.reload()
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in Column]
     assert headers == [
-        "Barn",
+        "Barn/ung",
         "Alder",
         "Sagsnummer",
         "CPR",
