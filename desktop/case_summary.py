@@ -1,5 +1,8 @@
-"""A read-only summary of one case: the child and the parties with their roles. Loading it goes
-through ``services.open_case``, so every view is in the case's access log (logning)."""
+"""The case window's overview (Overblik): the child, the open deadlines with their legal basis
+and what can be done about each (met, excepted, acknowledged, undone), the running indsatser and
+the parties with how to reach them. CPR numbers show only the birth-date part until "Vis CPR"
+reveals one, which is logged. Opening the case goes through ``services.open_case``, so every
+view is in the case's access log (logning); refreshing after a change is not a new view."""
 
 from __future__ import annotations
 
@@ -9,10 +12,13 @@ from datetime import date, datetime
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -21,13 +27,19 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from desktop.display import format_date
+from desktop.deadline_actions import DeadlineActions
+from desktop.display import deadline_foreground, deadline_tooltip, format_date
 from desktop.messages import error_text
+from desktop.widgets import ErrorLabel, show_error
 from models import services
+from models.changes import ChangeSet
+from models.cpr import mask
 from models.deadlines import STATUS_LABELS
 from models.deadlines.calendar import DK
 from models.deadlines.service import deadlines_for_case, standards_for
+from models.deadlines.types import Deadline
 from models.errors import FeltmappeError
+from models.schema import Person
 from models.vault import Vault
 from models.vocabulary import PARTY_ROLE_LABELS, STAGE_LABELS, PartyRole
 
@@ -36,9 +48,18 @@ from models.vocabulary import PARTY_ROLE_LABELS, STAGE_LABELS, PartyRole
 class PartyLine:
     name: str
     role: str
-    cpr: str
+    cpr: str  # as stored; shown masked until revealed
     custody: bool
     party_rights: bool
+    person_id: str = ""
+    phone: str = ""
+    address: str = ""
+    email: str = ""
+    note: str = ""
+
+    @property
+    def contact(self) -> str:
+        return " · ".join(p for p in (self.phone, self.email, self.address) if p)
 
 
 @dataclass(frozen=True)
@@ -53,14 +74,23 @@ class CaseSummary:
     parties: tuple[PartyLine, ...]
     deadlines: tuple[tuple[str, str, str, str], ...] = ()  # frist, hvad, status, hjemmel
     interventions: tuple[tuple[str, str, str, str], ...] = ()  # indsats, hjemmel, trin, start
+    child_id: str = ""
+    #: The deadlines behind ``deadlines`` (same order), then the closed ones (met, excepted).
+    deadline_items: tuple[Deadline, ...] = ()
+    closed_deadlines: tuple[Deadline, ...] = ()
+    deadline_error: str = ""
 
 
-def load_case_summary(vault: Vault, case_id: str) -> CaseSummary:
-    """Open the case (logged as "vist") and copy out what the summary shows."""
-    with vault.session() as session:
-        case = services.open_case(session, case_id)
+def load_case_summary(vault: Vault, case_id: str, *, log_view: bool = True) -> CaseSummary:
+    """Copy out what the overview shows. Opening the case is logged as "vist"; a refresh after
+    a change (``log_view=False``) reads without logging a second view."""
+    with vault.session() if log_view else vault.reading() as session:
+        if log_view:
+            case = services.open_case(session, case_id)
+        else:
+            case = services.find_case(session, case_id)
         parties = services.case_parties(session, case.id)
-        child = next((p for cp, p in parties if p.id == case.child_id), None)
+        child = session.get(Person, case.child_id)
         role_order = {role: i for i, role in enumerate(PartyRole)}
         parties.sort(
             key=lambda pair: (role_order.get(PartyRole(pair[0].role), 99), pair[1].first_name)
@@ -72,10 +102,17 @@ def load_case_summary(vault: Vault, case_id: str) -> CaseSummary:
                 cpr=p.cpr or "",
                 custody=cp.has_custody,
                 party_rights=cp.party_rights,
+                person_id=p.id,
+                phone=p.phone,
+                address=" ".join(p.address.split()),
+                email=p.email,
+                note=cp.note or p.note,
             )
             for cp, p in parties
         )
-        deadlines = _deadline_lines(session, vault, case.id)
+        found, problem = _deadlines(session, vault, case.id)
+        open_ = tuple(d for d in found if d.is_open)
+        closed = tuple(d for d in found if not d.is_open)
         running = tuple(
             (
                 i.title,
@@ -86,10 +123,15 @@ def load_case_summary(vault: Vault, case_id: str) -> CaseSummary:
             for i in services.active_interventions(session, case.id, date.today())
         )
         return CaseSummary(
-            deadlines=deadlines,
+            deadlines=tuple(_deadline_line(d) for d in open_)
+            or ((("", problem, "Mangler oplysninger", ""),) if problem else ()),
+            deadline_items=open_,
+            closed_deadlines=closed,
+            deadline_error=problem,
             interventions=running,
             case_id=case.id,
             case_number=case.case_number,
+            child_id=case.child_id,
             child_name=f"{child.first_name} {child.last_name}".strip() if child else "",
             child_cpr=(child.cpr or "") if child else "",
             child_birth_date=child.birth_date if child else None,
@@ -99,76 +141,102 @@ def load_case_summary(vault: Vault, case_id: str) -> CaseSummary:
         )
 
 
-def _deadline_lines(
-    session: Session, vault: Vault, case_id: str
-) -> tuple[tuple[str, str, str, str], ...]:
-    """The case's open deadlines from the engine, most urgent first; an impossible date or a bad
+def _deadlines(session: Session, vault: Vault, case_id: str) -> tuple[list[Deadline], str]:
+    """The case's deadlines from the engine, most urgent first; an impossible date or a bad
     settings file is shown as one line instead of hiding the case."""
     try:
-        found = deadlines_for_case(session, case_id, datetime.now(DK), standards_for(vault))
+        return deadlines_for_case(session, case_id, datetime.now(DK), standards_for(vault)), ""
     except FeltmappeError as err:
-        return (("", error_text(err), "Mangler oplysninger", ""),)
-    return tuple(
-        (
-            format_date(d.due_date) if d.due_date else "",
-            d.title + (f" (mangler: {', '.join(d.missing)})" if d.missing else ""),
-            STATUS_LABELS[d.status],
-            d.legal_basis,
-        )
-        for d in found
-        if d.is_open
+        return [], error_text(err)
+
+
+def _deadline_line(d: Deadline) -> tuple[str, str, str, str]:
+    return (
+        format_date(d.due_date) if d.due_date else "",
+        d.title + (f" (mangler: {', '.join(d.missing)})" if d.missing else ""),
+        STATUS_LABELS[d.status]
+        + (f" · {d.fulfilled_by}" if d.fulfilled_by and not d.is_open else ""),
+        d.legal_basis,
     )
 
 
 DEADLINE_HEADERS = ["Frist", "Hvad", "Status", "Hjemmel"]
 INTERVENTION_HEADERS = ["Indsats", "Hjemmel", "Trin", "Start"]
-PARTY_HEADERS = ["Navn", "Rolle", "CPR", "Forældremyndighed", "Partsrettigheder"]
+PARTY_HEADERS = [
+    "Navn",
+    "Rolle",
+    "CPR",
+    "Kontakt",
+    "Forældremyndighed",
+    "Partsrettigheder",
+    "Bemærkning",
+]
 
 
 class CaseSummaryDialog(QDialog):
-    """Shows a ``CaseSummary``; read-only."""
+    """The case window. With ``vault`` the overview is live: it follows changes
+    (``on_changes``), acts on deadlines and reveals a CPR number on request."""
 
-    def __init__(self, summary: CaseSummary, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, summary: CaseSummary, parent: QWidget | None = None, *, vault: Vault | None = None
+    ) -> None:
         super().__init__(parent)
         self.summary = summary
+        self._vault = vault
+        self._revealed: set[str] = set()  # person ids whose CPR is shown in full
+        self._shown_deadlines: tuple[Deadline, ...] = ()
         self.setWindowTitle(f"Sag {summary.case_number}")
         self.setMinimumSize(780, 540)
         self.resize(1100, 700)  # fits a 1366×768 laptop screen with the taskbar
 
-        title = self._value(summary.child_name)
-        title.setObjectName("child")
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
+        self.child = self._value(summary.child_name)
+        self.child.setObjectName("child")
+        font = self.child.font()
         font.setBold(True)
-        title.setFont(font)
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        self.child.setFont(font)
 
+        self.number = self._value(summary.case_number)
+        self.cpr = self._value("")
+        self.cpr.setObjectName("child_cpr")
+        self.show_cpr = QPushButton("Vis &CPR", self)
+        self.show_cpr.setObjectName("show_cpr")
+        self.show_cpr.setToolTip("Vis hele CPR-nummeret (visningen logges)")
+        self.show_cpr.clicked.connect(lambda: self.reveal_cpr(self.summary.child_id))
+        self.born = self._value("")
+        self.stage = self._value("")
+        self.opened = self._value("")
+        cpr_row = QHBoxLayout()
+        cpr_row.addWidget(self.cpr)
+        cpr_row.addWidget(self.show_cpr)
+        cpr_row.addStretch(1)
         facts = QFormLayout()
-        facts.addRow("Sagsnummer:", self._value(summary.case_number))
-        facts.addRow("CPR-nummer:", self._value(summary.child_cpr or "–"))
-        facts.addRow("Fødselsdato:", self._value(format_date(summary.child_birth_date) or "–"))
-        facts.addRow("Fase:", self._value(summary.stage))
-        facts.addRow("Oprettet:", self._value(format_date(summary.opened_on)))
+        facts.addRow("Sagsnummer:", self.number)
+        facts.addRow("CPR-nummer:", cpr_row)
+        facts.addRow("Fødselsdato:", self.born)
+        facts.addRow("Fase:", self.stage)
+        facts.addRow("Oprettet:", self.opened)
 
-        self.parties = QTableWidget(len(summary.parties), len(PARTY_HEADERS), self)
+        self.parties = _table(PARTY_HEADERS, self)
         self.parties.setObjectName("parties")
-        self.parties.setHorizontalHeaderLabels(PARTY_HEADERS)
-        self.parties.verticalHeader().hide()
-        self.parties.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.parties.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.parties.setAccessibleName("Sagens parter")
-        for r, party in enumerate(summary.parties):
-            values = [
-                party.name,
-                party.role,
-                party.cpr,
-                "Ja" if party.custody else "",
-                "Ja" if party.party_rights else "",
-            ]
-            for c, value in enumerate(values):
-                self.parties.setItem(r, c, QTableWidgetItem(value))
-        self.parties.setWordWrap(False)
-        self.parties.resizeColumnsToContents()
-        self.parties.horizontalHeader().setStretchLastSection(True)
+        self.show_party_cpr = QPushButton("Vis CPR for valgt p&art", self)
+        self.show_party_cpr.setObjectName("show_party_cpr")
+        self.show_party_cpr.clicked.connect(self._reveal_selected_party)
+
+        self.deadlines = _table(DEADLINE_HEADERS, self)
+        self.deadlines.setObjectName("deadlines")
+        self.deadlines.setAccessibleName("Frister")
+        self.show_closed = QCheckBox("Vis også opfyldte og undtagne &frister", self)
+        self.show_closed.setObjectName("show_closed")
+        self.show_closed.toggled.connect(lambda _on: self._fill_deadlines())
+        self.deadline_error = ErrorLabel(self)
+        self.deadline_actions: DeadlineActions | None = None
+        if vault is not None:
+            self.deadline_actions = DeadlineActions(vault, self.current_deadline, self)
+            self.deadlines.itemSelectionChanged.connect(self.deadline_actions.update_enabled)
+        self.interventions = _table(INTERVENTION_HEADERS, self)
+        self.interventions.setObjectName("interventions")
 
         buttons = QDialogButtonBox(self)
         close = buttons.addButton("Luk", QDialogButtonBox.ButtonRole.RejectRole)
@@ -177,37 +245,146 @@ class CaseSummaryDialog(QDialog):
         overview = QWidget(self)
         inner = QVBoxLayout(overview)
         inner.addLayout(facts)
-        self.deadlines = _read_only_table(DEADLINE_HEADERS, summary.deadlines, overview)
-        self.deadlines.setObjectName("deadlines")
-        self.interventions = _read_only_table(INTERVENTION_HEADERS, summary.interventions, overview)
-        self.interventions.setObjectName("interventions")
-        for label, table in (
-            ("Åbne frister", self.deadlines),
-            ("Aktive indsatser", self.interventions),
-        ):
-            heading = QLabel(label, overview)
-            bold_font = heading.font()
-            bold_font.setBold(True)
-            heading.setFont(bold_font)
-            inner.addWidget(heading)
-            inner.addWidget(table, 1)
-        parties_label = QLabel("Parter i sagen", overview)
-        bold = parties_label.font()
-        bold.setBold(True)
-        parties_label.setFont(bold)
-        inner.addWidget(parties_label)
+        inner.addWidget(self._heading("Frister", overview))
+        inner.addWidget(self.deadlines, 2)
+        row = QHBoxLayout()
+        row.addWidget(self.show_closed)
+        row.addStretch(1)
+        if self.deadline_actions is not None:
+            row.addWidget(self.deadline_actions)
+        inner.addLayout(row)
+        inner.addWidget(self.deadline_error)
+        inner.addWidget(self._heading("Aktive indsatser", overview))
+        inner.addWidget(self.interventions, 1)
+        inner.addWidget(self._heading("Parter i sagen", overview))
         inner.addWidget(self.parties, 1)
+        party_row = QHBoxLayout()
+        party_row.addStretch(1)
+        party_row.addWidget(self.show_party_cpr)
+        inner.addLayout(party_row)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(overview, "&Overblik")
 
         layout = QVBoxLayout(self)
-        layout.addWidget(title)
+        layout.addWidget(self.child)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
+        self._fill()
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def _fill(self) -> None:
+        s = self.summary
+        self.setWindowTitle(f"Sag {s.case_number}")
+        self.child.setText(s.child_name)
+        self.number.setText(s.case_number)
+        self.cpr.setText(self._cpr(s.child_id, s.child_cpr) or "–")
+        self.show_cpr.setVisible(
+            bool(s.child_cpr) and self._vault is not None and s.child_id not in self._revealed
+        )
+        self.born.setText(format_date(s.child_birth_date) or "–")
+        self.stage.setText(s.stage)
+        self.opened.setText(format_date(s.opened_on))
+        self._fill_deadlines()
+        _set_rows(self.interventions, s.interventions)
+        _set_rows(
+            self.parties,
+            tuple(
+                (
+                    p.name,
+                    p.role,
+                    self._cpr(p.person_id, p.cpr),
+                    p.contact,
+                    "Ja" if p.custody else "",
+                    "Ja" if p.party_rights else "",
+                    p.note,
+                )
+                for p in s.parties
+            ),
+        )
+        self.show_party_cpr.setVisible(self._vault is not None and any(p.cpr for p in s.parties))
+
+    def _fill_deadlines(self) -> None:
+        s = self.summary
+        items = s.deadline_items + (s.closed_deadlines if self.show_closed.isChecked() else ())
+        self._shown_deadlines = items
+        if items or not s.deadline_error:
+            _set_rows(self.deadlines, tuple(_deadline_line(d) for d in items))
+            for r, d in enumerate(items):
+                colour = deadline_foreground(d)
+                for c in range(self.deadlines.columnCount()):
+                    item = self.deadlines.item(r, c)
+                    if item is None:
+                        continue
+                    item.setToolTip(deadline_tooltip(d))
+                    if colour is not None and c == 2:
+                        item.setForeground(colour)
+        else:
+            _set_rows(self.deadlines, s.deadlines)
+        if self.deadline_actions is not None:
+            self.deadline_actions.update_enabled()
+
+    def _cpr(self, person_id: str, number: str) -> str:
+        return number if person_id in self._revealed else mask(number)
+
+    def current_deadline(self) -> Deadline | None:
+        row = self.deadlines.currentRow()
+        items = self._shown_deadlines
+        if not self.deadlines.selectedItems() or not 0 <= row < len(items):
+            return None
+        return items[row]
+
+    # -- live --------------------------------------------------------------------------------
+
+    def on_changes(self, changes: ChangeSet) -> None:
+        """A change to this case (here or from a sync): the overview reads it again (not
+        logged as a new view), keeping the selected deadline."""
+        if self._vault is None or not changes.touches_case(self.summary.case_id):
+            return
+        current = self.current_deadline()
+        try:
+            self.summary = load_case_summary(self._vault, self.summary.case_id, log_view=False)
+        except FeltmappeError as err:
+            self.deadline_error.show_error(err)
+            return
+        self._fill()
+        if current is not None:
+            key = (current.rule, current.subject_id)
+            for r, d in enumerate(self._shown_deadlines):
+                if (d.rule, d.subject_id) == key:
+                    self.deadlines.selectRow(r)
+                    break
+
+    def reveal_cpr(self, person_id: str) -> None:
+        """Show one person's full CPR number; the reveal is written to the access log."""
+        if self._vault is None or not person_id:
+            return
+        try:
+            with self._vault.session() as session:
+                services.reveal_cpr(session, self.summary.case_id, person_id)
+        except FeltmappeError as err:
+            show_error(self, err)
+            return
+        self._revealed.add(person_id)
+        self._fill()
+
+    def _reveal_selected_party(self) -> None:
+        row = self.parties.currentRow()
+        if 0 <= row < len(self.summary.parties):
+            self.reveal_cpr(self.summary.parties[row].person_id)
+
+    # -- building ----------------------------------------------------------------------------
 
     def add_tab(self, title: str, widget: QWidget) -> int:
         """Another screen of the case (the journal …) beside the overview."""
         return self.tabs.addTab(widget, title)
+
+    def _heading(self, text: str, parent: QWidget) -> QLabel:
+        heading = QLabel(text, parent)
+        bold = heading.font()
+        bold.setBold(True)
+        heading.setFont(bold)
+        return heading
 
     def _value(self, text: str) -> QLabel:
         # Plain text: a name is never interpreted as markup; selectable so it can be copied.
@@ -217,18 +394,22 @@ class CaseSummaryDialog(QDialog):
         return label
 
 
-def _read_only_table(
-    headers: list[str], rows: tuple[tuple[str, ...], ...], parent: QWidget
-) -> QTableWidget:
-    table = QTableWidget(len(rows), len(headers), parent)
+def _table(headers: list[str], parent: QWidget) -> QTableWidget:
+    table = QTableWidget(0, len(headers), parent)
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().hide()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setTabKeyNavigation(False)
     table.setWordWrap(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _set_rows(table: QTableWidget, rows: tuple[tuple[str, ...], ...]) -> None:
+    table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             table.setItem(r, c, QTableWidgetItem(value))
     table.resizeColumnsToContents()
-    table.horizontalHeader().setStretchLastSection(True)
-    return table

@@ -212,7 +212,7 @@ class DeadlineActions(QWidget):
         super().__init__(parent)
         self._vault = vault
         self._current = current
-        self.meet_button = QPushButton("Opfyldt &ved…", self)
+        self.meet_button = QPushButton("Opfyldt v&ed…", self)
         self.meet_button.setToolTip("Markér fristen som opfyldt ved et notat eller et møde")
         self.except_button = QPushButton("&Undtag…", self)
         self.except_button.setToolTip("Fristen gælder ikke: angiv begrundelsen")

@@ -195,7 +195,7 @@ class HomeVisitWidget(QWidget):
 
         form = QFormLayout()
         form.addRow(self._label("&Dato og tid", self.held), self.held)
-        form.addRow(self._label("&Hvem var til stede", self.present), self.present)
+        form.addRow(self._label("Hvem var til &stede", self.present), self.present)
         form.addRow(self._label("&Andre til stede", self.others), self.others)
         form.addRow(self._label("&Iagttagelser", self.observations), self.observations)
         visit_buttons = QHBoxLayout()

@@ -188,7 +188,7 @@ class MainWindow(QMainWindow):
         except FeltmappeError as err:
             show_error(self, err)
             return None
-        dialog = CaseSummaryDialog(summary, self)
+        dialog = CaseSummaryDialog(summary, self, vault=self._vault)
         dialog.add_tab("&Journal", JournalWidget(self._vault, case_id, parent=dialog))
         dialog.add_tab("&Personer", PartiesWidget(self._vault, case_id, parent=dialog))
         home_visit = HomeVisitWidget(self._vault, case_id, parent=dialog)

@@ -339,7 +339,7 @@ class PartiesWidget(QWidget):
         self.expected_date.setDate(QDate.currentDate().addMonths(3))
         unborn_row = QHBoxLayout()
         unborn_row.addWidget(self.unborn)
-        self.expected_label = QLabel("&Terminsdato", box)
+        self.expected_label = QLabel("Ter&minsdato", box)
         self.expected_label.setBuddy(self.expected_date)
         unborn_row.addWidget(self.expected_label)
         unborn_row.addWidget(self.expected_date)

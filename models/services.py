@@ -325,6 +325,22 @@ def record_access(
     return event
 
 
+#: The access-log entity of a revealed CPR number ("Vis CPR").
+CPR_ENTITY = "person_cpr"
+
+
+def reveal_cpr(session: Session, case_id: str, person_id: str) -> str:
+    """The full CPR number of a person of the case, for "Vis CPR": the reveal is logged (who,
+    when, whose number), since a list shows only the birth-date part."""
+    case = find_case(session, case_id)
+    person = get(session, Person, person_id)
+    named = {p.id for _, p in case_parties(session, case.id)} | {case.child_id}
+    if person.id not in named:
+        raise NotFound(table="person", row_id=person_id)
+    record_access(session, case.id, AuditAction.VIST, entity=CPR_ENTITY, entity_id=person.id)
+    return person.cpr or ""
+
+
 def audit_log(session: Session, case_id: str) -> Sequence[AuditEvent]:
     """Who has looked at or changed the case, oldest first ("hvem har kigget på min sag")."""
     query = select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.at)
