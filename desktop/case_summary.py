@@ -31,6 +31,7 @@ from desktop.deadline_actions import DeadlineActions
 from desktop.display import deadline_foreground, deadline_tooltip, format_date
 from desktop.messages import error_text
 from desktop.widgets import ErrorLabel, show_error
+from desktop.zoom import fit_header
 from models import services
 from models.changes import ChangeSet
 from models.cpr import mask
@@ -413,3 +414,4 @@ def _set_rows(table: QTableWidget, rows: tuple[tuple[str, ...], ...]) -> None:
         for c, value in enumerate(row):
             table.setItem(r, c, QTableWidgetItem(value))
     table.resizeColumnsToContents()
+    fit_header(table.horizontalHeader())

@@ -1,11 +1,13 @@
-"""The persons and parties of one case (sagsparter): a table of who is part of the case, a form to
-add a person, and removal of a party (a tombstone). CPR numbers are validated by ``models.cpr``
-through the service layer; a failed modulus-11 check is a warning, never a refusal."""
+"""The persons and parties of one case (sagsparter): a table of who is part of the case and how to
+reach them, one form to add a person or to change every field of an existing one (its role is
+chosen explicitly; custody is one flag), and removal of a party (a tombstone). CPR numbers are
+validated by ``models.cpr`` through the service layer (a failed modulus-11 check is a warning,
+never a refusal), shown masked, and revealed one person at a time with "Vis CPR" (logged)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
@@ -39,12 +41,14 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from desktop.drafts import DraftKeeper
 from desktop.messages import error_text, warning_text
 from desktop.widgets import ErrorLabel, log_refusal
 from models import services
+from models.changes import ChangeSet
 from models.cpr import mask, parse_cpr
-from models.errors import FeltmappeError, InvalidCpr, NotFound
-from models.schema import Case, CaseParty
+from models.errors import FeltmappeError, InvalidCpr, NotFound, ValidationError
+from models.schema import Case, CaseParty, Person
 from models.vault import Vault
 from models.vocabulary import FIELD_LABELS, PARTY_ROLE_LABELS, PartyRole
 
@@ -58,6 +62,8 @@ class Column(IntEnum):
     CPR = 2
     FORAELDREMYNDIGHED = 3
     PARTSRETTIGHEDER = 4
+    KONTAKT = 5
+    BEMAERKNING = 6
 
 
 HEADERS: dict[Column, str] = {
@@ -66,7 +72,18 @@ HEADERS: dict[Column, str] = {
     Column.CPR: "CPR",
     Column.FORAELDREMYNDIGHED: "Forældremyndighed",
     Column.PARTSRETTIGHEDER: "Partsrettigheder",
+    Column.KONTAKT: "Kontakt",
+    Column.BEMAERKNING: "Bemærkning",
 }
+
+#: The roles a party can be given here: the case's child has its own, and custody is a flag
+#: (the old role "forældremyndighedsindehaver" is shown as a parent with custody).
+CHOOSABLE_ROLES = tuple(
+    r for r in PartyRole if r not in (PartyRole.BARN, PartyRole.FORAELDREMYNDIGHED)
+)
+CHOOSE_ROLE = "Vælg rolle …"
+ADD_TITLE = "Tilføj person til sagen"
+EDIT_TITLE = "Ret {name}"
 
 #: The value a column sorts by.
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -79,6 +96,8 @@ WARNING_STYLE = "color: #6b4500; background: #fde9b8; padding: 4px;"
 CHILD_NOT_REMOVABLE = "Barnet, som sagen handler om, kan ikke fjernes fra sagen."
 NOTHING_SELECTED = "Vælg først en person i listen."
 NOT_ADDED = "Personen er ikke tilføjet. "
+NOT_SAVED = "Ændringerne er ikke gemt. "
+ROLE_REQUIRED = "Vælg personens rolle i sagen (fx forælder, tolk eller fagperson)."
 NOT_REMOVED = "Personen er ikke fjernet fra sagen. "
 
 #: The form's fields a message may name without saying which field it is about.
@@ -111,10 +130,28 @@ class PartyRow:
     has_custody: bool
     party_rights: bool
     is_case_child: bool
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    address: str = ""
+    email: str = ""
+    note: str = ""  # the person's note
+    party_note: str = ""  # the person's role in this case, in words ("Mor", "Klasselærer")
 
     @property
     def role_text(self) -> str:
+        if self.role == PartyRole.FORAELDREMYNDIGHED:
+            return PARTY_ROLE_LABELS[PartyRole.FORAELDER]  # custody is its own column
         return PARTY_ROLE_LABELS.get(self.role, str(self.role))
+
+    @property
+    def contact(self) -> str:
+        address = " ".join(self.address.split())
+        return " · ".join(p for p in (self.phone, self.email, address) if p)
+
+    @property
+    def note_text(self) -> str:
+        return " · ".join(p for p in (self.party_note, self.note) if p)
 
     @property
     def cpr_text(self) -> str:
@@ -142,9 +179,16 @@ def load_parties(sessions: SessionFactory, case_id: str) -> list[PartyRow]:
                 birth_date=person.birth_date,
                 unborn=person.unborn,
                 expected_date=person.expected_date,
-                has_custody=party.has_custody,
+                has_custody=party.has_custody or party.role == PartyRole.FORAELDREMYNDIGHED,
                 party_rights=party.party_rights,
                 is_case_child=person.id == case.child_id,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                phone=person.phone,
+                address=person.address,
+                email=person.email,
+                note=person.note,
+                party_note=party.note,
             )
             for party, person in services.case_parties(session, case_id)
         ]
@@ -172,6 +216,8 @@ class PartyTableModel(QAbstractTableModel):
         self._sessions = sessions
         self.case_id = case_id
         self._rows: list[PartyRow] = []
+        #: Persons whose full CPR number the user asked to see ("Vis CPR", logged).
+        self.revealed: set[str] = set()
 
     def reload(self) -> None:
         rows = load_parties(self._sessions, self.case_id)
@@ -222,26 +268,28 @@ class PartyTableModel(QAbstractTableModel):
             return HEADERS[Column(section)]
         return None
 
-    @staticmethod
-    def _display(row: PartyRow, column: Column) -> str:
+    def _display(self, row: PartyRow, column: Column) -> str:
         if column == Column.NAVN:
             return row.name
         if column == Column.ROLLE:
             return row.role_text
         if column == Column.CPR:
-            return row.cpr_text
+            return row.cpr if row.cpr and row.person_id in self.revealed else row.cpr_text
         if column == Column.FORAELDREMYNDIGHED:
             return "Ja" if row.has_custody else "Nej"
+        if column == Column.KONTAKT:
+            return row.contact
+        if column == Column.BEMAERKNING:
+            return row.note_text
         return "Ja" if row.party_rights else "Nej"
 
-    @staticmethod
-    def _sort_value(row: PartyRow, column: Column) -> Any:
+    def _sort_value(self, row: PartyRow, column: Column) -> Any:
         if column == Column.ROLLE:
             # The child first, then the case's order of roles, then by name.
             return f"{0 if row.is_case_child else 1}{_ROLE_ORDER.get(row.role, 99):02d}{row.name}"
         if column == Column.CPR:
             return row.cpr or ""
-        return PartyTableModel._display(row, column).casefold()
+        return self._display(row, column).casefold()
 
 
 class PartiesWidget(QWidget):
@@ -256,11 +304,13 @@ class PartiesWidget(QWidget):
     ) -> None:
         super().__init__(parent)
         self._sessions: SessionFactory = vault.session if isinstance(vault, Vault) else vault
+        self._reads: SessionFactory = vault.reading if isinstance(vault, Vault) else vault
         self.case_id = case_id
         self._confirm: QMessageBox | None = None
-        self._auto_custody = False
+        #: The party whose person is in the form (None: the form adds a new person).
+        self.editing: PartyRow | None = None
 
-        self.model = PartyTableModel(self._sessions, case_id, self)
+        self.model = PartyTableModel(self._reads, case_id, self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
@@ -276,13 +326,22 @@ class PartiesWidget(QWidget):
         self.table.sortByColumn(Column.ROLLE, Qt.SortOrder.AscendingOrder)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
+        # Every column as wide as its widest cell: nothing is cut; a wide table scrolls.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(Column.NAVN, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.table.doubleClicked.connect(lambda _index: self.edit_selected())
 
         self.remove_button = QPushButton("Fjern fra sagen", self)
         self.remove_button.setObjectName("remove")
         self.remove_button.clicked.connect(self.ask_remove)
+        self.edit_button = QPushButton("Ret &valgt person", self)
+        self.edit_button.setObjectName("edit")
+        self.edit_button.setToolTip("Ret oplysningerne om den valgte person (eller dobbeltklik)")
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.reveal_button = QPushButton("Vi&s CPR", self)
+        self.reveal_button.setObjectName("reveal_cpr")
+        self.reveal_button.setToolTip("Vis hele CPR-nummeret for den valgte person (logges)")
+        self.reveal_button.clicked.connect(self.reveal_selected)
         self.list_error = ErrorLabel(self)
         self.list_error.setObjectName("list_error")
 
@@ -293,7 +352,8 @@ class PartiesWidget(QWidget):
         list_buttons = QHBoxLayout()
         list_buttons.addWidget(self.list_error, 1)
         list_buttons.addStretch(0)
-        list_buttons.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignTop)
+        for button in (self.reveal_button, self.edit_button, self.remove_button):
+            list_buttons.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.form = self._build_form()
 
@@ -306,11 +366,38 @@ class PartiesWidget(QWidget):
         self._clear_form()
         self.refresh()
         self._update_form()
+        # What was typed in the form comes back after a lock, a crash or a restart.
+        self.drafts = DraftKeeper(
+            self._sessions,
+            "persons",
+            case_id,
+            {
+                "editing": self.editing_id,
+                "first_name": self.first_name,
+                "last_name": self.last_name,
+                "cpr": self.cpr,
+                "phone": self.phone,
+                "address": self.address,
+                "email": self.email,
+                "note": self.note,
+                "role": self.role,
+                "custody": self.custody,
+            },
+            case_id=case_id,
+            submit=vault.writer.submit if isinstance(vault, Vault) else None,
+            reads=self._reads,
+            parent=self,
+        )
+        if self.drafts.restore():
+            self._resume_draft()
 
     # -- building -------------------------------------------------------------------------
 
     def _build_form(self) -> QGroupBox:
-        box = QGroupBox("Tilføj person til sagen", self)
+        box = QGroupBox(ADD_TITLE, self)
+        self.editing_id = QLineEdit(box)  # which party the form edits (kept with the draft)
+        self.editing_id.setObjectName("editing_id")
+        self.editing_id.hide()
         self.first_name = self._line_edit(box, "first_name", "Fornavn", 200)
         self.last_name = self._line_edit(box, "last_name", "Efternavn", 200)
         self.cpr = self._line_edit(box, "cpr", "CPR-nummer", 11)
@@ -348,21 +435,27 @@ class PartiesWidget(QWidget):
         self.role = QComboBox(box)
         self.role.setObjectName("role")
         self.role.setAccessibleName("Rolle")
-        for role, label in PARTY_ROLE_LABELS.items():
-            if role is not PartyRole.BARN:  # the case's child is its own party already
-                self.role.addItem(label, role)
-        self.role.currentIndexChanged.connect(self._on_role_changed)
+        self.role.addItem(CHOOSE_ROLE, None)  # no silent default: the role is chosen
+        for role in CHOOSABLE_ROLES:
+            self.role.addItem(PARTY_ROLE_LABELS[role], role)
         self.custody = QCheckBox("Har forældremyndighed", box)
         self.custody.setObjectName("custody")
         self.custody.setToolTip("Forældremyndighedsindehavere har partsrettigheder i sagen.")
 
         self.phone = self._line_edit(box, "phone", "Telefon", 40)
         self.address = self._line_edit(box, "address", "Adresse", 500)
+        self.email = self._line_edit(box, "email", "E-mail", 200)
+        self.note = self._line_edit(box, "note", "Bemærkning", 2000)
+        self.note.setPlaceholderText("Fx »Mor«, »Klasselærer«, »taler kun engelsk«")
 
         self.add_button = QPushButton("Tilføj", box)
         self.add_button.setObjectName("add")
         self.add_button.setDefault(True)
-        self.add_button.clicked.connect(self.add_person)
+        self.add_button.clicked.connect(self.save_form)
+        self.cancel_button = QPushButton("Annullér", box)
+        self.cancel_button.setObjectName("cancel_edit")
+        self.cancel_button.clicked.connect(self.cancel_edit)
+        self.cancel_button.hide()
         self.error = ErrorLabel(box)
         self.warning = QLabel(box)
         self.warning.setObjectName("warning")
@@ -389,7 +482,9 @@ class PartiesWidget(QWidget):
         right.addRow(self._label(box, "&Rolle", self.role), self.role)
         right.addRow("", self.custody)
         right.addRow(self._label(box, "Te&lefon", self.phone), self.phone)
+        right.addRow(self._label(box, "E-ma&il", self.email), self.email)
         right.addRow(self._label(box, "&Adresse", self.address), self.address)
+        right.addRow(self._label(box, "&Bemærkning", self.note), self.note)
         columns = QHBoxLayout()
         columns.addLayout(left, 1)
         columns.addSpacing(16)
@@ -397,6 +492,7 @@ class PartiesWidget(QWidget):
 
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.cancel_button)
         bottom.addWidget(self.add_button)
         layout = QVBoxLayout(box)
         layout.addLayout(columns)
@@ -432,11 +528,20 @@ class PartiesWidget(QWidget):
     # -- what the user sees ---------------------------------------------------------------
 
     def refresh(self) -> None:
+        selected = self.selected_party()
         try:
             self.model.reload()
         except FeltmappeError as err:
             self.list_error.show_error(err)
+        if selected is not None:
+            self.select_party(selected.party_id)
         self._update_buttons()
+
+    def on_changes(self, changes: ChangeSet) -> None:
+        """Persons or parties changed (here, in the overview, from a sync): the table follows,
+        keeping the selection; the form and what is typed in it stay."""
+        if changes.touches_case(self.case_id) and changes.touches("case_party", "person"):
+            self.refresh()
 
     def selected_party(self) -> PartyRow | None:
         rows = self.table.selectionModel().selectedRows()
@@ -454,7 +559,14 @@ class PartiesWidget(QWidget):
                 return
 
     def _update_buttons(self) -> None:
-        self.remove_button.setEnabled(self.selected_party() is not None)
+        selected = self.selected_party()
+        self.remove_button.setEnabled(selected is not None)
+        self.edit_button.setEnabled(selected is not None)
+        self.reveal_button.setEnabled(
+            selected is not None
+            and bool(selected.cpr)
+            and selected.person_id not in self.model.revealed
+        )
 
     def _update_form(self) -> None:
         unborn = self.unborn.isChecked()
@@ -473,23 +585,182 @@ class PartiesWidget(QWidget):
         self.cpr_hint.setStyleSheet("" if ok else "color: #a30014;")
         self._update_form()
 
-    def _on_role_changed(self) -> None:
-        # The role implies custody; leaving it again undoes only what the role itself ticked.
-        if self.role.currentData() == PartyRole.FORAELDREMYNDIGHED:
-            self._auto_custody = not self.custody.isChecked()
-            self.custody.setChecked(True)
-        elif self._auto_custody:
-            self._auto_custody = False
-            self.custody.setChecked(False)
-
     def _clear_form(self) -> None:
-        for edit in (self.first_name, self.last_name, self.cpr, self.phone, self.address):
+        for edit in (
+            self.first_name,
+            self.last_name,
+            self.cpr,
+            self.phone,
+            self.address,
+            self.email,
+            self.note,
+            self.editing_id,
+        ):
             edit.clear()
         self.birth_unknown.setChecked(True)
         self.unborn.setChecked(False)
-        self._auto_custody = False
         self.custody.setChecked(False)
-        self.role.setCurrentIndex(self.role.findData(PartyRole.FORAELDER))
+        self.role.setCurrentIndex(0)  # "Vælg rolle …"
+        self._set_mode(None)
+
+    def _set_mode(self, row: PartyRow | None) -> None:
+        self.editing = row
+        self.editing_id.setText(row.party_id if row else "")
+        form = getattr(self, "form", None)  # (the form is being built on the first call)
+        if form is not None:
+            form.setTitle(EDIT_TITLE.format(name=row.name) if row else ADD_TITLE)
+        self.add_button.setText("Gem ændringer" if row else "Tilføj")
+        self.cancel_button.setVisible(row is not None)
+        # The case's child keeps its role.
+        self.role.setEnabled(not (row and row.is_case_child))
+
+    # -- editing --------------------------------------------------------------------------
+
+    def edit_selected(self) -> bool:
+        """Put the selected person in the form to change any of their fields."""
+        row = self.selected_party()
+        if row is None:
+            self.list_error.show_text(NOTHING_SELECTED)
+            return False
+        self.list_error.clear_error()
+        self._load_form(row)
+        self.first_name.setFocus()
+        return True
+
+    def _load_form(self, row: PartyRow) -> None:
+        quiet = self.drafts.quiet() if hasattr(self, "drafts") else nullcontext()
+        with quiet:
+            self.first_name.setText(row.first_name)
+            self.last_name.setText(row.last_name)
+            self.cpr.setText(row.cpr or "")
+            self.unborn.setChecked(row.unborn)
+            if row.expected_date:
+                d = row.expected_date
+                self.expected_date.setDate(QDate(d.year, d.month, d.day))
+            self.birth_unknown.setChecked(row.birth_date is None)
+            if row.birth_date and not row.cpr:
+                b = row.birth_date
+                self.birth_date.setDate(QDate(b.year, b.month, b.day))
+            self.phone.setText(row.phone)
+            self.address.setText(row.address)
+            self.email.setText(row.email)
+            self.note.setText(row.note)
+            role = PartyRole.FORAELDER if row.role == PartyRole.FORAELDREMYNDIGHED else row.role
+            index = self.role.findData(role)
+            if row.is_case_child:
+                self.role.setItemText(0, PARTY_ROLE_LABELS[PartyRole.BARN])
+                index = 0
+            self.role.setCurrentIndex(max(index, 0))
+            self.custody.setChecked(row.has_custody)
+        self._set_mode(row)
+        self._update_form()
+
+    def cancel_edit(self) -> None:
+        self._clear_form()
+        self.role.setItemText(0, CHOOSE_ROLE)
+        self.drafts.discard()
+        self.status.clear()
+
+    def _resume_draft(self) -> None:
+        """A restored draft of an edit: back in edit mode for that party, if it still exists."""
+        party_id = self.editing_id.text()
+        if not party_id:
+            return
+        for r in range(self.model.rowCount()):
+            row = self.model.party_row(r)
+            if row.party_id == party_id:
+                self._set_mode(row)
+                self.select_party(party_id)
+                return
+        self.editing_id.clear()
+
+    def reveal_selected(self) -> bool:
+        """Show the selected person's full CPR number; the reveal is logged."""
+        row = self.selected_party()
+        if row is None or not row.cpr:
+            return False
+        try:
+            with self._sessions() as session:
+                services.reveal_cpr(session, self.case_id, row.person_id)
+        except FeltmappeError as err:
+            self.list_error.show_error(err)
+            return False
+        self.model.revealed.add(row.person_id)
+        self.refresh()
+        return True
+
+    def save_form(self) -> bool:
+        return self.save_person() if self.editing is not None else self.add_person()
+
+    def save_person(self) -> bool:
+        """Save every field of the person in the form and their role in this case."""
+        row = self.editing
+        assert row is not None
+        self.error.clear_error()
+        self.warning.hide()
+        self.status.clear()
+        role = self._chosen_role(row)
+        if role is None:
+            return False
+        unborn = self.unborn.isChecked()
+        cpr = self.cpr.text().strip() or None
+        birth = None
+        if not unborn and not cpr and not self.birth_unknown.isChecked():
+            birth = _to_date(self.birth_date.date())
+        try:
+            with self._sessions() as session:
+                person = services.get(session, Person, row.person_id)
+                party = services.get(session, CaseParty, row.party_id)
+                if party.case_id != self.case_id:
+                    raise NotFound(table="case_party", row_id=row.party_id)
+                warnings = services.edit_person(
+                    session,
+                    person,
+                    first_name=self.first_name.text(),
+                    last_name=self.last_name.text(),
+                    cpr=cpr,
+                    birth_date=birth,
+                    unborn=unborn,
+                    expected_date=_to_date(self.expected_date.date()) if unborn else None,
+                    phone=self.phone.text(),
+                    address=self.address.text(),
+                    email=self.email.text(),
+                    note=self.note.text(),
+                )
+                services.edit_party(
+                    session,
+                    party,
+                    role=role,
+                    has_custody=self.custody.isChecked(),
+                    note=party.note,
+                )
+                name = person.full_name
+        except FeltmappeError as err:
+            self._show_refusal(err, NOT_SAVED)
+            return False
+        self.drafts.discard()
+        self._clear_form()
+        self.role.setItemText(0, CHOOSE_ROLE)
+        self.refresh()
+        self.select_party(row.party_id)
+        self.status.setText(f"Oplysningerne om {name} er gemt.")
+        if warnings:
+            self.warning.setText("\n".join(warning_text(w) for w in warnings))
+            self.warning.show()
+        self.changed.emit(row.party_id)
+        return True
+
+    def _chosen_role(self, row: PartyRow | None) -> PartyRole | None:
+        if row is not None and row.is_case_child:
+            return PartyRole.BARN
+        data = self.role.currentData()
+        if not data:
+            err = ValidationError("validation.required", field="role")
+            log_refusal(err)
+            self.error.show_text(ROLE_REQUIRED)
+            self.role.setFocus()
+            return None
+        return PartyRole(data)
 
     # -- adding ---------------------------------------------------------------------------
 
@@ -504,7 +775,18 @@ class PartiesWidget(QWidget):
         birth = None
         if not unborn and not cpr and not self.birth_unknown.isChecked():
             birth = _to_date(self.birth_date.date())
-        role = PartyRole(self.role.currentData())
+        if not self.role.currentData():
+            # The fields above the role are checked first, in the order of the form.
+            try:
+                services.person_values(
+                    self.first_name.text(), self.last_name.text(), cpr, birth, unborn, None
+                )
+            except FeltmappeError as err:
+                self._show_refusal(err)
+                return False
+        role = self._chosen_role(None)
+        if role is None:
+            return False
         try:
             with self._sessions() as session:
                 case = services.get(session, Case, self.case_id)
@@ -518,6 +800,8 @@ class PartiesWidget(QWidget):
                     expected_date=_to_date(self.expected_date.date()) if unborn else None,
                     phone=self.phone.text().strip(),
                     address=self.address.text().strip(),
+                    email=self.email.text().strip(),
+                    note=self.note.text().strip(),
                 )
                 party = services.add_party(
                     session, case, person, role, has_custody=self.custody.isChecked()
@@ -526,6 +810,7 @@ class PartiesWidget(QWidget):
         except FeltmappeError as err:
             self._show_refusal(err)
             return False
+        self.drafts.discard()
         self._clear_form()
         self.refresh()
         self.select_party(party_id)
@@ -537,9 +822,8 @@ class PartiesWidget(QWidget):
         self.first_name.setFocus()
         return True
 
-    def _show_refusal(self, err: FeltmappeError) -> None:
+    def _show_refusal(self, err: FeltmappeError, prefix: str = NOT_ADDED) -> None:
         field = str(err.params.get("field", ""))
-        prefix = NOT_ADDED
         if err.code in ("validation.required", "validation.future_date") and field in _NAMED_FIELDS:
             label = FIELD_LABELS[field]
             prefix += f"{label[:1].upper()}{label[1:]}: "

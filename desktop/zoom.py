@@ -21,24 +21,34 @@ HEADER_PADDING = 28
 
 
 def fit_headers() -> None:
-    """Widen every table column whose header text no longer fits (after the font grew);
-    stretched columns follow the view by themselves."""
+    """Widen every table column whose header text no longer fits (after the font grew)."""
     for widget in QApplication.allWidgets():
-        if not isinstance(widget, QHeaderView) or not isinstance(
-            widget.parent(), QAbstractItemView
-        ):
+        if isinstance(widget, QHeaderView) and isinstance(widget.parent(), QAbstractItemView):
+            fit_header(widget)
+
+
+def fit_header(header: QHeaderView) -> None:
+    """Make every section of a horizontal header at least as wide as its title (a stretched
+    section is kept from shrinking below it too)."""
+    model = header.model()
+    if model is None or header.orientation() != Qt.Orientation.Horizontal:
+        return
+    metrics = QFontMetrics(header.font())
+    widest = 0
+    for section in range(header.count()):
+        text = str(model.headerData(section, Qt.Orientation.Horizontal) or "")
+        need = metrics.horizontalAdvance(text) + HEADER_PADDING
+        widest = max(widest, need)
+        if header.sectionResizeMode(section) == QHeaderView.ResizeMode.Stretch:
             continue
-        model = widget.model()
-        if model is None or widget.orientation() != Qt.Orientation.Horizontal:
-            continue
-        metrics = QFontMetrics(widget.font())
-        for section in range(widget.count()):
-            if widget.sectionResizeMode(section) == QHeaderView.ResizeMode.Stretch:
-                continue
-            text = str(model.headerData(section, Qt.Orientation.Horizontal) or "")
-            need = metrics.horizontalAdvance(text) + HEADER_PADDING
-            if widget.sectionSize(section) < need and not widget.isSectionHidden(section):
-                widget.resizeSection(section, need)
+        if header.sectionSize(section) < need and not header.isSectionHidden(section):
+            header.resizeSection(section, need)
+    if header.stretchLastSection() and header.count():
+        last = header.count() - 1
+        text = str(model.headerData(last, Qt.Orientation.Horizontal) or "")
+        header.setMinimumSectionSize(
+            max(header.minimumSectionSize(), min(widest, metrics.horizontalAdvance(text) + 12))
+        )
 
 
 class TextSize(QObject):

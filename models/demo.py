@@ -334,6 +334,7 @@ class _Member:
     role: PartyRole
     label: str  # "Mor", "Mormor", "Klasselærer" …
     organisation: str = ""
+    custody: bool = False
 
 
 # Texts. {navn} is the child's first name, {navn_s} its genitive, {han}/{Han}/{ham}/{hans}
@@ -714,7 +715,7 @@ class _CaseBuilder:
         custody: bool = False,
         organisation: str = "",
     ) -> _Member:
-        m = _Member(person, role, label, organisation)
+        m = _Member(person, role, label, organisation, custody)
         self.members.append(m)
         note = f"{label}, {organisation}" if organisation else label
         self.add(
@@ -856,14 +857,14 @@ class _CaseBuilder:
         father_custody = not adult and father is not None and custody in ("both", "father")
         self.mother = self.member(
             mother,
-            PartyRole.FORAELDREMYNDIGHED if mother_custody else PartyRole.FORAELDER,
+            PartyRole.FORAELDER,
             "Mor",
             custody=mother_custody,
         )
         self.father = (
             self.member(
                 father,
-                PartyRole.FORAELDREMYNDIGHED if father_custody else PartyRole.FORAELDER,
+                PartyRole.FORAELDER,
                 "Far",
                 custody=father_custody,
             )
@@ -1302,11 +1303,9 @@ class _CaseBuilder:
         return m
 
     def parents(self) -> list[_Member]:
-        return [
-            m
-            for m in (self.mother, self.father)
-            if m is not None and m.role is PartyRole.FORAELDREMYNDIGHED
-        ] or [self.mother]
+        return [m for m in (self.mother, self.father) if m is not None and m.custody] or [
+            self.mother
+        ]
 
     def scales(self, m: Meeting, level: float) -> None:
         """Trivselslineal by the child (from 5), a parent and the caseworker at a meeting."""

@@ -82,19 +82,16 @@ def soft_delete(session: Session, obj: Synced) -> None:
 # -- persons ----------------------------------------------------------------------------
 
 
-def create_person(
-    session: Session,
+def person_values(
     first_name: str,
-    last_name: str = "",
-    *,
-    cpr: str | None = None,
-    birth_date: date | None = None,
-    unborn: bool = False,
-    expected_date: date | None = None,
-    **extra: Any,
-) -> tuple[Person, list[str]]:
-    """Create a person. A CPR number is validated (real date, century) and gives birth date and
-    sex; the returned warnings hold "cpr.modulus11" when the modulus-11 check fails (allowed)."""
+    last_name: str,
+    cpr: str | None,
+    birth_date: date | None,
+    unborn: bool,
+    expected_date: date | None,
+) -> tuple[dict[str, Any], list[str]]:
+    """Checked values of a person: a CPR number is validated (real date, century) and gives
+    birth date and sex; the warnings hold "cpr.modulus11" when the modulus-11 check fails."""
     warnings: list[str] = []
     first_name = first_name.strip()
     if not first_name and not unborn:
@@ -112,18 +109,82 @@ def create_person(
         raise ValidationError("validation.unborn_with_birth", field="unborn")
     if birth_date is not None and birth_date > date.today():
         raise ValidationError("validation.future_date", field="birth_date")
-    person = Person(
-        first_name=first_name or "Ufødt barn",
-        last_name=last_name.strip(),
-        cpr=cpr or None,
-        birth_date=birth_date,
-        sex=sex,
-        unborn=unborn,
-        expected_date=expected_date,
-        **extra,
-    )
+    values = {
+        "first_name": first_name or "Ufødt barn",
+        "last_name": last_name.strip(),
+        "cpr": cpr or None,
+        "birth_date": birth_date,
+        "sex": sex,
+        "unborn": unborn,
+        "expected_date": expected_date if unborn else None,
+    }
+    return values, warnings
+
+
+def create_person(
+    session: Session,
+    first_name: str,
+    last_name: str = "",
+    *,
+    cpr: str | None = None,
+    birth_date: date | None = None,
+    unborn: bool = False,
+    expected_date: date | None = None,
+    **extra: Any,
+) -> tuple[Person, list[str]]:
+    """Create a person. A CPR number is validated (real date, century) and gives birth date and
+    sex; the returned warnings hold "cpr.modulus11" when the modulus-11 check fails (allowed)."""
+    values, warnings = person_values(first_name, last_name, cpr, birth_date, unborn, expected_date)
+    if not unborn:
+        values.pop("expected_date")
+        values["expected_date"] = expected_date
+    person = Person(**values, **extra)
     add(session, person)
     return person, warnings
+
+
+#: What of a person may be edited besides the checked identity fields.
+PERSON_CONTACT_FIELDS = ("phone", "address", "email", "note")
+
+
+def edit_person(
+    session: Session,
+    person: Person,
+    *,
+    first_name: str,
+    last_name: str = "",
+    cpr: str | None = None,
+    birth_date: date | None = None,
+    unborn: bool = False,
+    expected_date: date | None = None,
+    **contact: str,
+) -> list[str]:
+    """Change every field of an existing person, checked as when created; returns warnings."""
+    unknown = set(contact) - set(PERSON_CONTACT_FIELDS)
+    if unknown:
+        raise ValueError(f"not a person field: {sorted(unknown)}")
+    values, warnings = person_values(first_name, last_name, cpr, birth_date, unborn, expected_date)
+    values.update({k: v.strip() for k, v in contact.items()})
+    update(session, person, **values)
+    return warnings
+
+
+def edit_party(
+    session: Session, party: CaseParty, *, role: PartyRole, has_custody: bool, note: str = ""
+) -> CaseParty:
+    """A party's role in the case, custody and note. Custody is one concept: the flag (the old
+    role "forældremyndighedsindehaver" is written as a parent with custody)."""
+    role, has_custody = _one_custody(PartyRole(role), has_custody)
+    rights = party.party_rights or default_party_rights(role, has_custody=has_custody)
+    return update(
+        session, party, role=role, has_custody=has_custody, party_rights=rights, note=note.strip()
+    )
+
+
+def _one_custody(role: PartyRole, has_custody: bool) -> tuple[PartyRole, bool]:
+    if role == PartyRole.FORAELDREMYNDIGHED:
+        return PartyRole.FORAELDER, True
+    return role, has_custody
 
 
 # -- cases ------------------------------------------------------------------------------
@@ -184,7 +245,9 @@ def add_party(
     party_rights: bool | None = None,
     note: str = "",
 ) -> CaseParty:
-    """A person's role in the case. Custody holders and the child have party rights by default."""
+    """A person's role in the case. Custody holders and the child have party rights by default.
+    Custody is the flag: the old role "forældremyndighedsindehaver" becomes a parent with it."""
+    role, has_custody = _one_custody(PartyRole(role), has_custody)
     if party_rights is None:
         party_rights = default_party_rights(role, has_custody=has_custody)
     return add(

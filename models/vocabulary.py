@@ -47,6 +47,8 @@ class PartyRole(StrEnum):
     NETVAERKSPERSON = "netvaerksperson"
     FAGPERSON = "fagperson"
     PLEJEFAMILIE = "plejefamilie"
+    #: An interpreter at conversations and meetings: part of the case's people, not a party.
+    TOLK = "tolk"
 
 
 PARTY_ROLE_LABELS: dict[PartyRole, str] = {
@@ -59,6 +61,7 @@ PARTY_ROLE_LABELS: dict[PartyRole, str] = {
     PartyRole.NETVAERKSPERSON: "Netværksperson",
     PartyRole.FAGPERSON: "Fagperson",
     PartyRole.PLEJEFAMILIE: "Plejefamilie",
+    PartyRole.TOLK: "Tolk",
 }
 
 

@@ -85,10 +85,10 @@ def test_registering_a_visit_fulfils_the_deadline(
     assert form.reason_box.isVisible()
     assert [form.present.item(r).text() for r in range(form.present.count())] == [
         "Åse Holm (Barn)",
-        "Hanne Holm (Forældremyndighedsindehaver)",
+        "Hanne Holm (Forælder)",
     ]
     form.held.setDateTime(yesterday_at_ten())
-    tick(qtbot, form, "Hanne Holm (Forældremyndighedsindehaver)")
+    tick(qtbot, form, "Hanne Holm (Forælder)")
     qtbot.keyClicks(form.others, "Morfar, tolk")
     qtbot.keyClicks(form.observations, "Rent og ryddeligt. Åse viste sit værelse.")
     with qtbot.waitSignal(form.saved):

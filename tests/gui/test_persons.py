@@ -90,7 +90,7 @@ def test_proxy_passes_the_model_tester(qtmodeltester, widget: PartiesWidget) -> 
 
 
 def test_only_the_child_at_first(widget: PartiesWidget) -> None:
-    assert table(widget) == [["Åse Holm", "Barn", "050520-XXXX", "Nej", "Ja"]]
+    assert table(widget) == [["Åse Holm", "Barn", "050520-XXXX", "Nej", "Ja", "", ""]]
     assert widget.role.findData(PartyRole.BARN) == -1  # the child is already the case's party
 
 
@@ -110,7 +110,7 @@ def test_parent_with_valid_cpr_and_custody(
     assert not widget.error.isVisible()
     assert not widget.warning.isVisible()
     assert widget.status.text() == "Søren Holm er tilføjet til sagen som Forælder."
-    assert row_of(widget, "Søren Holm") == ["Søren Holm", "Forælder", "120385-XXXX", "Ja", "Ja"]
+    assert row_of(widget, "Søren Holm")[:5] == ["Søren Holm", "Forælder", "120385-XXXX", "Ja", "Ja"]
     assert widget.selected_party() is not None
     assert widget.selected_party().name == "Søren Holm"  # type: ignore[union-attr]
     assert widget.first_name.text() == ""  # the form is ready for the next person
@@ -136,7 +136,7 @@ def test_parent_without_custody_has_no_party_rights(qtbot: QtBot, widget: Partie
     qtbot.keyClicks(widget.first_name, "Bo")
     choose_role(widget, PartyRole.FORAELDER)
     click(qtbot, widget.add_button)
-    assert row_of(widget, "Bo")[Column.FORAELDREMYNDIGHED :] == ["Nej", "Nej"]
+    assert row_of(widget, "Bo")[Column.FORAELDREMYNDIGHED : Column.KONTAKT] == ["Nej", "Nej"]
 
 
 def test_impossible_cpr_date_is_refused_in_danish_and_keeps_the_text(
@@ -194,22 +194,20 @@ def test_modulus11_failure_saves_and_warns(
     qtbot.keyClicks(widget.last_name, "Holm")
     qtbot.keyClicks(widget.cpr, MOD11_FAILS)
     assert widget.cpr_hint.text() == "Født 12.03.1985, kvinde"  # not refused while typing
-    assert widget.role.currentText() == "Forælder"
+    assert widget.role.currentText() == "Vælg rolle …"  # no silent default
+    assert widget.role.findData(PartyRole.FORAELDREMYNDIGHED) == -1  # custody is the flag
     assert not widget.custody.isChecked()
-    choose_role(widget, PartyRole.FORAELDREMYNDIGHED)
-    assert widget.custody.isChecked()  # the role implies custody
-    choose_role(widget, PartyRole.BEDSTEFORAELDER)
-    assert not widget.custody.isChecked()  # and only that role
-    choose_role(widget, PartyRole.FORAELDREMYNDIGHED)
+    choose_role(widget, PartyRole.FORAELDER)
+    widget.custody.setChecked(True)
     click(qtbot, widget.add_button)
 
     assert not widget.error.isVisible()
     assert widget.warning.isVisible()
     assert widget.warning.text() == warning_text("cpr.modulus11")
     assert widget.warning.text().startswith("Bemærk: CPR-nummeret opfylder ikke modulus 11")
-    assert row_of(widget, "Lone Holm") == [
+    assert row_of(widget, "Lone Holm")[:5] == [
         "Lone Holm",
-        PARTY_ROLE_LABELS[PartyRole.FORAELDREMYNDIGHED],
+        PARTY_ROLE_LABELS[PartyRole.FORAELDER],
         "120385-XXXX",
         "Ja",
         "Ja",
@@ -262,7 +260,7 @@ def test_person_without_cpr(qtbot: QtBot, vault: Vault, case_id: str, widget: Pa
     qtbot.keyClicks(widget.last_name, "Berg")
     choose_role(widget, PartyRole.BEDSTEFORAELDER)
     click(qtbot, widget.add_button)
-    assert row_of(widget, "Jonna Berg") == [
+    assert row_of(widget, "Jonna Berg")[:5] == [
         "Jonna Berg",
         "Bedsteforælder",
         "Intet CPR",
@@ -275,6 +273,8 @@ def test_person_without_cpr(qtbot: QtBot, vault: Vault, case_id: str, widget: Pa
     widget.birth_unknown.setChecked(False)
     assert widget.birth_date.isEnabled()
     widget.birth_date.setDate(QDate(1950, 6, 1))
+    assert widget.role.currentData() is None  # each person's role is chosen anew
+    choose_role(widget, PartyRole.BEDSTEFORAELDER)
     click(qtbot, widget.add_button)
     assert row_of(widget, "Erik")[Column.CPR] == "Intet CPR (født 01.06.1950)"
     with vault.session() as s:

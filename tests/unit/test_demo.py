@@ -243,8 +243,12 @@ def test_families_and_networks_for_genogram(session: Session) -> None:
         assert PartyRole.BARN in roles
         assert PartyRole.FAGPERSON in roles
         if case.stage is not CaseStage.EFTERVAERN:
-            custody = [p for p in parties if p.role is PartyRole.FORAELDREMYNDIGHED]
-            assert custody and all(p.has_custody and p.party_rights for p in custody)
+            # One custody concept: a parent with the custody flag (and so party rights).
+            custody = [p for p in parties if p.has_custody]
+            assert custody and all(
+                p.role is PartyRole.FORAELDER and p.party_rights for p in custody
+            )
+            assert PartyRole.FORAELDREMYNDIGHED not in roles
         assert session.scalar(select(func.count()).where(Relation.case_id == case.id))
     all_roles = set(session.scalars(select(CaseParty.role)))
     assert all_roles >= {
@@ -355,7 +359,7 @@ def test_wellbeing_scale_by_child_parent_and_caseworker(session: Session) -> Non
     assert all(0 <= r.value <= 10 for r in readings)
     lineal = [r for r in readings if r.scale is ScaleKind.TRIVSELSLINEAL]
     roles = {r.rated_by_role for r in lineal}
-    assert {PartyRole.BARN, PartyRole.FORAELDREMYNDIGHED, None} <= roles
+    assert {PartyRole.BARN, PartyRole.FORAELDER, None} <= roles
     per_case: dict[str | None, set[datetime]] = {}
     for r in lineal:
         per_case.setdefault(r.case_id, set()).add(r.rated_at)
