@@ -47,6 +47,7 @@ from desktop.sync_views import (
 )
 from desktop.tasks import run_in_background
 from desktop.widgets import ErrorLabel, log_refusal
+from models import settings
 from models.changes import ChangeSet
 from models.errors import FeltmappeError
 from models.vault import Vault
@@ -54,9 +55,6 @@ from sync import client as sc
 
 log = logging.getLogger("feltmappe.sync.ui")
 
-#: The vault's local setting for the minutes between automatic syncs.
-SYNC_INTERVAL_SETTING = "sync_interval_minutes"
-SYNC_INTERVAL_DEFAULT_MINUTES = 5
 #: The first automatic sync after unlock, and how often the status bar re-reads the counts.
 FIRST_SYNC_DELAY_MS = 3000
 STATUS_REFRESH_MS = 3000
@@ -101,14 +99,8 @@ def problems_text(conflicts: int, rejected: int) -> str:
 
 
 def sync_interval_ms(vault: Vault) -> int:
-    raw = vault.setting(SYNC_INTERVAL_SETTING).strip()
-    try:
-        minutes = int(raw)
-    except ValueError:
-        minutes = 0
-    if not 1 <= minutes <= 24 * 60:
-        minutes = SYNC_INTERVAL_DEFAULT_MINUTES
-    return minutes * 60_000
+    """The minutes between automatic syncs, from the settings registry."""
+    return settings.get(vault, settings.SYNC_INTERVAL_MINUTES) * 60_000
 
 
 class _Cancelled(Exception):
