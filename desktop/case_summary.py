@@ -99,15 +99,16 @@ def load_case_summary(vault: Vault, case_id: str, *, log_view: bool = True) -> C
         lines = tuple(
             PartyLine(
                 name=f"{p.first_name} {p.last_name}".strip(),
-                role=PARTY_ROLE_LABELS.get(PartyRole(cp.role), str(cp.role)),
+                role=_role_text(PartyRole(cp.role)),
                 cpr=p.cpr or "",
-                custody=cp.has_custody,
+                custody=cp.has_custody or cp.role == PartyRole.FORAELDREMYNDIGHED,
                 party_rights=cp.party_rights,
                 person_id=p.id,
                 phone=p.phone,
                 address=" ".join(p.address.split()),
                 email=p.email,
-                note=cp.note or p.note,
+                # The role in words ("Mor") and the person's own note, as in Personer.
+                note=" · ".join(n for n in (cp.note.strip(), p.note.strip()) if n),
             )
             for cp, p in parties
         )
@@ -140,6 +141,14 @@ def load_case_summary(vault: Vault, case_id: str, *, log_view: bool = True) -> C
             opened_on=case.opened_on,
             parties=lines,
         )
+
+
+def _role_text(role: PartyRole) -> str:
+    # One custody concept: the old role "forældremyndighedsindehaver" is a parent whose custody
+    # shows in its own column, as for every parent with custody.
+    if role == PartyRole.FORAELDREMYNDIGHED:
+        role = PartyRole.FORAELDER
+    return PARTY_ROLE_LABELS.get(role, str(role))
 
 
 def _deadlines(session: Session, vault: Vault, case_id: str) -> tuple[list[Deadline], str]:

@@ -36,6 +36,11 @@ VALIDATION = {
     "journal.correct_draft": "Kun et afsluttet notat kan rettes med et nyt notat; ret kladden direkte.",
 }
 
+#: A required field that needs more than "Feltet skal udfyldes." to say what to do.
+REQUIRED_FIELDS = {
+    "role": "Vælg personens rolle i sagen (fx forælder, tolk eller fagperson).",
+}
+
 CPR_REASONS = {
     "format": "CPR-nummeret skal skrives som DDMMÅÅ-XXXX (10 cifre).",
     "date": "CPR-nummeret indeholder ikke en gyldig fødselsdato.",
@@ -168,6 +173,8 @@ def error_text(err: FeltmappeError) -> str:
         return deadline_text(code, p)
     if code.startswith("settings."):
         return settings_text(code, p)
+    if code == "validation.required" and str(p.get("field")) in REQUIRED_FIELDS:
+        return REQUIRED_FIELDS[str(p.get("field"))]
     if code in VALIDATION:
         return VALIDATION[code] + _where(p)
     if code == "sync" or code.startswith("sync."):

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -48,7 +49,7 @@ from models import services
 from models.changes import ChangeSet
 from models.cpr import mask, parse_cpr
 from models.errors import FeltmappeError, InvalidCpr, NotFound, ValidationError
-from models.schema import Case, CaseParty, Person
+from models.schema import Case, CaseParty
 from models.vault import Vault
 from models.vocabulary import FIELD_LABELS, PARTY_ROLE_LABELS, PartyRole
 
@@ -82,6 +83,9 @@ CHOOSABLE_ROLES = tuple(
     r for r in PartyRole if r not in (PartyRole.BARN, PartyRole.FORAELDREMYNDIGHED)
 )
 CHOOSE_ROLE = "Vælg rolle …"
+CPR_PLACEHOLDER = "DDMMÅÅ-XXXX (valgfrit)"
+#: In the form of a person whose number is not revealed: the field is empty and the number kept.
+CPR_KEPT = "{masked} – uændret (tryk Vis CPR for at rette det)"
 ADD_TITLE = "Tilføj person til sagen"
 EDIT_TITLE = "Ret {name}"
 
@@ -97,11 +101,25 @@ CHILD_NOT_REMOVABLE = "Barnet, som sagen handler om, kan ikke fjernes fra sagen.
 NOTHING_SELECTED = "Vælg først en person i listen."
 NOT_ADDED = "Personen er ikke tilføjet. "
 NOT_SAVED = "Ændringerne er ikke gemt. "
-ROLE_REQUIRED = "Vælg personens rolle i sagen (fx forælder, tolk eller fagperson)."
+NOT_ADDED_ROLE = "Personen er ikke tilføjet: vælg en rolle."
+NOT_SAVED_ROLE = "Ændringerne er ikke gemt: vælg en rolle."
 NOT_REMOVED = "Personen er ikke fjernet fra sagen. "
 
 #: The form's fields a message may name without saying which field it is about.
-_NAMED_FIELDS = ("first_name", "last_name", "birth_date", "expected_date")
+_NAMED_FIELDS = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "expected_date",
+    "phone",
+    "email",
+    "address",
+    "note",
+    "party_note",
+)
+PARTY_NOTE_LABEL = "om rollen"
+#: Refusals about one field, said with the field's name ("Telefon: Teksten er for lang …").
+_FIELD_CODES = ("validation.required", "validation.future_date", "validation.too_long")
 
 _ROLE_ORDER = {role: i for i, role in enumerate(PartyRole)}
 _SEX_LABELS = {"K": "kvinde", "M": "mand"}
@@ -309,6 +327,9 @@ class PartiesWidget(QWidget):
         self._confirm: QMessageBox | None = None
         #: The party whose person is in the form (None: the form adds a new person).
         self.editing: PartyRow | None = None
+        #: The stored CPR number of the person in the form while it is not revealed: the field
+        #: stays empty (the number is never shown unasked) and saving keeps this number.
+        self._kept_cpr: str | None = None
 
         self.model = PartyTableModel(self._reads, case_id, self)
         self.proxy = QSortFilterProxyModel(self)
@@ -344,6 +365,15 @@ class PartiesWidget(QWidget):
         self.reveal_button.clicked.connect(self.reveal_selected)
         self.list_error = ErrorLabel(self)
         self.list_error.setObjectName("list_error")
+        # The same three from the keyboard: the context-menu key (or Shift+F10) on a row, and
+        # Enter to change the selected person.
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.edit_action = self._table_action("Ret personen …", self.edit_selected)
+        self.edit_action.setShortcuts(
+            [QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)]
+        )
+        self.reveal_action = self._table_action("Vis CPR (logges)", self.reveal_selected)
+        self.remove_action = self._table_action("Fjern fra sagen …", self.ask_remove)
 
         heading = QLabel("Personer i sagen", self)
         bold = heading.font()
@@ -382,6 +412,8 @@ class PartiesWidget(QWidget):
                 "note": self.note,
                 "role": self.role,
                 "custody": self.custody,
+                "party_rights": self.party_rights,
+                "party_note": self.party_note,
             },
             case_id=case_id,
             submit=vault.writer.submit if isinstance(vault, Vault) else None,
@@ -393,15 +425,24 @@ class PartiesWidget(QWidget):
 
     # -- building -------------------------------------------------------------------------
 
+    def _table_action(self, text: str, slot: Callable[[], object]) -> QAction:
+        action = QAction(text, self.table)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.table.addAction(action)
+        return action
+
     def _build_form(self) -> QGroupBox:
         box = QGroupBox(ADD_TITLE, self)
         self.editing_id = QLineEdit(box)  # which party the form edits (kept with the draft)
         self.editing_id.setObjectName("editing_id")
         self.editing_id.hide()
-        self.first_name = self._line_edit(box, "first_name", "Fornavn", 200)
-        self.last_name = self._line_edit(box, "last_name", "Efternavn", 200)
-        self.cpr = self._line_edit(box, "cpr", "CPR-nummer", 11)
-        self.cpr.setPlaceholderText("DDMMÅÅ-XXXX (valgfrit)")
+        # No maximum length on the fields: a pasted text would be cut without a word. A text
+        # too long for its column is refused when saved, saying which field (models/values.py).
+        self.first_name = self._line_edit(box, "first_name", "Fornavn")
+        self.last_name = self._line_edit(box, "last_name", "Efternavn")
+        self.cpr = self._line_edit(box, "cpr", "CPR-nummer")
+        self.cpr.setPlaceholderText(CPR_PLACEHOLDER)
         self.cpr.textChanged.connect(self._on_cpr_edited)
         self.cpr_hint = QLabel(box)
         self.cpr_hint.setObjectName("cpr_hint")
@@ -438,15 +479,27 @@ class PartiesWidget(QWidget):
         self.role.addItem(CHOOSE_ROLE, None)  # no silent default: the role is chosen
         for role in CHOOSABLE_ROLES:
             self.role.addItem(PARTY_ROLE_LABELS[role], role)
+        self.role.currentIndexChanged.connect(self._on_role_changed)
+        self.role_error = ErrorLabel(box)  # next to the role, where the choice is missing
+        self.role_error.setObjectName("role_error")
         self.custody = QCheckBox("Har forældremyndighed", box)
         self.custody.setObjectName("custody")
         self.custody.setToolTip("Forældremyndighedsindehavere har partsrettigheder i sagen.")
+        self.custody.toggled.connect(self._on_custody_toggled)
+        self.party_rights = QCheckBox("Har partsrettighe&der (partshøring)", box)
+        self.party_rights.setObjectName("party_rights")
+        self.party_rights.setToolTip(
+            "Parter skal partshøres (forvaltningslovens § 19). Barnet og "
+            "forældremyndighedsindehavere er altid parter."
+        )
+        self.party_note = self._line_edit(box, "party_note", "Om rollen")
+        self.party_note.setPlaceholderText("Fx »Mor«, »Klasselærer«, »tolk, arabisk«")
 
-        self.phone = self._line_edit(box, "phone", "Telefon", 40)
-        self.address = self._line_edit(box, "address", "Adresse", 500)
-        self.email = self._line_edit(box, "email", "E-mail", 200)
-        self.note = self._line_edit(box, "note", "Bemærkning", 2000)
-        self.note.setPlaceholderText("Fx »Mor«, »Klasselærer«, »taler kun engelsk«")
+        self.phone = self._line_edit(box, "phone", "Telefon")
+        self.address = self._line_edit(box, "address", "Adresse")
+        self.email = self._line_edit(box, "email", "E-mail")
+        self.note = self._line_edit(box, "note", "Bemærkning")
+        self.note.setPlaceholderText("Fx »taler kun engelsk«, »ring efter kl. 15«")
 
         self.add_button = QPushButton("Tilføj", box)
         self.add_button.setObjectName("add")
@@ -480,7 +533,10 @@ class PartiesWidget(QWidget):
         left.addRow("", unborn_row)
         right = QFormLayout()
         right.addRow(self._label(box, "&Rolle", self.role), self.role)
+        right.addRow("", self.role_error)
         right.addRow("", self.custody)
+        right.addRow("", self.party_rights)
+        right.addRow(self._label(box, "Om rolle&n", self.party_note), self.party_note)
         right.addRow(self._label(box, "Te&lefon", self.phone), self.phone)
         right.addRow(self._label(box, "E-ma&il", self.email), self.email)
         right.addRow(self._label(box, "&Adresse", self.address), self.address)
@@ -502,11 +558,10 @@ class PartiesWidget(QWidget):
         return box
 
     @staticmethod
-    def _line_edit(parent: QWidget, name: str, label: str, max_length: int) -> QLineEdit:
+    def _line_edit(parent: QWidget, name: str, label: str) -> QLineEdit:
         edit = QLineEdit(parent)
         edit.setObjectName(name)
         edit.setAccessibleName(label)
-        edit.setMaxLength(max_length)
         return edit
 
     @staticmethod
@@ -570,7 +625,7 @@ class PartiesWidget(QWidget):
 
     def _update_form(self) -> None:
         unborn = self.unborn.isChecked()
-        has_cpr = bool(self.cpr.text().strip())
+        has_cpr = bool(self.cpr.text().strip() or self._kept_cpr)
         # A CPR number gives the birth date; an unborn child has none.
         self.birth_unknown.setEnabled(not unborn and not has_cpr)
         self.birth_date.setEnabled(
@@ -579,7 +634,22 @@ class PartiesWidget(QWidget):
         self.expected_label.setEnabled(unborn)
         self.expected_date.setEnabled(unborn)
 
+    def _on_role_changed(self) -> None:
+        self.role_error.clear_error()
+        role = self.role.currentData()
+        if self.editing is None and role:
+            # A new party's rights follow the law's default until the caseworker says otherwise.
+            self.party_rights.setChecked(
+                services.default_party_rights(role, has_custody=self.custody.isChecked())
+            )
+
+    def _on_custody_toggled(self, on: bool) -> None:
+        if on:  # a custody holder is always a party
+            self.party_rights.setChecked(True)
+
     def _on_cpr_edited(self, text: str) -> None:
+        if not text.strip() and self._kept_cpr:
+            text = self._kept_cpr  # the hint shows what the kept number says (birth, sex)
         hint, ok = cpr_feedback(text)
         self.cpr_hint.setText(hint)
         self.cpr_hint.setStyleSheet("" if ok else "color: #a30014;")
@@ -594,14 +664,27 @@ class PartiesWidget(QWidget):
             self.address,
             self.email,
             self.note,
+            self.party_note,
             self.editing_id,
         ):
             edit.clear()
         self.birth_unknown.setChecked(True)
         self.unborn.setChecked(False)
         self.custody.setChecked(False)
+        self.party_rights.setChecked(False)
+        self.role.setItemText(0, CHOOSE_ROLE)
         self.role.setCurrentIndex(0)  # "Vælg rolle …"
+        self.role_error.clear_error()
+        self._keep_cpr(None)
         self._set_mode(None)
+
+    def _keep_cpr(self, number: str | None) -> None:
+        """Keep ``number`` (unrevealed) behind an empty CPR field, or stop keeping one."""
+        self._kept_cpr = number or None
+        self.cpr.setPlaceholderText(
+            CPR_KEPT.format(masked=mask(number)) if number else CPR_PLACEHOLDER
+        )
+        self._on_cpr_edited(self.cpr.text())
 
     def _set_mode(self, row: PartyRow | None) -> None:
         self.editing = row
@@ -632,7 +715,10 @@ class PartiesWidget(QWidget):
         with quiet:
             self.first_name.setText(row.first_name)
             self.last_name.setText(row.last_name)
-            self.cpr.setText(row.cpr or "")
+            # The full number only when this person's CPR is revealed (and that was logged).
+            revealed = row.person_id in self.model.revealed
+            self.cpr.setText((row.cpr or "") if revealed else "")
+            self._keep_cpr(None if revealed else row.cpr)
             self.unborn.setChecked(row.unborn)
             if row.expected_date:
                 d = row.expected_date
@@ -645,6 +731,7 @@ class PartiesWidget(QWidget):
             self.address.setText(row.address)
             self.email.setText(row.email)
             self.note.setText(row.note)
+            self.party_note.setText(row.party_note)
             role = PartyRole.FORAELDER if row.role == PartyRole.FORAELDREMYNDIGHED else row.role
             index = self.role.findData(role)
             if row.is_case_child:
@@ -652,12 +739,14 @@ class PartiesWidget(QWidget):
                 index = 0
             self.role.setCurrentIndex(max(index, 0))
             self.custody.setChecked(row.has_custody)
+            self.party_rights.setChecked(row.party_rights)
+            self.role_error.clear_error()
         self._set_mode(row)
         self._update_form()
 
     def cancel_edit(self) -> None:
         self._clear_form()
-        self.role.setItemText(0, CHOOSE_ROLE)
+        self.error.clear_error()
         self.drafts.discard()
         self.status.clear()
 
@@ -670,6 +759,10 @@ class PartiesWidget(QWidget):
             row = self.model.party_row(r)
             if row.party_id == party_id:
                 self._set_mode(row)
+                if row.is_case_child:
+                    self.role.setItemText(0, PARTY_ROLE_LABELS[PartyRole.BARN])
+                if row.cpr and not self.cpr.text().strip():
+                    self._keep_cpr(row.cpr)
                 self.select_party(party_id)
                 return
         self.editing_id.clear()
@@ -686,6 +779,10 @@ class PartiesWidget(QWidget):
             self.list_error.show_error(err)
             return False
         self.model.revealed.add(row.person_id)
+        if self.editing is not None and self.editing.person_id == row.person_id:
+            if self._kept_cpr and not self.cpr.text().strip():
+                self.cpr.setText(self._kept_cpr)
+            self._keep_cpr(None)
         self.refresh()
         return True
 
@@ -703,19 +800,20 @@ class PartiesWidget(QWidget):
         if role is None:
             return False
         unborn = self.unborn.isChecked()
-        cpr = self.cpr.text().strip() or None
+        cpr = self.cpr.text().strip() or self._kept_cpr
         birth = None
         if not unborn and not cpr and not self.birth_unknown.isChecked():
             birth = _to_date(self.birth_date.date())
         try:
             with self._sessions() as session:
-                person = services.get(session, Person, row.person_id)
-                party = services.get(session, CaseParty, row.party_id)
-                if party.case_id != self.case_id:
-                    raise NotFound(table="case_party", row_id=row.party_id)
-                warnings = services.edit_person(
+                _, person, warnings = services.edit_case_party(
                     session,
-                    person,
+                    self.case_id,
+                    row.party_id,
+                    role=role,
+                    has_custody=self.custody.isChecked(),
+                    party_rights=self.party_rights.isChecked(),
+                    party_note=self.party_note.text(),
                     first_name=self.first_name.text(),
                     last_name=self.last_name.text(),
                     cpr=cpr,
@@ -727,20 +825,12 @@ class PartiesWidget(QWidget):
                     email=self.email.text(),
                     note=self.note.text(),
                 )
-                services.edit_party(
-                    session,
-                    party,
-                    role=role,
-                    has_custody=self.custody.isChecked(),
-                    note=party.note,
-                )
                 name = person.full_name
         except FeltmappeError as err:
             self._show_refusal(err, NOT_SAVED)
             return False
         self.drafts.discard()
         self._clear_form()
-        self.role.setItemText(0, CHOOSE_ROLE)
         self.refresh()
         self.select_party(row.party_id)
         self.status.setText(f"Oplysningerne om {name} er gemt.")
@@ -753,14 +843,13 @@ class PartiesWidget(QWidget):
     def _chosen_role(self, row: PartyRow | None) -> PartyRole | None:
         if row is not None and row.is_case_child:
             return PartyRole.BARN
-        data = self.role.currentData()
-        if not data:
-            err = ValidationError("validation.required", field="role")
-            log_refusal(err)
-            self.error.show_text(ROLE_REQUIRED)
+        try:
+            return services.party_role(self.role.currentData())
+        except ValidationError as err:
+            self.role_error.show_error(err)  # next to the field
+            self.error.show_text(NOT_SAVED_ROLE if row else NOT_ADDED_ROLE)
             self.role.setFocus()
             return None
-        return PartyRole(data)
 
     # -- adding ---------------------------------------------------------------------------
 
@@ -804,7 +893,13 @@ class PartiesWidget(QWidget):
                     note=self.note.text().strip(),
                 )
                 party = services.add_party(
-                    session, case, person, role, has_custody=self.custody.isChecked()
+                    session,
+                    case,
+                    person,
+                    role,
+                    has_custody=self.custody.isChecked(),
+                    party_rights=self.party_rights.isChecked(),
+                    note=self.party_note.text(),
                 )
                 party_id, name = party.id, person.full_name
         except FeltmappeError as err:
@@ -824,15 +919,27 @@ class PartiesWidget(QWidget):
 
     def _show_refusal(self, err: FeltmappeError, prefix: str = NOT_ADDED) -> None:
         field = str(err.params.get("field", ""))
-        if err.code in ("validation.required", "validation.future_date") and field in _NAMED_FIELDS:
-            label = FIELD_LABELS[field]
+        if err.params.get("table") == "case_party" and field == "note":
+            field = "party_note"  # the party's note is "Om rollen" in the form
+        if err.code in _FIELD_CODES and field in _NAMED_FIELDS:
+            label = FIELD_LABELS.get(field, PARTY_NOTE_LABEL)
             prefix += f"{label[:1].upper()}{label[1:]}: "
-        self.error.show_error(err, prefix=prefix)
+            log_refusal(err)
+            # The field is named in words; the table and column the tracker adds are not said.
+            self.error.show_text(prefix + error_text(ValidationError(err.code, field=field)))
+        else:
+            self.error.show_error(err, prefix=prefix)
         target = {
             "first_name": self.first_name,
+            "last_name": self.last_name,
             "cpr": self.cpr,
             "birth_date": self.birth_date if self.birth_date.isEnabled() else self.cpr,
             "unborn": self.unborn,
+            "phone": self.phone,
+            "email": self.email,
+            "address": self.address,
+            "note": self.note,
+            "party_note": self.party_note,
         }.get(field)
         if target is not None:
             target.setFocus()

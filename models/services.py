@@ -169,16 +169,75 @@ def edit_person(
     return warnings
 
 
+def party_role(value: PartyRole | str | None) -> PartyRole:
+    """The role chosen for a party: there is no default (a "Tolk" must not become a parent
+    because nobody chose), so an empty choice is refused as ``validation.required``."""
+    if not value:
+        raise ValidationError("validation.required", field="role")
+    return PartyRole(value)
+
+
 def edit_party(
-    session: Session, party: CaseParty, *, role: PartyRole, has_custody: bool, note: str = ""
+    session: Session,
+    party: CaseParty,
+    *,
+    role: PartyRole | str | None,
+    has_custody: bool,
+    party_rights: bool | None = None,
+    note: str | None = None,
 ) -> CaseParty:
-    """A party's role in the case, custody and note. Custody is one concept: the flag (the old
-    role "forældremyndighedsindehaver" is written as a parent with custody)."""
-    role, has_custody = _one_custody(PartyRole(role), has_custody)
-    rights = party.party_rights or default_party_rights(role, has_custody=has_custody)
-    return update(
-        session, party, role=role, has_custody=has_custody, party_rights=rights, note=note.strip()
+    """A party's role in the case, custody, party rights and note (``None``: rights and note
+    stay). Custody is one concept: the flag (the old role "forældremyndighedsindehaver" is
+    written as a parent with custody), and a custody holder always has party rights."""
+    role, has_custody = _one_custody(party_role(role), has_custody)
+    if party_rights is None:
+        party_rights = party.party_rights or default_party_rights(role, has_custody=has_custody)
+    fields: dict[str, Any] = {
+        "role": role,
+        "has_custody": has_custody,
+        "party_rights": party_rights or has_custody,
+    }
+    if note is not None:
+        fields["note"] = note.strip()
+    return update(session, party, **fields)
+
+
+def edit_case_party(
+    session: Session,
+    case_id: str,
+    party_id: str,
+    *,
+    role: PartyRole | str | None,
+    has_custody: bool,
+    party_rights: bool | None = None,
+    party_note: str | None = None,
+    **person_fields: Any,
+) -> tuple[CaseParty, Person, list[str]]:
+    """Change a party of ``case_id`` and its person in one go (Personer's "Ret"): the person's
+    fields as ``edit_person``, the party's as ``edit_party``. The case's child keeps its role.
+    A person belongs to no one case, so the tracker has no case to log a change of the person
+    under: it is logged here, in the access log of the case it was changed from."""
+    party = get(session, CaseParty, party_id)
+    if party.case_id != case_id:
+        raise NotFound(table="case_party", row_id=party_id)
+    case = get(session, Case, case_id)
+    person = get(session, Person, party.person_id)
+    if person.id == case.child_id:
+        role = PartyRole.BARN
+    fields = ("first_name", "last_name", *PERSON_CONTACT_FIELDS, "cpr", "birth_date", "unborn")
+    before = {f: getattr(person, f) for f in fields}
+    warnings = edit_person(session, person, **person_fields)
+    edit_party(
+        session,
+        party,
+        role=role,
+        has_custody=has_custody,
+        party_rights=party_rights,
+        note=party_note,
     )
+    if person.case_id is None and any(getattr(person, f) != v for f, v in before.items()):
+        record_access(session, case_id, AuditAction.AENDRET, entity="person", entity_id=person.id)
+    return party, person, warnings
 
 
 def _one_custody(role: PartyRole, has_custody: bool) -> tuple[PartyRole, bool]:
@@ -247,7 +306,7 @@ def add_party(
 ) -> CaseParty:
     """A person's role in the case. Custody holders and the child have party rights by default.
     Custody is the flag: the old role "forældremyndighedsindehaver" becomes a parent with it."""
-    role, has_custody = _one_custody(PartyRole(role), has_custody)
+    role, has_custody = _one_custody(party_role(role), has_custody)
     if party_rights is None:
         party_rights = default_party_rights(role, has_custody=has_custody)
     return add(
@@ -257,8 +316,8 @@ def add_party(
             person_id=person.id,
             role=role,
             has_custody=has_custody,
-            party_rights=party_rights,
-            note=note,
+            party_rights=party_rights or has_custody,
+            note=note.strip(),
         ),
     )
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pytestqt.qtbot import QtBot
 
 from desktop.case_summary import CaseSummaryDialog
-from desktop.persons import ROLE_REQUIRED, Column, PartiesWidget
+from desktop.messages import REQUIRED_FIELDS
+from desktop.persons import Column, PartiesWidget
 from models.schema import AuditEvent, CaseParty, Person
 from models.vocabulary import PartyRole
 from tests.gui.conftest import Filled
@@ -59,7 +60,8 @@ def test_role_is_chosen_and_a_person_is_edited_everywhere(
     qtbot.keyClicks(persons.first_name, "Ahmad")
     qtbot.keyClicks(persons.last_name, "Karimi")
     persons.add_button.click()
-    assert persons.error.text() == ROLE_REQUIRED  # no silent "Forælder"
+    assert persons.role_error.text() == REQUIRED_FIELDS["role"]  # no silent "Forælder"
+    assert persons.role_error.isVisible()
     assert persons.first_name.text() == "Ahmad"  # nothing typed is lost
     persons.role.setCurrentIndex(persons.role.findData(PartyRole.TOLK))
     persons.add_button.click()
