@@ -16,13 +16,15 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -369,9 +371,7 @@ class PartiesWidget(QWidget):
         # Enter to change the selected person.
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.edit_action = self._table_action("Ret personen …", self.edit_selected)
-        self.edit_action.setShortcuts(
-            [QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)]
-        )
+        self.table.installEventFilter(self)
         self.reveal_action = self._table_action("Vis CPR (logges)", self.reveal_selected)
         self.remove_action = self._table_action("Fjern fra sagen …", self.ask_remove)
 
@@ -424,6 +424,19 @@ class PartiesWidget(QWidget):
             self._resume_draft()
 
     # -- building -------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        # Enter on a row changes that person (instead of pressing the form's default button).
+        if (
+            watched is self.table
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and self.selected_party() is not None
+        ):
+            self.edit_selected()
+            return True
+        return super().eventFilter(watched, event)
 
     def _table_action(self, text: str, slot: Callable[[], object]) -> QAction:
         action = QAction(text, self.table)
