@@ -267,7 +267,7 @@ class CaseSummaryDialog(QDialog):
         inner.addWidget(self._heading("Aktive indsatser", overview))
         inner.addWidget(self.interventions, 1)
         inner.addWidget(self._heading("Parter i sagen", overview))
-        inner.addWidget(self.parties, 1)
+        inner.addWidget(self.parties, 2)
         party_row = QHBoxLayout()
         party_row.addStretch(1)
         party_row.addWidget(self.show_party_cpr)
@@ -312,6 +312,7 @@ class CaseSummaryDialog(QDialog):
                 for p in s.parties
             ),
         )
+        _fit_parties(self.parties)
         self.show_party_cpr.setVisible(self._vault is not None and any(p.cpr for p in s.parties))
 
     def _fill_deadlines(self) -> None:
@@ -402,6 +403,36 @@ class CaseSummaryDialog(QDialog):
         label.setTextFormat(Qt.TextFormat.PlainText)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
+
+
+#: The overview's parties: contact details get about this many characters before "…".
+CONTACT_CHARS = 42
+_CONTACT_COLUMN = PARTY_HEADERS.index("Kontakt")
+_NOTE_COLUMN = PARTY_HEADERS.index("Bemærkning")
+
+
+def _fit_parties(table: QTableWidget) -> None:
+    """Every party column on screen: contact capped (whole in the tooltip, as the note), the
+    note the last, stretched column; and room for two parties before the list scrolls."""
+    metrics = table.fontMetrics()
+    for r in range(table.rowCount()):
+        for c in (_CONTACT_COLUMN, _NOTE_COLUMN):
+            item = table.item(r, c)
+            if item is not None and item.text():
+                item.setToolTip(item.text())
+    cap = max(
+        metrics.averageCharWidth() * CONTACT_CHARS,
+        metrics.horizontalAdvance(PARTY_HEADERS[_CONTACT_COLUMN]) + 28,
+    )
+    if table.columnWidth(_CONTACT_COLUMN) > cap:
+        table.setColumnWidth(_CONTACT_COLUMN, cap)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    rows = min(max(table.rowCount(), 1), 2)
+    table.setMinimumHeight(
+        table.horizontalHeader().sizeHint().height()
+        + rows * table.verticalHeader().defaultSectionSize()
+        + table.horizontalScrollBar().sizeHint().height()
+    )
 
 
 def _table(headers: list[str], parent: QWidget) -> QTableWidget:

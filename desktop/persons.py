@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 from desktop.drafts import DraftKeeper
 from desktop.messages import error_text, warning_text
 from desktop.widgets import ErrorLabel, log_refusal
+from desktop.zoom import fit_header
 from models import services
 from models.changes import ChangeSet
 from models.cpr import mask, parse_cpr
@@ -87,9 +88,13 @@ CHOOSABLE_ROLES = tuple(
 CHOOSE_ROLE = "Vælg rolle …"
 CPR_PLACEHOLDER = "DDMMÅÅ-XXXX (valgfrit)"
 #: In the form of a person whose number is not revealed: the field is empty and the number kept.
-CPR_KEPT = "{masked} – uændret (tryk Vis CPR for at rette det)"
+CPR_KEPT = "{masked} (uændret)"
+CPR_KEPT_HINT = "uændret; tryk Vis CPR for at rette nummeret"
 ADD_TITLE = "Tilføj person til sagen"
 EDIT_TITLE = "Ret {name}"
+
+#: About how many characters of contact details a row shows before "…" (whole in the tooltip).
+CONTACT_CHARS = 42
 
 #: The value a column sorts by.
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -270,8 +275,11 @@ class PartyTableModel(QAbstractTableModel):
             return self._sort_value(row, column)
         if role == PARTY_ROLE:
             return row
-        if role == Qt.ItemDataRole.ToolTipRole and row.is_case_child:
-            return "Barnet, som sagen handler om"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column in (Column.KONTAKT, Column.BEMAERKNING):
+                return self._display(row, column) or None  # the whole text of a cut cell
+            if row.is_case_child:
+                return "Barnet, som sagen handler om"
         return None
 
     def headerData(  # noqa: N802
@@ -349,8 +357,14 @@ class PartiesWidget(QWidget):
         self.table.sortByColumn(Column.ROLLE, Qt.SortOrder.AscendingOrder)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        # Every column as wide as its widest cell: nothing is cut; a wide table scrolls.
+        # The short columns as wide as their widest cell; contact details get a fair share (a
+        # long address is cut with "…", whole in the tooltip) and the note takes the rest, so
+        # every column is on screen without scrolling sideways.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(Column.KONTAKT, QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)  # the note (never narrower than its title)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setWordWrap(False)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
 
@@ -456,6 +470,7 @@ class PartiesWidget(QWidget):
         self.last_name = self._line_edit(box, "last_name", "Efternavn")
         self.cpr = self._line_edit(box, "cpr", "CPR-nummer")
         self.cpr.setPlaceholderText(CPR_PLACEHOLDER)
+        self.cpr.setMinimumWidth(self.cpr.fontMetrics().horizontalAdvance(CPR_PLACEHOLDER) + 24)
         self.cpr.textChanged.connect(self._on_cpr_edited)
         self.cpr_hint = QLabel(box)
         self.cpr_hint.setObjectName("cpr_hint")
@@ -478,13 +493,11 @@ class PartiesWidget(QWidget):
         self.unborn.toggled.connect(self._update_form)
         self.expected_date = self._date_edit(box, "expected_date", "Terminsdato")
         self.expected_date.setDate(QDate.currentDate().addMonths(3))
-        unborn_row = QHBoxLayout()
-        unborn_row.addWidget(self.unborn)
         self.expected_label = QLabel("Ter&minsdato", box)
         self.expected_label.setBuddy(self.expected_date)
-        unborn_row.addWidget(self.expected_label)
-        unborn_row.addWidget(self.expected_date)
-        unborn_row.addStretch(1)
+        expected_row = QHBoxLayout()  # (its own row: the form fits at 150 % text size)
+        expected_row.addWidget(self.expected_date)
+        expected_row.addStretch(1)
 
         self.role = QComboBox(box)
         self.role.setObjectName("role")
@@ -536,14 +549,19 @@ class PartiesWidget(QWidget):
 
         cpr_row = QHBoxLayout()
         cpr_row.addWidget(self.cpr)
-        cpr_row.addWidget(self.cpr_hint, 1)
+        cpr_row.addStretch(1)
 
         left = QFormLayout()
         left.addRow(self._label(box, "&Fornavn", self.first_name), self.first_name)
         left.addRow(self._label(box, "&Efternavn", self.last_name), self.last_name)
         left.addRow(self._label(box, "&CPR-nummer", self.cpr), cpr_row)
+        left.addRow("", self.cpr_hint)  # below the number: room for the whole hint
         left.addRow(self._label(box, "F&ødselsdato", self.birth_date), birth_row)
+        unborn_row = QHBoxLayout()  # (as wide as its text: a click beside it is no click)
+        unborn_row.addWidget(self.unborn)
+        unborn_row.addStretch(1)
         left.addRow("", unborn_row)
+        left.addRow(self.expected_label, expected_row)
         right = QFormLayout()
         right.addRow(self._label(box, "&Rolle", self.role), self.role)
         right.addRow("", self.role_error)
@@ -601,9 +619,19 @@ class PartiesWidget(QWidget):
             self.model.reload()
         except FeltmappeError as err:
             self.list_error.show_error(err)
+        self._fit_contact()
         if selected is not None:
             self.select_party(selected.party_id)
         self._update_buttons()
+
+    def _fit_contact(self) -> None:
+        metrics = self.table.fontMetrics()
+        widest = max(self.table.sizeHintForColumn(Column.KONTAKT), 0)
+        header = metrics.horizontalAdvance(HEADERS[Column.KONTAKT]) + 28
+        self.table.setColumnWidth(
+            Column.KONTAKT, max(header, min(widest, metrics.averageCharWidth() * CONTACT_CHARS))
+        )
+        fit_header(self.table.horizontalHeader())
 
     def on_changes(self, changes: ChangeSet) -> None:
         """Persons or parties changed (here, in the overview, from a sync): the table follows,
@@ -662,10 +690,17 @@ class PartiesWidget(QWidget):
 
     def _on_cpr_edited(self, text: str) -> None:
         if not text.strip() and self._kept_cpr:
-            text = self._kept_cpr  # the hint shows what the kept number says (birth, sex)
+            # What the kept number says (birth, sex), never the number itself.
+            hint, _ = cpr_feedback(self._kept_cpr)
+            self.cpr_hint.setText(f"{hint} · {CPR_KEPT_HINT}" if hint else CPR_KEPT_HINT)
+            self.cpr_hint.setStyleSheet("")
+            self.cpr_hint.show()
+            self._update_form()
+            return
         hint, ok = cpr_feedback(text)
         self.cpr_hint.setText(hint)
         self.cpr_hint.setStyleSheet("" if ok else "color: #a30014;")
+        self.cpr_hint.setVisible(bool(hint))  # (no empty row under the number)
         self._update_form()
 
     def _clear_form(self) -> None:
@@ -682,6 +717,7 @@ class PartiesWidget(QWidget):
         ):
             edit.clear()
         self.birth_unknown.setChecked(True)
+        self.birth_date.setDate(QDate.currentDate().addYears(-30))  # nobody's date
         self.unborn.setChecked(False)
         self.custody.setChecked(False)
         self.party_rights.setChecked(False)
@@ -737,7 +773,7 @@ class PartiesWidget(QWidget):
                 d = row.expected_date
                 self.expected_date.setDate(QDate(d.year, d.month, d.day))
             self.birth_unknown.setChecked(row.birth_date is None)
-            if row.birth_date and not row.cpr:
+            if row.birth_date:  # (with a CPR number, the date it gives, greyed)
                 b = row.birth_date
                 self.birth_date.setDate(QDate(b.year, b.month, b.day))
             self.phone.setText(row.phone)
