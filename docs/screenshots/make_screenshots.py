@@ -1,6 +1,7 @@
 """Render the first screens offscreen at 1366×768 (a common caseworker laptop) to PNG files in
 this folder: the first-run dialog, the unlock dialog of the demo profile, the main window over a
-60-case demo vault, a case summary, the "I dag" deadlines of the demo user's cases, and sync: the
+60-case demo vault, a case summary, the "I dag" deadlines of the demo user's cases as the app
+fills them, the "Opfyldt ved …" dialog, the main window and a case at 150 % text size, and sync: the
 status bar, the "Forbind til central server" dialog and the sync panel with a conflict and a
 rejected change (against a central store on 127.0.0.1 in the same temporary folder). Run from
 the repository root:
@@ -15,6 +16,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -27,10 +29,11 @@ from sqlalchemy import select
 from desktop.app import DEMO_PASSPHRASE, configure_app
 from desktop.case_list import CASE_ROLE
 from desktop.connect_dialog import ConnectDialog
+from desktop.deadline_actions import DeadlineActions
 from desktop.first_run import FirstRunDialog
 from desktop.main_window import MainWindow
-from desktop.today import TodayWidget, vault_today_source
 from desktop.unlock import UnlockDialog
+from desktop.zoom import TextSize
 from models import demo, services
 from models.keyfile import KdfParams
 from models.schema import Case, JournalNote
@@ -131,15 +134,41 @@ def main() -> int:
         window.grab().save(str(path))
         written.append(path)
 
-        assert vault.user is not None
-        today = TodayWidget(vault_today_source(vault, vault.user))
-        today.setWindowTitle("I dag – Feltmappe")
-        today.resize(1000, 640)
-        today.show()
-        today.reload()
-        written.append(on_desktop(today, "today"))
-        today.clear()
-        today.close()
+        # "I dag" as the app fills it on unlock (in the background): nothing here fills it.
+        window.case_list.search.clear()
+        assert window.today is not None
+        wait_until(lambda: window.today is not None and window.today.model.rowCount() > 0)
+        window.tabs.setCurrentWidget(window.today)
+        settle()
+        path = OUT / "today.png"
+        window.grab().save(str(path))
+        written.append(path)
+
+        # Acting on a deadline: "Opfyldt ved …" on the most urgent one.
+        actions = window.today.actions_bar
+        assert isinstance(actions, DeadlineActions)
+        opened: list[QWidget] = []
+        actions.dialog_opened.connect(opened.append)
+        actions.meet_button.click()
+        if opened:
+            written.append(on_desktop(opened[-1], "deadline_met", behind=window))
+            opened[-1].close()
+
+        # The same screens at 150 % text size (Ctrl++ five times).
+        window.tabs.setCurrentIndex(0)
+        sizes = TextSize(None)
+        sizes.set_percent(150, save=False)
+        settle()
+        path = OUT / "main_window_150.png"
+        window.grab().save(str(path))
+        written.append(path)
+        summary = window.show_case(first.case_id)
+        assert summary is not None
+        summary.resize(1100, 700)
+        written.append(on_desktop(summary, "case_summary_150", behind=window))
+        summary.close()
+        sizes.set_percent(100, save=False)
+        settle()
 
         window.drop_case_widgets()
         window.close()
@@ -148,6 +177,14 @@ def main() -> int:
     for path in written:
         print(path)
     return 0
+
+
+def wait_until(check: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not check() and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    settle()
 
 
 def wait_for_sync(window: MainWindow) -> None:

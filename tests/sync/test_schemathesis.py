@@ -140,6 +140,7 @@ def test_the_api_keeps_its_documented_contract(live: Live, mode: GenerationMode)
             "POST /v1/login",
             "GET /v1/me",
             "GET /v1/cases",
+            "GET /v1/names",
             "POST /v1/push",
             "POST /v1/pull",
             "POST /v1/rows",
@@ -148,7 +149,13 @@ def test_the_api_keeps_its_documented_contract(live: Live, mode: GenerationMode)
     assert not failures, "\n\n".join(failures)
     if mode is GenerationMode.POSITIVE:
         # The token opened the authenticated operations: valid input got through to the store.
-        for label in ("GET /v1/me", "GET /v1/cases", "POST /v1/push", "POST /v1/pull"):
+        for label in (
+            "GET /v1/me",
+            "GET /v1/cases",
+            "GET /v1/names",
+            "POST /v1/push",
+            "POST /v1/pull",
+        ):
             assert 200 in statuses[label], (label, statuses[label])
         assert statuses["POST /v1/login"] <= {200, 401, 429}
     else:
