@@ -93,9 +93,6 @@ CPR_KEPT_HINT = "uændret; tryk Vis CPR for at rette nummeret"
 ADD_TITLE = "Tilføj person til sagen"
 EDIT_TITLE = "Ret {name}"
 
-#: About how many characters of contact details a row shows before "…" (whole in the tooltip).
-CONTACT_CHARS = 42
-
 #: The value a column sorts by.
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: The ``PartyRow`` behind a row.
@@ -386,6 +383,7 @@ class PartiesWidget(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.edit_action = self._table_action("Ret personen …", self.edit_selected)
         self.table.installEventFilter(self)
+        self.table.viewport().installEventFilter(self)  # contact details fit the width
         self.reveal_action = self._table_action("Vis CPR (logges)", self.reveal_selected)
         self.remove_action = self._table_action("Fjern fra sagen …", self.ask_remove)
 
@@ -441,6 +439,8 @@ class PartiesWidget(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         # Enter on a row changes that person (instead of pressing the form's default button).
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_contact()
         if (
             watched is self.table
             and event.type() == QEvent.Type.KeyPress
@@ -625,13 +625,21 @@ class PartiesWidget(QWidget):
         self._update_buttons()
 
     def _fit_contact(self) -> None:
-        metrics = self.table.fontMetrics()
-        widest = max(self.table.sizeHintForColumn(Column.KONTAKT), 0)
-        header = metrics.horizontalAdvance(HEADERS[Column.KONTAKT]) + 28
-        self.table.setColumnWidth(
-            Column.KONTAKT, max(header, min(widest, metrics.averageCharWidth() * CONTACT_CHARS))
+        """Contact details get what the other columns and the note's title leave (never less
+        than their own title); a longer text ends in "…" and is whole in the tooltip."""
+        header = self.table.horizontalHeader()
+        metrics = header.fontMetrics()
+
+        def title(column: Column) -> int:
+            return metrics.horizontalAdvance(HEADERS[column]) + 28
+
+        others = sum(
+            header.sectionSize(c) for c in Column if c not in (Column.KONTAKT, Column.BEMAERKNING)
         )
-        fit_header(self.table.horizontalHeader())
+        room = self.table.viewport().width() - others - title(Column.BEMAERKNING)
+        wanted = self.table.sizeHintForColumn(Column.KONTAKT)
+        self.table.setColumnWidth(Column.KONTAKT, max(title(Column.KONTAKT), min(wanted, room)))
+        fit_header(header)
 
     def on_changes(self, changes: ChangeSet) -> None:
         """Persons or parties changed (here, in the overview, from a sync): the table follows,
