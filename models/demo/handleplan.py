@@ -38,8 +38,7 @@ class PlanBuilder(AssessmentBuilder):
             if self.grandparent
             else texts.text(f"{T}.placement.kinship_fallback")
         ).lower()
-        # TEMP: drawn always, as before the split (verification)
-        foster_name = self.fake.last_name()
+        foster_name = self.fake.last_name() if kind["kind"] == "pleje" else ""
         provider = str(kind["provider"]).format(
             slaegtning=kinship, efternavn=foster_name, sted=place_word
         )

@@ -45,17 +45,19 @@ class NotificationBuilder(FamilyBuilder):
         return out
 
     def organisation_of(self, sector: NotifierSector | None) -> str:
+        """Where a professional notifier who is not among the child's own professionals works."""
         r = self.rng
-        # TEMP: drawn eagerly as before the split (verification)
-        drawn = {
-            NotifierSector.SKOLE: self.inst,
-            NotifierSector.DAGTILBUD: self.inst,
-            NotifierSector.SUNDHED: r.choice(self.ctx.clinics),
-            NotifierSector.POLITI: r.choice(texts.texts("places.police")),
-            NotifierSector.SOCIALFORVALTNING: r.choice(texts.texts("places.social_services")),
-            NotifierSector.ANDEN: r.choice(texts.texts("places.other_services")),
-        }
-        return drawn.get(sector or NotifierSector.ANDEN, "")
+        if sector in (NotifierSector.SKOLE, NotifierSector.DAGTILBUD):
+            return self.inst
+        if sector is NotifierSector.SUNDHED:
+            return r.choice(self.ctx.clinics)
+        if sector is NotifierSector.POLITI:
+            return r.choice(texts.texts("places.police"))
+        if sector is NotifierSector.SOCIALFORVALTNING:
+            return r.choice(texts.texts("places.social_services"))
+        if sector in (NotifierSector.ANDEN, None):
+            return r.choice(texts.texts("places.other_services"))
+        return ""
 
     def notification(
         self,
