@@ -2,7 +2,10 @@
 reach them, one form to add a person or to change every field of an existing one (its role is
 chosen explicitly; custody is one flag), and removal of a party (a tombstone). CPR numbers are
 validated by ``models.cpr`` through the service layer (a failed modulus-11 check is a warning,
-never a refusal), shown masked, and revealed one person at a time with "Vis CPR" (logged)."""
+never a refusal), shown masked (in the edit form too), and revealed one person at a time with
+"Vis CPR" (logged through ``services.reveal_cpr``). Enter on a row edits it; the context menu
+offers Ret, Vis CPR and Fjern. The table follows changes from elsewhere (``on_changes``) and
+never touches the form."""
 
 from __future__ import annotations
 
@@ -446,7 +449,6 @@ class PartiesWidget(QWidget):
             and event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
             and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-            and self.selected_party() is not None
         ):
             self.edit_selected()
             return True
