@@ -66,7 +66,8 @@ def _settle_pass(vault: Vault, ctx: Ctx, now: datetime, counts: Counter[str]) ->
         latest = d.due - timedelta(hours=1)
         earliest = min(d.trigger or d.due - timedelta(days=14), latest)
         first, last = local_date(earliest), local_date(latest)
-        day = ctx.workday(first + timedelta(days=ctx.rng.randint(0, (last - first).days)))
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        day = ctx.rng.choice([d for d in days if d.weekday() < 5] or days)
         written = min(max(ctx.ts(day), earliest), latest)
         entry = texts.get(f"frister.{d.rule}")
         note = JournalNote(

@@ -231,7 +231,7 @@ class AssessmentBuilder(NotificationBuilder):
             )
         if not self.unborn and r.random() < 0.5:
             self.network_meeting(self.between(a.started_on, self.today), r.uniform(3, 6))
-        if self.variant == 0 and r.random() < 0.5:
+        if self.variant == 0:  # the overdue undersøgelse was discussed with the team lead
             self.note(
                 self.today,
                 texts.text(f"{T}.sparring.title"),

@@ -42,6 +42,7 @@ from models.vocabulary import (
     AssessmentStatus,
     CaseStage,
     MeetingKind,
+    NoteKind,
     NotifierKind,
     NotifierSector,
     PartyRole,
@@ -423,3 +424,31 @@ def test_a_second_run_adds_cases_to_the_same_vault(vault: Vault) -> None:
         assert len(services.list_cases(s, TODAY)) == 8
         assert s.scalar(select(func.count()).select_from(User)) == 8  # the staff is reused
     assert summary.tables.get("user", 0) == 0
+
+
+def test_notes_have_fitting_types(session: Session) -> None:
+    """Journal notes have a type (NoteKind): a home visit is a home visit, a conversation with
+    the child a børnesamtale, a phone call a telefonsamtale, a letter sent a written one."""
+    notes = session.scalars(select(JournalNote)).all()
+    assert {n.kind for n in notes} == set(NoteKind)
+    expected = {
+        "Hjemmebesøg": NoteKind.HJEMMEBESOEG,
+        "Tilsynsbesøg": NoteKind.BOERNESAMTALE,
+        "Netværksmøde": NoteKind.MOEDE,
+        "Underretningsmøde": NoteKind.MOEDE,
+        "Kvittering til underretter": NoteKind.SKRIFTLIG,
+        "Afgørelse sendt": NoteKind.SKRIFTLIG,
+        "Indledende vurdering af underretning": NoteKind.NOTAT,
+        "Opfølgning afsluttet": NoteKind.NOTAT,
+    }
+    for n in notes:
+        if n.title in expected and n.corrects_id is None:
+            assert n.kind is expected[n.title], n.title
+        if n.title.startswith("Børnesamtale med"):
+            assert n.kind is NoteKind.BOERNESAMTALE
+        if n.title.startswith("Telefonsamtale med"):
+            assert n.kind is NoteKind.TELEFON
+    by_id = {n.id: n for n in notes}
+    for n in notes:
+        if n.corrects_id is not None:
+            assert n.kind is by_id[n.corrects_id].kind  # a correction keeps the note's type
