@@ -43,7 +43,7 @@ from models.home_visits import (
     register_no_home_visit,
 )
 from models.vault import Vault
-from models.vocabulary import PARTY_ROLE_LABELS
+from models.vocabulary import PARTY_ROLE_LABELS, PartyRole
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 
@@ -77,7 +77,7 @@ def load_state(
 ) -> HomeVisitState:
     with sessions() as session:
         parties = tuple(
-            PartyChoice(p.id, p.full_name, PARTY_ROLE_LABELS.get(cp.role, str(cp.role)))
+            PartyChoice(p.id, p.full_name, _role_label(PartyRole(cp.role)))
             for cp, p in services.case_parties(session, case_id)
         )
         assessment = current_assessment(session, case_id)
@@ -97,6 +97,13 @@ def load_state(
             reason="" if assessment is None else assessment.no_home_visit_reason,
             deadline=deadline,
         )
+
+
+def _role_label(role: PartyRole) -> str:
+    """Custody is one flag: the old role "forældremyndighedsindehaver" reads as a parent."""
+    if role == PartyRole.FORAELDREMYNDIGHED:
+        role = PartyRole.FORAELDER
+    return PARTY_ROLE_LABELS.get(role, str(role))
 
 
 def status_text(deadline: Deadline | None) -> str:

@@ -206,13 +206,14 @@ def wait_text(seconds: int) -> str:
 
 
 def _where(params: dict[str, object]) -> str:
-    """ " (underretninger, feltet received_at)" — which row kind and field, when known."""
-    from models.vocabulary import TABLE_LABELS
+    """ " (underretninger, feltet »modtaget«)" — which row kind and field, when known, in Danish."""
+    from models.vocabulary import FIELD_LABELS, TABLE_LABELS
 
     table, field = params.get("table"), params.get("field")
     if not table or not field:
         return ""
-    return f" ({TABLE_LABELS.get(str(table), str(table))}, feltet {field})"
+    name = FIELD_LABELS.get(str(field), str(field))
+    return f" ({TABLE_LABELS.get(str(table), str(table))}, feltet »{name}«)"
 
 
 def deadline_text(code: str, p: dict[str, Any]) -> str:

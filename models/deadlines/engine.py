@@ -42,8 +42,17 @@ def _apply_acks(d: Deadline, facts: CaseFacts, now: datetime) -> Deadline:
     if any(ack.kind == DeadlineAckKind.KVITTERET for ack in mine):
         d = replace(d, acknowledged=True)
     met = [ack for ack in mine if ack.kind == DeadlineAckKind.OPFYLDT]
-    if met and d.is_open:
-        first = min(met, key=lambda ack: (ack.acknowledged_at, ack.id))
+    first = min(met, key=lambda ack: (ack.acknowledged_at, ack.id)) if met else None
+    # Met by whatever came first: the mark, or the row the rule itself looks for (so the moment
+    # a deadline was met never moves when the rule's own row arrives later).
+    if first is not None and (
+        d.is_open
+        or (
+            d.status == DeadlineStatus.OPFYLDT
+            and d.fulfilled_at is not None
+            and first.acknowledged_at < d.fulfilled_at
+        )
+    ):
         what = MET_BY_LABELS.get(first.met_by_table or "", "registrering")
         d = replace(
             d,

@@ -365,7 +365,7 @@ def test_danish_texts_for_rule_and_date_errors() -> None:
     err = ValidationError("deadline.unknown_rule", field="rule", rule="ukendt_frist")
     assert error_text(err) == "Ukendt frist: ukendt_frist."
     err = ValidationError("validation.end_before_start", table="intervention", field="end_on")
-    assert error_text(err) == "Slutdatoen ligger før startdatoen. (indsatser, feltet end_on)"
+    assert error_text(err) == "Slutdatoen ligger før startdatoen. (indsatser, feltet »slutdato«)"
 
 
 def test_every_deadline_error_code_has_danish_text(tmp_path: Path) -> None:

@@ -103,7 +103,7 @@ def test_the_desktop_refuses_a_text_the_store_would_refuse(vault: Vault) -> None
         services.add_note(s, case, title="Lang", body="x" * (MAX_TEXT_CHARS + 1))
     assert caught.value.code == "validation.too_long"
     assert error_text(caught.value) == (
-        "Teksten er for lang til at blive gemt. (journalnotater, feltet body)"
+        "Teksten er for lang til at blive gemt. (journalnotater, feltet »tekst«)"
     )
     with vault.session() as s:
         assert s.query(JournalNote).count() == 0
