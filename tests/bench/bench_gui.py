@@ -1,8 +1,9 @@
 """The desktop app's responsiveness (issue 5), on Qt's offscreen platform:
 
-1. filter 5,000 cases per keystroke in the case list (goal ≤ 50 ms);
-2. open a case with 500 journal notes (goal ≤ 200 ms);
-3. start → unlock → case list shown with 500 cases (goal ≤ 1.5 s), in this process and from a
+1. filter 5,000 cases per keystroke in the case list (goal ≤ 16 ms, one frame; issue 11);
+2. open a case with 500 journal notes (goal ≤ 100 ms, worst of 7; issue 11);
+3. start → unlock → case list shown with 500 cases (goals of issue 11: "Lås op" → 500 rows
+   ≤ 250 ms in process, the whole cold process ≤ 1.0 s), in this process and from a
    cold process (Python start and the Qt imports included).
 
 Prints medians; asserts nothing about time."""
@@ -249,7 +250,7 @@ def bench_open_case(app: QApplication, tmp: Path, notes: int = 500, rounds: int 
     print(f"   show + first paint:                         median {ms(med(show_t))}")
     print(
         f"   MainWindow.show_case until shown: median {ms(med(whole))}, "
-        f"max {ms(max(whole))} (goal ≤ 200 ms)"
+        f"max {ms(max(whole))} (goal ≤ 100 ms, worst of 7)"
     )
 
 
@@ -340,7 +341,7 @@ def bench_start(app: QApplication, tmp: Path, cases: int = 500, rounds: int = 5)
     print(f"   in this process ({rounds} rounds, Qt already imported and running):")
     print(f"     start → unlock dialog shown:                 median {ms(med(start_t))}")
     print(f"     'Lås op' → main window with {cases} rows shown: median {ms(med(unlock_t))}")
-    print(f"     total: median {ms(med(total_t))}, max {ms(max(total_t))} (goal ≤ 1500 ms)")
+    print(f"     total: median {ms(med(total_t))}, max {ms(max(total_t))} (goal ≤ 250 ms)")
 
     env = {**os.environ, "FELTMAPPE_PASSPHRASE": PASSPHRASE, "QT_QPA_PLATFORM": "offscreen"}
     wall, inside = [], []
@@ -361,7 +362,7 @@ def bench_start(app: QApplication, tmp: Path, cases: int = 500, rounds: int = 5)
     print(f"     QApplication + start → unlock dialog shown:  {ms(to_dialog)}")
     print(f"     'Lås op' → main window with {cases} rows shown: {ms(to_list)}")
     print(f"     from the first line of the script:           {ms(total)}")
-    print(f"     whole process incl. Python start and exit:   {ms(med(wall))} (goal ≤ 1500 ms)")
+    print(f"     whole process incl. Python start and exit:   {ms(med(wall))} (goal ≤ 1000 ms)")
 
 
 def main() -> None:
