@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -278,8 +278,14 @@ class JournalWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
-        self.refresh()
+        # The list is read when the journal is first shown (a case opens on its overview).
+        self._stale = True
         self._update_buttons()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        if self._stale:
+            self.refresh()
+        super().showEvent(event)
 
     def _label(self, text: str, buddy: QWidget) -> QLabel:
         label = QLabel(text, self)
@@ -313,6 +319,9 @@ class JournalWidget(QWidget):
         nothing typed is waiting; typed text is never overwritten."""
         if not (changes.touches_case(self.case_id) and changes.touches("journal_note", "user")):
             return
+        if not self.isVisible():
+            self._stale = True  # read again when shown
+            return
         if self._dirty:
             self.refresh()
             return
@@ -327,6 +336,7 @@ class JournalWidget(QWidget):
 
     def refresh(self) -> None:
         """Reload the list, keeping the note in the editor selected and the scroll position."""
+        self._stale = False
         try:
             self._notes = load_notes(self._reads, self.case_id, self._names())
         except FeltmappeError as err:

@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -186,12 +187,21 @@ class TimelineWidget(QWidget):
         layout.addWidget(self.empty)
         layout.addWidget(self.error)
         self.setTabOrder(self.view, self.detail)
-        self.refresh()
+        # Read when first shown (a case window opens on its overview; most never look here).
+        self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        if self._stale:
+            self.refresh()
+        super().showEvent(event)
 
     def on_changes(self, changes: ChangeSet) -> None:
         """Anything of this case changed (a save here, a sync): reload, keeping the selection."""
         if changes.touches_case(self.case_id):
-            self.refresh()
+            if self.isVisible():
+                self.refresh()
+            else:
+                self._stale = True  # read again when shown
 
     def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
         event = current.data(EVENT_ROLE) if current.isValid() else None
@@ -202,6 +212,7 @@ class TimelineWidget(QWidget):
             self.detail.clear()
 
     def refresh(self) -> None:
+        self._stale = False
         try:
             with self._sessions() as session:
                 events = case_timeline(session, self.case_id)
@@ -224,4 +235,6 @@ class TimelineWidget(QWidget):
 
     def events(self) -> list[TimelineEvent]:
         """The events in the order the view shows them."""
+        if self._stale:
+            self.refresh()
         return [self.proxy.index(row, 0).data(EVENT_ROLE) for row in range(self.proxy.rowCount())]

@@ -173,6 +173,8 @@ def test_timeline_model_passes_the_model_tester(
 ) -> None:
     widget = TimelineWidget(vault, case_id)
     qtbot.addWidget(widget)
+    assert widget.model.rowCount() == 0  # read when first shown
+    widget.show()
     assert widget.model.rowCount() == 2
     qtmodeltester.check(widget.model)
     qtmodeltester.check(widget.proxy)
