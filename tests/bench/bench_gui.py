@@ -208,7 +208,7 @@ def bench_open_case(app: QApplication, tmp: Path, notes: int = 500, rounds: int 
     window.show()
     settle(app)
 
-    whole, summary_t, dialog_t, journal_t, show_t = [], [], [], [], []
+    whole, summary_t, dialog_t, journal_t, show_t, tab_t = [], [], [], [], [], []
     for _ in range(rounds):
         # As the app does it: MainWindow.show_case, until the dialog is on screen.
         t = time.perf_counter()
@@ -216,7 +216,13 @@ def bench_open_case(app: QApplication, tmp: Path, notes: int = 500, rounds: int 
         assert dialog is not None
         wait_until(app, dialog.isVisible)
         whole.append(time.perf_counter() - t)
-        assert dialog.findChild(JournalWidget).notes.count() == total_notes
+        # Then the Journal tab (its list of notes is read when first shown).
+        journal = dialog.findChild(JournalWidget)
+        assert journal is not None
+        t = time.perf_counter()
+        dialog.tabs.setCurrentWidget(journal)
+        wait_until(app, lambda j=journal: j.notes.count() == total_notes)
+        tab_t.append(time.perf_counter() - t)
         dialog.close()
         settle(app)
 
@@ -227,7 +233,7 @@ def bench_open_case(app: QApplication, tmp: Path, notes: int = 500, rounds: int 
         dialog = CaseSummaryDialog(summary, window)
         t2 = time.perf_counter()
         dialog.add_tab("&Journal", JournalWidget(vault, case_id, parent=dialog))
-        t3 = time.perf_counter()
+        t3 = time.perf_counter()  # (the journal reads its notes when its tab is shown)
         dialog.show()
         wait_until(app, dialog.isVisible)
         t4 = time.perf_counter()
@@ -246,11 +252,15 @@ def bench_open_case(app: QApplication, tmp: Path, notes: int = 500, rounds: int 
     vault.close()
     print(f"   load_case_summary (open + audit + parties): median {ms(med(summary_t))}")
     print(f"   CaseSummaryDialog construction:             median {ms(med(dialog_t))}")
-    print(f"   JournalWidget construction (load notes):    median {ms(med(journal_t))}")
+    print(f"   JournalWidget construction:                 median {ms(med(journal_t))}")
     print(f"   show + first paint:                         median {ms(med(show_t))}")
     print(
         f"   MainWindow.show_case until shown: median {ms(med(whole))}, "
         f"max {ms(max(whole))} (goal ≤ 100 ms, worst of 7)"
+    )
+    print(
+        f"   then the Journal tab until its {total_notes} notes are listed: "
+        f"median {ms(med(tab_t))}, max {ms(max(tab_t))}"
     )
 
 
