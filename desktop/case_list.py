@@ -5,6 +5,7 @@ more than the case register."""
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
@@ -15,14 +16,14 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import (
-    QAbstractTableModel,
+    QAbstractItemModel,
     QModelIndex,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QFontMetrics, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -48,6 +50,7 @@ from desktop.display import (
     format_date,
     next_deadline,
 )
+from desktop.table_model import ROW_ROLE, SORT_ROLE, ModelIndex, RowTableModel
 from models import services
 from models.changes import ChangeSet
 from models.cpr import mask
@@ -61,11 +64,8 @@ from models.vocabulary import STAGE_LABELS, CaseStage
 
 log = logging.getLogger("feltmappe.caselist")
 
-ModelIndex = QModelIndex | QPersistentModelIndex
-
-
-#: How many rows column widths are measured from.
-SIZE_SAMPLE_ROWS = 60
+#: Room beside a header's title for the sort arrow.
+SORT_ARROW_ROOM = 16
 #: Tables whose rows the case list shows (deadline changes are seen through the other tables).
 LIST_TABLES = ("case", "person", "user", "case_party")
 
@@ -92,10 +92,8 @@ HEADERS: dict[Column, str] = {
     Column.OPRETTET: "Oprettet",
 }
 
-#: The value a column sorts by (numbers for numbers, Danish-ordered keys for text).
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-#: The ``CaseRow`` behind a row.
-CASE_ROLE = Qt.ItemDataRole.UserRole + 2
+#: The ``CaseRow`` behind a row (``SORT_ROLE`` gives the value a cell sorts by).
+CASE_ROLE = ROW_ROLE
 
 _STAGE_ORDER = {stage: i for i, stage in enumerate(CaseStage)}
 
@@ -113,30 +111,26 @@ def search_key(row: CaseRow) -> SearchKey:
     return (row.child_name.casefold(), row.case_number.casefold(), _digits(row.cpr or ""))
 
 
-def key_matches(key: SearchKey, tokens: Sequence[str]) -> bool:
-    """``row_matches`` on a precomputed key."""
-    name, number, cpr_digits = key
-    for token in tokens:
-        if token in name or token in number:
-            continue
+#: A search, prepared once per keystroke: each word, and its digits when the word is part of a
+#: CPR number (digits, perhaps with the hyphen).
+Query = tuple[tuple[str, str | None], ...]
+
+
+def parse_query(text: str) -> Query:
+    words = []
+    for token in text.casefold().split():
         digits = _digits(token)
-        if digits and len(digits) == len(token.replace("-", "")) and digits in cpr_digits:
-            continue
-        return False
-    return True
+        cpr = digits if digits and len(digits) == len(token.replace("-", "")) else None
+        words.append((token, cpr))
+    return tuple(words)
 
 
-def row_matches(row: CaseRow, tokens: Sequence[str]) -> bool:
-    """Every token (casefolded) is part of the child's name, the case number or the CPR number
+def key_matches(key: SearchKey, query: Query) -> bool:
+    """Every word is part of the child's name (casefolded), the case number or the CPR number
     (digits compared with or without the hyphen)."""
-    name = row.child_name.casefold()
-    number = row.case_number.casefold()
-    cpr_digits = _digits(row.cpr or "")
-    for token in tokens:
-        if token in name or token in number:
-            continue
-        digits = _digits(token)
-        if digits and len(digits) == len(token.replace("-", "")) and digits in cpr_digits:
+    name, number, cpr_digits = key
+    for token, digits in query:
+        if token in name or token in number or (digits is not None and digits in cpr_digits):
             continue
         return False
     return True
@@ -202,9 +196,12 @@ def _next_by_case(by_case: Mapping[str, Sequence[Deadline]]) -> dict[str, Deadli
     return out
 
 
-class CaseTableModel(QAbstractTableModel):
+class CaseTableModel(RowTableModel[CaseRow]):
     """The cases as a table; ``reload()`` reads them again from the sources. Without a
     deadline source the "Næste frist" column stays empty."""
+
+    columns = Column
+    headers = HEADERS
 
     def __init__(
         self,
@@ -216,12 +213,13 @@ class CaseTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._source = source
         self._deadline_source = deadlines
-        self._rows: list[CaseRow] = []
         self._user_names: Mapping[str, str] = {}
         self._next: dict[str, Deadline] = {}
         self._sort_spec: tuple[int, Qt.SortOrder] | None = None
-        self._keys: dict[str, SearchKey] = {}
+        self._keys: list[SearchKey] = []
         self.me: str | None = None
+        #: Goes up whenever the rows, their order or their deadlines change.
+        self.version = 0
 
     def reload(self, *, with_deadlines: bool = True) -> None:
         """Read the cases again; with ``with_deadlines`` False the "Næste frist" column keeps
@@ -231,24 +229,36 @@ class CaseTableModel(QAbstractTableModel):
         if with_deadlines:
             by_case = self._deadline_source() if self._deadline_source is not None else {}
             upcoming = _next_by_case(by_case)
-        self.beginResetModel()
-        self._rows = list(data.rows)
-        self._keys = {r.case_id: search_key(r) for r in self._rows}
         self._user_names = dict(data.user_names)
         self._next = dict(upcoming)
         self.me = data.me
-        self.endResetModel()
+        rows = list(data.rows)
         if self._sort_spec is not None:
-            self.sort(*self._sort_spec)
+            # Sorted before the reset, so views see the new rows once, in their order.
+            rows = [rows[i] for i in self._order(rows, *self._sort_spec)]
+        self.set_rows(rows)
 
     def clear(self) -> None:
         """Forget every row (on lock)."""
-        self.beginResetModel()
-        self._rows = []
-        self._keys = {}
         self._user_names = {}
         self._next = {}
-        self.endResetModel()
+        super().clear()
+
+    def _rows_set(self) -> None:
+        self._keys = [search_key(r) for r in self._rows]
+        self.version += 1
+
+    def _order(self, rows: Sequence[CaseRow], column: int, order: Qt.SortOrder) -> list[int]:
+        """The positions of ``rows`` in the given order (ties by case number)."""
+        if not 0 <= column < len(Column):
+            return list(range(len(rows)))
+        col = Column(column)
+        keys = [(self.sort_value(r, col), r.case_number) for r in rows]
+        return sorted(
+            range(len(rows)),
+            key=keys.__getitem__,
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorts the rows themselves with Python's sort on precomputed keys. The proxy leaves its
@@ -256,16 +266,13 @@ class CaseTableModel(QAbstractTableModel):
         self._sort_spec = (column, order)
         if not 0 <= column < len(Column):
             return
-        col = Column(column)
         self.layoutAboutToBeChanged.emit()
         old_ids = [r.case_id for r in self._rows]
-        keyed = sorted(
-            self._rows,
-            key=lambda r: (self._sort_value(r, col), r.case_number),
-            reverse=order == Qt.SortOrder.DescendingOrder,
-        )
-        self._rows = keyed
-        new_pos = {r.case_id: i for i, r in enumerate(keyed)}
+        positions = self._order(self._rows, column, order)
+        self._rows = [self._rows[i] for i in positions]
+        self._keys = [self._keys[i] for i in positions]
+        self.version += 1
+        new_pos = {r.case_id: i for i, r in enumerate(self._rows)}
         old_indexes = self.persistentIndexList()
         new_indexes = [
             self.index(new_pos[old_ids[i.row()]], i.column()) if i.isValid() else i
@@ -281,6 +288,7 @@ class CaseTableModel(QAbstractTableModel):
     def set_deadlines(self, by_case: Mapping[str, Sequence[Deadline]]) -> None:
         """Fill the "Næste frist" column (from a background load) without a reset."""
         self._next = _next_by_case(by_case)
+        self.version += 1
         if self._rows:
             top = self.index(0, Column.FRIST)
             bottom = self.index(len(self._rows) - 1, Column.FRIST)
@@ -295,31 +303,18 @@ class CaseTableModel(QAbstractTableModel):
         return self._rows[row]
 
     def search_key(self, row: int) -> SearchKey:
-        case = self._rows[row]
-        key = self._keys.get(case.case_id)
-        if key is None:
-            key = self._keys[case.case_id] = search_key(case)
-        return key
+        return self._keys[row]
 
-    # -- QAbstractTableModel ---------------------------------------------------------
+    def widest_texts(self, column: Column, count: int = 6, sample: int = 2000) -> list[str]:
+        """The longest texts (by characters) the column shows, from at most ``sample`` rows
+        spread over the list: what its width is measured from."""
+        step = max(1, len(self._rows) // sample)
+        texts = {self.display(r, column) for r in self._rows[::step]}
+        return heapq.nlargest(count, texts, key=len)
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
+    # -- RowTableModel -----------------------------------------------------------------
 
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(Column)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
-        if role == SORT_ROLE:
-            return self._sort_value(row, column)
-        if role == CASE_ROLE:
-            return row
+    def cell_data(self, row: CaseRow, column: Column, role: int) -> Any:
         if role == Qt.ItemDataRole.TextAlignmentRole and column == Column.ALDER:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if column == Column.FRIST:
@@ -337,26 +332,10 @@ class CaseTableModel(QAbstractTableModel):
             return deadline_tooltip(deadline)
         return None
 
-    def headerData(  # noqa: N802
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(Column)
-        ):
-            return HEADERS[Column(section)]
-        return None
-
-    # -- values ------------------------------------------------------------------------
-
     def _assignee(self, row: CaseRow) -> str:
         return self._user_names.get(row.assigned_to or "", "")
 
-    def _display(self, row: CaseRow, column: Column) -> str:
+    def display(self, row: CaseRow, column: Column) -> str:
         if column == Column.BARN:
             return row.child_name
         if column == Column.ALDER:
@@ -374,7 +353,7 @@ class CaseTableModel(QAbstractTableModel):
             return self._assignee(row)
         return format_date(row.opened_on)
 
-    def _sort_value(self, row: CaseRow, column: Column) -> int | str:
+    def sort_value(self, row: CaseRow, column: Column) -> int | str:
         if column == Column.BARN:
             return danish_sort_key(row.child_name)
         if column == Column.ALDER:
@@ -394,17 +373,28 @@ class CaseTableModel(QAbstractTableModel):
 
 
 class CaseFilterProxy(QSortFilterProxyModel):
-    """Keeps the rows that match every word of the search text; sorting is passed on to the
-    source model, which sorts in Python (``SORT_ROLE`` still gives each cell's sort value)."""
+    """Keeps the rows that match every word of the search text and the filters; sorting is
+    passed on to the source model, which sorts in Python (``SORT_ROLE`` still gives each cell's
+    sort value)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(True)
-        self._tokens: tuple[str, ...] = ()
+        self._query: Query = ()
         self._mine = False
         self._stage: CaseStage | None = None
         self._urgent = False
+        self._model: CaseTableModel | None = None
+        # Which source rows pass, computed once for all rows after a change of the filters or
+        # of the model (its ``version``), not row by row through Qt.
+        self._accepted: list[bool] = []
+        self._accepted_version = -1
+
+    def setSourceModel(self, model: QAbstractItemModel) -> None:  # noqa: N802
+        self._model = model if isinstance(model, CaseTableModel) else None
+        self._accepted_version = -1
+        super().setSourceModel(model)
 
     def set_filters(self, *, mine: bool, stage: CaseStage | None, urgent: bool) -> None:
         """ "Mine sager", one phase, and "overskredet eller snart" (the next open deadline)."""
@@ -412,6 +402,7 @@ class CaseFilterProxy(QSortFilterProxyModel):
             return
         self.beginFilterChange()
         self._mine, self._stage, self._urgent = mine, stage, urgent
+        self._accepted_version = -1
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -421,31 +412,41 @@ class CaseFilterProxy(QSortFilterProxyModel):
             source.sort(column, order)
 
     def set_query(self, text: str) -> None:
-        tokens = tuple(text.casefold().split())
-        if tokens == self._tokens:
+        query = parse_query(text)
+        if query == self._query:
             return
         self.beginFilterChange()
-        self._tokens = tokens
+        self._query = query
+        self._accepted_version = -1
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:  # noqa: N802
-        # Called for every row on every keystroke (5,000 rows must take well under a frame):
-        # the row and its search key come straight from the model's lists, no QModelIndex.
-        if not (self._tokens or self._mine or self._stage or self._urgent):
+        # Called for every row on every keystroke: 5,000 calls must take well under a frame.
+        if not (self._query or self._mine or self._stage or self._urgent):
             return True
-        model = self.sourceModel()
-        if not isinstance(model, CaseTableModel):
+        model = self._model
+        if model is None:
             return False
-        row = model.case_row(source_row)
+        if self._accepted_version != model.version:
+            self._accepted = self._accepted_rows(model)
+            self._accepted_version = model.version
+        return self._accepted[source_row]
+
+    def _accepted_rows(self, model: CaseTableModel) -> list[bool]:
+        return [self._passes(model, i, row) for i, row in enumerate(model.rows)]
+
+    def _passes(self, model: CaseTableModel, i: int, row: CaseRow) -> bool:
         if self._mine and (row.assigned_to is None or row.assigned_to != model.me):
             return False
         if self._stage is not None and row.stage != self._stage:
             return False
-        if self._urgent:
-            deadline = model.next_deadline(source_row)
-            if deadline is None or deadline.status not in URGENT:
-                return False
-        return not self._tokens or key_matches(model.search_key(source_row), self._tokens)
+        if self._urgent and not _is_urgent(model.next_deadline(i)):
+            return False
+        return not self._query or key_matches(model.search_key(i), self._query)
+
+
+def _is_urgent(deadline: Deadline | None) -> bool:
+    return deadline is not None and deadline.status in URGENT
 
 
 #: What "Overskredet eller snart" keeps.
@@ -524,9 +525,6 @@ class CaseListWidget(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        # Column widths from the first rows, not from every one of thousands (Qt's default
-        # measures 1,000 rows per column, most of the time it took to show the list).
-        header.setResizeContentsPrecision(SIZE_SAMPLE_ROWS)
         header.setStretchLastSection(False)
         self.table.setAccessibleName("Sager")
 
@@ -570,8 +568,14 @@ class CaseListWidget(QWidget):
         self.search.returnPressed.connect(self._open_single_match)
         self.table.doubleClicked.connect(self._open_index)
         self.table.open_current.connect(self._open_current)
-        self.proxy.rowsInserted.connect(self._emit_count)
-        self.proxy.rowsRemoved.connect(self._emit_count)
+        # A filter change inserts and removes rows in many ranges: the count is said once,
+        # when the event loop is next free (the search and the filters say it at once).
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(0)
+        self._count_timer.timeout.connect(self._emit_count)
+        self.proxy.rowsInserted.connect(self._count_later)
+        self.proxy.rowsRemoved.connect(self._count_later)
         self.proxy.modelReset.connect(self._emit_count)
         self.proxy.layoutChanged.connect(self._emit_count)
 
@@ -679,15 +683,33 @@ class CaseListWidget(QWidget):
         if isinstance(row, CaseRow):
             self.case_activated.emit(row.case_id)
 
+    def _count_later(self, *_: object) -> None:
+        self._count_timer.start()
+
     def _emit_count(self) -> None:
+        self._count_timer.stop()
         self.count_changed.emit(self.proxy.rowCount(), self.model.rowCount())
 
     def _size_columns(self) -> None:
-        self.table.resizeColumnsToContents()
+        """Each column as wide as its widest text (or its title and the sort arrow). Measured
+        here from each column's longest texts: Qt's ``resizeColumnsToContents`` lays out every
+        cell of a sample through the delegate, most of the time it took to show the list."""
         header = self.table.horizontalHeader()
+        metrics = QFontMetrics(self.table.font())
+        style = self.table.style()
+        # As Qt's item delegate: the focus frame's margin and one pixel on each side, and the grid.
+        margin = 2 * (
+            style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 1
+        )
+        margin += 1 if self.table.showGrid() else 0
         for column in Column:
-            # Room for the sort arrow next to the header text.
-            header.resizeSection(column, header.sectionSize(column) + 16)
+            if column == Column.FRIST:
+                continue  # stretched (below)
+            content = max(
+                (metrics.horizontalAdvance(t) for t in self.model.widest_texts(column)), default=0
+            )
+            width = max(content + margin, header.sectionSizeHint(column))
+            header.resizeSection(column, width + SORT_ARROW_ROOM)
         # The child's name keeps its full width (it is what the eye looks for); the next
         # deadline takes the rest and elides a long title, which its tooltip shows in full.
         header.setSectionResizeMode(Column.FRIST, QHeaderView.ResizeMode.Stretch)

@@ -18,9 +18,9 @@ from desktop.case_list import (
     CaseTableModel,
     Column,
     count_text,
-    danish_sort_key,
     vault_case_source,
 )
+from desktop.display import danish_sort_key
 from models.services import CaseRow
 from models.vocabulary import CaseStage
 from tests.gui.conftest import ASSIGNEE, CHILDREN, NAMES, Filled
