@@ -11,7 +11,6 @@ from pytestqt.qtbot import QtBot
 
 from desktop.case_list import (
     CASE_ROLE,
-    SORT_ROLE,
     CaseFilterProxy,
     CaseListData,
     CaseListWidget,
@@ -21,6 +20,7 @@ from desktop.case_list import (
     vault_case_source,
 )
 from desktop.display import danish_sort_key
+from desktop.table_model import SORT_ROLE
 from models.services import CaseRow
 from models.vocabulary import CaseStage
 from tests.gui.conftest import ASSIGNEE, CHILDREN, NAMES, Filled
@@ -291,3 +291,45 @@ def test_sorting_survives_filtering_and_reload(qtbot: QtBot, case_list: CaseList
     assert ages() == before
     case_list.reload()
     assert ages() == before
+
+
+def test_table_model_base_checks_columns_and_headers() -> None:
+    from enum import IntEnum
+
+    from desktop.table_model import RowTableModel
+
+    class Two(IntEnum):
+        A = 0
+        B = 1
+
+    one_title = {Two.A: "A"}
+    titles = {Two.A: "Første", Two.B: "Anden"}
+    with pytest.raises(AssertionError):
+
+        class MissingTitle(RowTableModel[str]):
+            columns = Two
+            headers = one_title
+
+    class Fine(RowTableModel[str]):
+        columns = Two
+        headers = titles
+
+        def display(self, row: str, column: Two) -> str:
+            return row if column == Two.A else row.upper()
+
+    model = Fine()
+    model.set_rows(["æble", "banan"])
+    assert model.headerData(1, Qt.Orientation.Horizontal) == "Anden"
+    assert model.index(1, Two.B).data() == "BANAN"
+    assert model.index(0, Two.A).data(SORT_ROLE) == danish_sort_key("æble")
+    assert model.index(0, Two.A).data(CASE_ROLE) == "æble"
+
+
+def test_model_tester_after_sort_and_deadlines(qtmodeltester, filled: Filled) -> None:
+    model = CaseTableModel(vault_case_source(filled.vault))
+    model.reload()
+    model.sort(Column.BARN, Qt.SortOrder.DescendingOrder)
+    model.set_deadlines({})
+    qtmodeltester.check(model)
+    names = [model.index(r, Column.BARN).data() for r in range(model.rowCount())]
+    assert names == sorted(names, key=danish_sort_key, reverse=True)
