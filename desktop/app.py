@@ -5,12 +5,14 @@ with every case widget, and unlocking returns to the cases that were open."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QLibraryInfo,
@@ -18,13 +20,13 @@ from PySide6.QtCore import (
     QMessageLogContext,
     QObject,
     Qt,
+    QTimer,
     QtMsgType,
     QTranslator,
     qInstallMessageHandler,
 )
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from desktop.case_summary import CaseSummaryDialog
 from desktop.crash import (
     app_version,
     install_excepthook,
@@ -36,16 +38,12 @@ from desktop.drafts import flush_all
 from desktop.first_run import FirstRunDialog
 from desktop.geometry import load_geometry, save_geometry
 from desktop.idle import IdleWatcher
-from desktop.journal import JournalWidget
 from desktop.logsetup import setup_logging
-from desktop.main_window import OPEN_CASES_KEY, MainWindow
-from desktop.sync_panel import REVOKED_TEXT
 from desktop.tasks import wait_for_background
 from desktop.unlock import UnlockDialog
 from desktop.widgets import show_error, wait_cursor
 from desktop.zoom import TextSize
 from models import settings
-from models.drafts import latest_unfinished_note
 from models.errors import FeltmappeError
 from models.keyfile import KdfParams
 from models.profile import (
@@ -55,7 +53,19 @@ from models.profile import (
     profile_exists,
 )
 from models.vault import Vault
-from sync import client as sc
+
+if TYPE_CHECKING:
+    from desktop.main_window import MainWindow
+
+# The main window, the case windows and the sync client are imported once the first screen is
+# up (``_import_main_screens``), not before it: the start shows the unlock screen sooner.
+MAIN_SCREEN_MODULES = (
+    "desktop.main_window",
+    "desktop.case_summary",
+    "desktop.journal",
+    "sync.client",
+)
+WARM_UP_DELAY_MS = 100
 
 log = logging.getLogger("feltmappe.app")
 qt_log = logging.getLogger("feltmappe.qt")
@@ -216,6 +226,9 @@ class AppController(QObject):
         if self.vault is not None:
             self.vault.close()
             self.vault = None
+        from desktop.sync_panel import REVOKED_TEXT
+        from sync import client as sc
+
         sc.wipe_profile(self.profile)
         log.warning("device revoked: the local vault was wiped")
         dialog = self.show_first_run()
@@ -255,6 +268,8 @@ class AppController(QObject):
         dialog.show()
         if old is not None:
             old.deleteLater()
+        # While the passphrase is typed (after the dialog's first paint).
+        QTimer.singleShot(WARM_UP_DELAY_MS, _import_main_screens)
 
     def _switch_to_demo(self) -> None:
         self.profile = self.demo_profile
@@ -276,6 +291,8 @@ class AppController(QObject):
         self._unlocked(vault)
 
     def _unlocked(self, vault: Vault) -> None:
+        from desktop.main_window import MainWindow
+
         self.vault = vault
         setup_logging(self.profile)
         window = MainWindow(vault, demo=self.demo, text_size=self.text_size)
@@ -302,6 +319,8 @@ class AppController(QObject):
     def _reopen_cases(self, window: MainWindow) -> None:
         """Back to where the user was before the lock: the same cases, tabs and notes. Drafts
         come from the vault (the journals were saved before the lock)."""
+        from desktop.journal import JournalWidget
+
         places, self._open_cases = self._open_cases, []
         if not places and self.vault is not None:
             # A fresh start (after quitting, or a crash): the cases open at the end.
@@ -319,7 +338,15 @@ class AppController(QObject):
             log.info("reopened %d case(s) after unlock", len(places))
 
 
+def _import_main_screens() -> None:
+    for name in MAIN_SCREEN_MODULES:
+        importlib.import_module(name)
+
+
 def stored_open_cases(vault: Vault) -> list[OpenCase]:
+    from desktop.main_window import OPEN_CASES_KEY
+    from models.drafts import latest_unfinished_note
+
     try:
         raw = json.loads(vault.setting(OPEN_CASES_KEY) or "[]")
     except ValueError:
@@ -336,6 +363,9 @@ def stored_open_cases(vault: Vault) -> list[OpenCase]:
 
 def open_cases(window: MainWindow) -> list[OpenCase]:
     """The case dialogs open in ``window``, with each journal saved first (for its note id)."""
+    from desktop.case_summary import CaseSummaryDialog
+    from desktop.journal import JournalWidget
+
     places: list[OpenCase] = []
     for dialog in window.findChildren(CaseSummaryDialog):
         if not dialog.isVisible():
