@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from desktop.display import format_date
 from desktop.drafts import DraftKeeper
 from desktop.messages import error_text, warning_text
 from desktop.widgets import ErrorLabel, log_refusal
@@ -130,10 +131,6 @@ _FIELD_CODES = ("validation.required", "validation.future_date", "validation.too
 
 _ROLE_ORDER = {role: i for i, role in enumerate(PartyRole)}
 _SEX_LABELS = {"K": "kvinde", "M": "mand"}
-
-
-def format_date(value: date | None) -> str:
-    return value.strftime("%d.%m.%Y") if value else ""
 
 
 def _to_date(value: QDate) -> date:
