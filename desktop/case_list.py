@@ -305,6 +305,11 @@ class CaseTableModel(RowTableModel[CaseRow]):
     def search_key(self, row: int) -> SearchKey:
         return self._keys[row]
 
+    @property
+    def search_keys(self) -> Sequence[SearchKey]:
+        """``search_key`` of every row, in row order."""
+        return self._keys
+
     def widest_texts(self, column: Column, count: int = 6, sample: int = 2000) -> list[str]:
         """The longest texts (by characters) the column shows, from at most ``sample`` rows
         spread over the list: what its width is measured from."""
@@ -433,16 +438,28 @@ class CaseFilterProxy(QSortFilterProxyModel):
         return self._accepted[source_row]
 
     def _accepted_rows(self, model: CaseTableModel) -> list[bool]:
-        return [self._passes(model, i, row) for i, row in enumerate(model.rows)]
-
-    def _passes(self, model: CaseTableModel, i: int, row: CaseRow) -> bool:
-        if self._mine and (row.assigned_to is None or row.assigned_to != model.me):
-            return False
-        if self._stage is not None and row.stage != self._stage:
-            return False
-        if self._urgent and not _is_urgent(model.next_deadline(i)):
-            return False
-        return not self._query or key_matches(model.search_key(i), self._query)
+        """One pass per filter over all rows (list comprehensions, no call per row and word):
+        a few milliseconds for 5,000 rows."""
+        rows = model.rows
+        ok = [True] * len(rows)
+        if self._mine:
+            me = model.me
+            ok = [me is not None and r.assigned_to == me for r in rows]
+        if self._stage is not None:
+            stage = self._stage
+            ok = [a and r.stage == stage for a, r in zip(ok, rows, strict=True)]
+        if self._urgent:
+            ok = [a and _is_urgent(model.next_deadline(i)) for i, a in enumerate(ok)]
+        keys = model.search_keys
+        for token, digits in self._query:
+            if digits is None:
+                ok = [a and (token in k[0] or token in k[1]) for a, k in zip(ok, keys, strict=True)]
+            else:
+                ok = [
+                    a and (token in k[0] or token in k[1] or digits in k[2])
+                    for a, k in zip(ok, keys, strict=True)
+                ]
+        return ok
 
 
 def _is_urgent(deadline: Deadline | None) -> bool:

@@ -42,6 +42,9 @@ class RowTableModel(QAbstractTableModel, Generic[RowT]):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[RowT] = []
+        # Qt asks for these thousands of times a paint: plain lists, no enum lookups.
+        self._column_list: list[Any] = list(self.columns)
+        self._column_count = len(self._column_list)
 
     # -- rows --------------------------------------------------------------------------
 
@@ -82,13 +85,14 @@ class RowTableModel(QAbstractTableModel, Generic[RowT]):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.columns)
+        return 0 if parent.isValid() else self._column_count
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        r, c = index.row(), index.column()
+        if not (0 <= r < len(self._rows) and 0 <= c < self._column_count) or not index.isValid():
             return None
-        row = self._rows[index.row()]
-        column = self.columns(index.column())
+        row = self._rows[r]
+        column = self._column_list[c]
         if role == Qt.ItemDataRole.DisplayRole:
             return self.display(row, column)
         if role == SORT_ROLE:
@@ -106,7 +110,7 @@ class RowTableModel(QAbstractTableModel, Generic[RowT]):
         if (
             orientation == Qt.Orientation.Horizontal
             and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.columns)
+            and 0 <= section < self._column_count
         ):
-            return self.headers[self.columns(section)]
+            return self.headers[self._column_list[section]]
         return None
