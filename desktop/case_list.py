@@ -518,6 +518,7 @@ class CaseListWidget(QWidget):
         super().__init__(parent)
         self._background = background
         self._generation = 0
+        self._sized = False
         self.model = CaseTableModel(source, self, deadlines=deadlines)
         self.proxy = CaseFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -627,7 +628,10 @@ class CaseListWidget(QWidget):
             self._load_deadlines()
         else:
             self.model.reload()
-        self._size_columns()
+        if not self._sized and self.model.rowCount():
+            # Once: after that the widths are the user's (a change elsewhere keeps them).
+            self._size_columns()
+            self._sized = True
         self._emit_count()
 
     def _load_deadlines(self) -> None:

@@ -1,6 +1,7 @@
 """The case list's filters from the keyboard (Alt+M "Mine sager", Alt+A the phase, Alt+O
 "Overskredet eller snart"), the count in the status bar, and a list that follows a change made
-elsewhere while keeping the selected case, the scroll position and the search text."""
+elsewhere while keeping the selected case, the scroll position, the search text and the column
+widths."""
 
 from __future__ import annotations
 
@@ -133,7 +134,7 @@ def test_filters_from_the_keyboard(
     assert window.count_label.text() == "1 af 5 sager"
 
 
-def test_change_from_elsewhere_keeps_selection_scroll_and_search(
+def test_change_from_elsewhere_keeps_selection_scroll_search_and_widths(
     qtbot: QtBot, harness_for: Callable[..., Harness], filled: Filled
 ) -> None:
     vault = filled.vault
@@ -165,6 +166,10 @@ def test_change_from_elsewhere_keeps_selection_scroll_and_search(
     case_list.table.scrollTo(case_list.table.currentIndex())
     scroll = case_list.table.verticalScrollBar().value()
     assert scroll > 0
+    # ... and has made the phase column wider.
+    header = case_list.table.horizontalHeader()
+    header.resizeSection(4, header.sectionSize(4) + 40)
+    widths = [header.sectionSize(c) for c in range(header.count())]
 
     # Another session on the same vault gives that case a new phase and its child a new name,
     # and the app's own vault files a new case; the change hub tells the screens.
@@ -189,6 +194,7 @@ def test_change_from_elsewhere_keeps_selection_scroll_and_search(
     assert case_list.proxy.index(current, 4).data() == STAGE_LABELS[CaseStage.UNDERSOEGELSE]
     assert case_list.table.selectionModel().isRowSelected(case_list.table.currentIndex().row())
     assert case_list.table.verticalScrollBar().value() == scroll
+    assert [header.sectionSize(c) for c in range(header.count())] == widths
     assert case_list.search.text() == "barn"
     assert case_list.proxy.rowCount() == 41  # "Barnesen" matches too
     assert window.count_label.text() == "41 af 46 sager"
