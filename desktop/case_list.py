@@ -125,17 +125,6 @@ def parse_query(text: str) -> Query:
     return tuple(words)
 
 
-def key_matches(key: SearchKey, query: Query) -> bool:
-    """Every word is part of the child's name (casefolded), the case number or the CPR number
-    (digits compared with or without the hyphen)."""
-    name, number, cpr_digits = key
-    for token, digits in query:
-        if token in name or token in number or (digits is not None and digits in cpr_digits):
-            continue
-        return False
-    return True
-
-
 @dataclass(frozen=True)
 class CaseListData:
     """What the case list shows: the rows, and display names of the users they are assigned to."""
@@ -302,12 +291,9 @@ class CaseTableModel(RowTableModel[CaseRow]):
     def case_row(self, row: int) -> CaseRow:
         return self._rows[row]
 
-    def search_key(self, row: int) -> SearchKey:
-        return self._keys[row]
-
     @property
     def search_keys(self) -> Sequence[SearchKey]:
-        """``search_key`` of every row, in row order."""
+        """What the search compares (``search_key``) for every row, in row order."""
         return self._keys
 
     def widest_texts(self, column: Column, count: int = 6, sample: int = 2000) -> list[str]:
