@@ -17,7 +17,9 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QEvent,
     QModelIndex,
+    QObject,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -64,6 +66,8 @@ from models.vocabulary import STAGE_LABELS, CaseStage
 
 log = logging.getLogger("feltmappe.caselist")
 
+#: A list not yet on screen starts reading its deadlines at its first paint, or after this long.
+DEADLINES_AT_LATEST_MS = 300
 #: Room beside a header's title for the sort arrow.
 SORT_ARROW_ROOM = 16
 #: Tables whose rows the case list shows (deadline changes are seen through the other tables).
@@ -505,6 +509,11 @@ class CaseListWidget(QWidget):
         self._background = background
         self._generation = 0
         self._sized = False
+        # The first deadline load waits for the list's first paint (see ``reload``).
+        self._deadlines_waiting = False
+        self._deadlines_timer = QTimer(self)
+        self._deadlines_timer.setSingleShot(True)
+        self._deadlines_timer.timeout.connect(self._start_waiting_deadlines)
         self.model = CaseTableModel(source, self, deadlines=deadlines)
         self.proxy = CaseFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -611,7 +620,14 @@ class CaseListWidget(QWidget):
         if self._background and self.model.deadline_source is not None:
             # The list is shown at once; the deadlines follow from the thread pool.
             self.model.reload(with_deadlines=False)
-            self._load_deadlines()
+            if self.isVisible():
+                self._load_deadlines()
+            else:
+                # Not on screen yet (the main window is being built): the deadlines are read
+                # once the rows are painted, so their work does not slow the first paint.
+                self._deadlines_waiting = True
+                self.table.viewport().installEventFilter(self)
+                self._deadlines_timer.start(DEADLINES_AT_LATEST_MS)
         else:
             self.model.reload()
         if not self._sized and self.model.rowCount():
@@ -619,6 +635,20 @@ class CaseListWidget(QWidget):
             self._size_columns()
             self._sized = True
         self._emit_count()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if self._deadlines_waiting and event.type() == QEvent.Type.Paint:
+            # After this paint, when the event loop is next free.
+            self._deadlines_timer.start(0)
+        return super().eventFilter(watched, event)
+
+    def _start_waiting_deadlines(self) -> None:
+        if not self._deadlines_waiting:
+            return
+        self._deadlines_waiting = False
+        self._deadlines_timer.stop()
+        self.table.viewport().removeEventFilter(self)
+        self._load_deadlines()
 
     def _load_deadlines(self) -> None:
         from desktop.tasks import run_in_background
@@ -642,6 +672,8 @@ class CaseListWidget(QWidget):
 
     def clear(self) -> None:
         self._generation += 1  # a background load still running is dropped
+        self._deadlines_waiting = False
+        self._deadlines_timer.stop()
         self.search.clear()
         self.model.clear()
 
