@@ -195,6 +195,15 @@ class CaseTableModel(RowTableModel[CaseRow]):
 
     columns = Column
     headers = HEADERS
+    cell_roles = frozenset(
+        {
+            Qt.ItemDataRole.TextAlignmentRole,
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.BackgroundRole,
+            Qt.ItemDataRole.FontRole,
+            Qt.ItemDataRole.ToolTipRole,
+        }
+    )
 
     def __init__(
         self,

@@ -30,6 +30,9 @@ class RowTableModel(QAbstractTableModel, Generic[RowT]):
 
     columns: ClassVar[type[IntEnum]]
     headers: ClassVar[Mapping[Any, str]]
+    #: The roles ``cell_data`` answers (Qt asks for about seven roles per cell and paint; the
+    #: others get None at once).
+    cell_roles: ClassVar[frozenset[int]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -45,6 +48,9 @@ class RowTableModel(QAbstractTableModel, Generic[RowT]):
         # Qt asks for these thousands of times a paint: plain lists, no enum lookups.
         self._column_list: list[Any] = list(self.columns)
         self._column_count = len(self._column_list)
+        self._roles = frozenset(
+            {Qt.ItemDataRole.DisplayRole, SORT_ROLE, ROW_ROLE, *self.cell_roles}
+        )
 
     # -- rows --------------------------------------------------------------------------
 
@@ -88,6 +94,8 @@ class RowTableModel(QAbstractTableModel, Generic[RowT]):
         return 0 if parent.isValid() else self._column_count
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role not in self._roles:
+            return None
         r, c = index.row(), index.column()
         if not (0 <= r < len(self._rows) and 0 <= c < self._column_count) or not index.isValid():
             return None
