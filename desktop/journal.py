@@ -55,7 +55,8 @@ def _local(value: datetime) -> datetime:
 
 
 def format_datetime(value: datetime) -> str:
-    return _local(value).strftime("%d.%m.%Y %H:%M")
+    d = _local(value)  # (no strftime: the list formats 500 of these when it opens)
+    return f"{d.day:02d}.{d.month:02d}.{d.year} {d.hour:02d}:{d.minute:02d}"
 
 
 def saved_text(value: datetime, now: datetime | None = None) -> str:
@@ -98,49 +99,54 @@ class NoteView:
 
     @property
     def list_text(self) -> str:
+        """Two lines: the title (one line, elided by the list), then type, time, author, state."""
         who = f" · {self.author}" if self.author else ""
+        title = " ".join(self.title.split()) or UNTITLED  # a synced title may hold line breaks
         return (
-            f"{self.title or UNTITLED}\n{NOTE_KIND_LABELS[self.kind]} · "
+            f"{title}\n{NOTE_KIND_LABELS[self.kind]} · "
             f"{format_datetime(self.written_at)}{who} · {self.state}"
         )
 
+    @property
+    def search_text(self) -> str:
+        """What the search looks in, case-folded (so "FRAVÆR" finds "fravær")."""
+        return " ".join(
+            (self.title, self.body, NOTE_KIND_LABELS[self.kind], self.author)
+        ).casefold()
+
     def matches(self, words: list[str]) -> bool:
         """Every word is in the title, the text, the type or the author (case-blind)."""
-        hay = " ".join((self.title, self.body, NOTE_KIND_LABELS[self.kind], self.author)).casefold()
+        hay = self.search_text
         return all(word in hay for word in words)
-
-
-def _view(
-    note: JournalNote,
-    titles: dict[str, str],
-    corrected: set[str],
-    names: dict[str, str] | None = None,
-) -> NoteView:
-    return NoteView(
-        note_id=note.id,
-        title=note.title,
-        body=note.body,
-        written_at=note.written_at,
-        updated_at=note.updated_at,
-        finalised_at=note.finalised_at,
-        corrects_id=note.corrects_id,
-        corrects_title=titles.get(note.corrects_id or "", ""),
-        corrected=note.id in corrected,
-        kind=note.kind,
-        author=(names or {}).get(note.author, note.author),
-    )
 
 
 def load_notes(
     sessions: SessionFactory, case_id: str, names: dict[str, str] | None = None
 ) -> list[NoteView]:
-    """The case's notes, newest first (``names``: usernames → names, for the authors)."""
+    """The case's notes, newest first. Authors by name: the vault's users, then ``names``
+    (usernames → names the store sent, and this laptop's own); else the username."""
     with sessions() as session:
-        notes = services.notes_for_case(session, case_id)
-        titles = {n.id: n.title for n in notes}
-        corrected = {n.corrects_id for n in notes if n.corrects_id}
-        views = [_view(n, titles, corrected, names) for n in notes]
-    views.reverse()
+        rows = services.note_rows(session, case_id)
+        known = services.user_names(session)
+    known.update(names or {})
+    titles = {r.note_id: r.title for r in rows}
+    corrected = {r.corrects_id for r in rows if r.corrects_id}
+    views = [
+        NoteView(
+            note_id=r.note_id,
+            title=r.title,
+            body=r.body,
+            written_at=r.written_at,
+            updated_at=r.updated_at,
+            finalised_at=r.finalised_at,
+            corrects_id=r.corrects_id,
+            corrects_title=titles.get(r.corrects_id or "", ""),
+            corrected=r.note_id in corrected,
+            kind=NoteKind(r.kind) if r.kind else NoteKind.NOTAT,
+            author=known.get(r.author, r.author),
+        )
+        for r in reversed(rows)
+    ]
     return views
 
 
@@ -166,12 +172,16 @@ class JournalWidget(QWidget):
         self._names: Callable[[], dict[str, str]] = (
             (lambda: sc.display_names(vault)) if isinstance(vault, Vault) else dict
         )
+        self._user = (vault.user or "") if isinstance(vault, Vault) else ""
         self.case_id = case_id
         self._note_id: str | None = None  # the note in the editor; None: a new, unsaved draft
         self._finalised = False
         self._dirty = False
         self._loading = False
         self._notes: list[NoteView] = []
+        self._by_id: dict[str, NoteView] = {}
+        self._hay: dict[str, str] = {}  # note id → its search text, made at the first search
+        self._known: dict[str, str] = {}  # usernames → names, as last read
         self._confirm: QMessageBox | None = None
 
         self._timer = QTimer(self)
@@ -184,9 +194,14 @@ class JournalWidget(QWidget):
         self.notes.setAccessibleName("Journalnotater")
         self.notes.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.notes.setAlternatingRowColors(True)
-        self.notes.setWordWrap(True)
+        # Every row is two lines (a long title is elided; its tooltip has it whole): with
+        # uniform sizes the list lays out 500 notes without measuring each one.
+        self.notes.setWordWrap(False)
+        self.notes.setUniformItemSizes(True)
+        self.notes.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.notes.setSpacing(2)
         self.notes.itemClicked.connect(self._on_item_clicked)
+        self.notes.itemActivated.connect(self._on_item_clicked)  # Enter on the list
         self.search = QLineEdit(self)
         self.search.setObjectName("journal_search")
         self.search.setPlaceholderText("Søg i journalen (titel, tekst, type, forfatter)")
@@ -218,6 +233,9 @@ class JournalWidget(QWidget):
         for editor in (self.title, self.body):
             editor.installEventFilter(self)
 
+        self.author = QLabel(self)
+        self.author.setObjectName("author")
+        self.author.setTextFormat(Qt.TextFormat.PlainText)
         self.status = QLabel(NOT_SAVED, self)
         self.status.setObjectName("status")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -265,7 +283,11 @@ class JournalWidget(QWidget):
         right_layout.addLayout(top)
         right_layout.addWidget(self._label("&Notat", self.body))
         right_layout.addWidget(self.body, 1)
-        right_layout.addWidget(self.status)
+        state = QHBoxLayout()
+        state.addWidget(self.author)
+        state.addStretch(1)
+        state.addWidget(self.status)
+        right_layout.addLayout(state)
         right_layout.addWidget(self.error)
         right_layout.addLayout(buttons)
 
@@ -281,6 +303,7 @@ class JournalWidget(QWidget):
         # The list is read when the journal is first shown (a case opens on its overview).
         self._stale = True
         self._update_buttons()
+        self._show_author(None)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         if self._stale:
@@ -308,16 +331,22 @@ class JournalWidget(QWidget):
 
     def _filter(self, text: str = "") -> None:
         words = (text or self.search.text()).casefold().split()
+        if not words and not self._hay:
+            return  # nothing was ever hidden
+        if words and not self._hay:
+            self._hay = {v.note_id: v.search_text for v in self._notes}
+        hay = self._hay
         for row in range(self.notes.count()):
             item = self.notes.item(row)
-            view = self._view(str(item.data(NOTE_ROLE)))
-            item.setHidden(bool(words) and (view is None or not view.matches(words)))
+            found = hay.get(str(item.data(NOTE_ROLE)), "")
+            item.setHidden(not all(word in found for word in words))
 
     def on_changes(self, changes: ChangeSet) -> None:
         """Notes of this case changed elsewhere (a sync, another window): the list follows,
         keeping selection and scroll. The note in the editor takes the new version only when
         nothing typed is waiting; typed text is never overwritten."""
-        if not (changes.touches_case(self.case_id) and changes.touches("journal_note", "user")):
+        ours = changes.touches_case(self.case_id) and changes.touches("journal_note")
+        if not (ours or changes.touches("user")):  # a user row: a colleague's name
             return
         if not self.isVisible():
             self._stale = True  # read again when shown
@@ -335,28 +364,58 @@ class JournalWidget(QWidget):
             self._show(view)
 
     def refresh(self) -> None:
-        """Reload the list, keeping the note in the editor selected and the scroll position."""
+        """Reload the list, keeping the note in the editor selected and the scroll position.
+        When the same notes are listed in the same order, only changed texts are set."""
         self._stale = False
         try:
-            self._notes = load_notes(self._reads, self.case_id, self._names())
+            names = self._names()
+            self._notes = load_notes(self._reads, self.case_id, names)
         except FeltmappeError as err:
             self.error.show_error(err)
             return
-        scroll = self.notes.verticalScrollBar().value()
-        self.notes.clear()
-        for view in self._notes:
-            item = QListWidgetItem(view.list_text)
-            item.setData(NOTE_ROLE, view.note_id)
-            item.setToolTip(view.state)
-            self.notes.addItem(item)
-            if view.note_id == self._note_id:
-                item.setSelected(True)
-                self.notes.setCurrentItem(item)
+        self._known = names
+        self._by_id = {v.note_id: v for v in self._notes}
+        self._hay = {}
+        notes = self.notes
+        same = notes.count() == len(self._notes) and all(
+            notes.item(row).data(NOTE_ROLE) == view.note_id for row, view in enumerate(self._notes)
+        )
+        if same:
+            for row, view in enumerate(self._notes):
+                item = notes.item(row)
+                if item.text() != view.list_text:
+                    item.setText(view.list_text)
+                    item.setToolTip(self._tooltip(view))
+        else:
+            scroll = notes.verticalScrollBar().value()
+            notes.setUpdatesEnabled(False)
+            try:
+                notes.clear()
+                for view in self._notes:
+                    item = QListWidgetItem(view.list_text, notes)
+                    item.setData(NOTE_ROLE, view.note_id)
+                    item.setToolTip(self._tooltip(view))
+                    if view.note_id == self._note_id:
+                        item.setSelected(True)
+                        notes.setCurrentItem(item)
+            finally:
+                notes.setUpdatesEnabled(True)
+            notes.verticalScrollBar().setValue(scroll)
         self._filter()
-        self.notes.verticalScrollBar().setValue(scroll)
+        if self._note_id is None or self._note_id in self._by_id:
+            self._show_author(self._by_id.get(self._note_id or ""))
+
+    @staticmethod
+    def _tooltip(view: NoteView) -> str:
+        return f"{view.title or UNTITLED}\n{view.state}"
 
     def _view(self, note_id: str | None) -> NoteView | None:
-        return next((v for v in self._notes if v.note_id == note_id), None)
+        return self._by_id.get(note_id or "")
+
+    def _show_author(self, view: NoteView | None) -> None:
+        """Who wrote the note in the editor (a new note: this laptop's user)."""
+        name = view.author if view is not None else self._known.get(self._user, self._user)
+        self.author.setText(f"Skrevet af: {name}" if name else "")
 
     def _update_buttons(self) -> None:
         read_only = self._finalised
@@ -381,6 +440,7 @@ class JournalWidget(QWidget):
         self._finalised = bool(view and view.finalised)
         self._dirty = False
         self.error.clear_error()
+        self._show_author(view)
         if view is None:
             self.status.setText(NOT_SAVED)
         elif view.finalised_at is not None:

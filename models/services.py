@@ -25,6 +25,7 @@ from models.schema import (
     Person,
     Relation,
     Synced,
+    User,
     utcnow,
 )
 from models.vocabulary import (
@@ -550,6 +551,50 @@ def notes_for_case(session: Session, case_id: str) -> Sequence[JournalNote]:
         .where(JournalNote.case_id == case_id, JournalNote.deleted_at.is_(None))
         .order_by(JournalNote.written_at)
     ).all()
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    """One note as the journal lists it: plain values, no ORM object (``note_rows``)."""
+
+    note_id: str
+    title: str
+    body: str
+    kind: NoteKind
+    author: str
+    written_at: datetime
+    updated_at: datetime
+    finalised_at: datetime | None
+    corrects_id: str | None
+
+
+def note_rows(session: Session, case_id: str) -> list[NoteRow]:
+    """The case's notes, oldest first, read as columns (one Core query, no identity map): what
+    the journal's list and search need, without building 500 ORM objects."""
+    t = JournalNote.__table__.c
+    found = session.execute(
+        select(
+            t.id,
+            t.title,
+            t.body,
+            t.kind,
+            t.author,
+            t.written_at,
+            t.updated_at,
+            t.finalised_at,
+            t.corrects_id,
+        )
+        .where(t.case_id == case_id, t.deleted_at.is_(None))
+        .order_by(t.written_at)
+    )
+    return [NoteRow(*r) for r in found]
+
+
+def user_names(session: Session) -> dict[str, str]:
+    """Usernames → display names of the municipality's users known to this vault."""
+    t = User.__table__.c
+    found = session.execute(select(t.username, t.display_name).where(t.deleted_at.is_(None)))
+    return {username: name for username, name in found if name}
 
 
 def active_interventions(session: Session, case_id: str, today: date) -> Sequence[Intervention]:

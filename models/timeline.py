@@ -163,8 +163,8 @@ def _meetings(session: Session, case_id: str) -> Iterable[TimelineEvent]:
 
 
 def _notes(session: Session, case_id: str) -> Iterable[TimelineEvent]:
-    notes = services.notes_for_case(session, case_id)
-    titles = {n.id: n.title for n in notes}
+    notes = services.note_rows(session, case_id)  # columns, no ORM objects (500 notes)
+    titles = {n.note_id: n.title for n in notes}
     for n in notes:
         if n.finalised_at is None:
             continue
@@ -177,7 +177,7 @@ def _notes(session: Session, case_id: str) -> Iterable[TimelineEvent]:
                 title="Rettelse til journalnotat",
                 detail=short(f"{title} (retter »{original}«)"),
                 entity="journal_note",
-                entity_id=n.id,
+                entity_id=n.note_id,
                 full=_lines(f"{title} (retter »{original}«)", n.body),
             )
         else:
@@ -187,7 +187,7 @@ def _notes(session: Session, case_id: str) -> Iterable[TimelineEvent]:
                 title="Journalnotat",
                 detail=short(title),
                 entity="journal_note",
-                entity_id=n.id,
+                entity_id=n.note_id,
                 full=_lines(f"{title} ({NOTE_KIND_LABELS.get(n.kind, str(n.kind))})", n.body),
             )
 
