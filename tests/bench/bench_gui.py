@@ -35,10 +35,12 @@ from desktop.case_summary import CaseSummaryDialog, load_case_summary
 from desktop.journal import JournalWidget
 from desktop.logsetup import setup_logging
 from desktop.main_window import MainWindow
+from desktop.timeline import TimelineWidget
 from models import demo, services
 from models.keyfile import KdfParams
 from models.schema import Case
 from models.services import CaseRow
+from models.timeline import case_timeline
 from models.vault import Vault
 from models.vocabulary import CaseStage
 
@@ -215,6 +217,9 @@ def bench_open_case(app: QApplication, tmp: Path, notes: int = 500, rounds: int 
     settle(app)
 
     whole, summary_t, dialog_t, journal_t, show_t, tab_t = [], [], [], [], [], []
+    timeline_t: list[float] = []
+    with vault.reading() as session:
+        events = len(case_timeline(session, case_id))
     for _ in range(rounds):
         # As the app does it: MainWindow.show_case, until the dialog is on screen.
         t = time.perf_counter()
@@ -229,6 +234,13 @@ def bench_open_case(app: QApplication, tmp: Path, notes: int = 500, rounds: int 
         dialog.tabs.setCurrentWidget(journal)
         wait_until(app, lambda j=journal: j.notes.count() == total_notes)
         tab_t.append(time.perf_counter() - t)
+        # And the Tidslinje tab (read when first shown, like the journal).
+        timeline = dialog.findChild(TimelineWidget)
+        assert timeline is not None
+        t = time.perf_counter()
+        dialog.tabs.setCurrentWidget(timeline)
+        wait_until(app, lambda w=timeline: w.model.rowCount() == events)
+        timeline_t.append(time.perf_counter() - t)
         dialog.close()
         settle(app)
 
@@ -267,6 +279,10 @@ def bench_open_case(app: QApplication, tmp: Path, notes: int = 500, rounds: int 
     print(
         f"   then the Journal tab until its {total_notes} notes are listed: "
         f"median {ms(med(tab_t))}, max {ms(max(tab_t))}"
+    )
+    print(
+        f"   then the Tidslinje tab until its {events} events are listed: "
+        f"median {ms(med(timeline_t))}, max {ms(max(timeline_t))}"
     )
 
 
