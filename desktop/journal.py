@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -387,7 +387,10 @@ class JournalWidget(QWidget):
                     item.setText(view.list_text)
                     item.setToolTip(self._tooltip(view))
         else:
-            scroll = notes.verticalScrollBar().value()
+            # The note at the top of the view stays there (a note arriving above it included).
+            edge = notes.spacing() + 1  # (inside the first row, not in the gap above it)
+            top = notes.itemAt(QPoint(edge, edge))
+            top_id = top.data(NOTE_ROLE) if top is not None else None
             notes.setUpdatesEnabled(False)
             try:
                 notes.clear()
@@ -400,7 +403,14 @@ class JournalWidget(QWidget):
                         notes.setCurrentItem(item)
             finally:
                 notes.setUpdatesEnabled(True)
-            notes.verticalScrollBar().setValue(scroll)
+            if top_id is not None:
+                notes.doItemsLayout()  # (the list lays out later; the scroll range is needed now)
+                for row, view in enumerate(self._notes):
+                    if view.note_id == top_id:
+                        notes.scrollToItem(
+                            notes.item(row), QAbstractItemView.ScrollHint.PositionAtTop
+                        )
+                        break
         self._filter()
         if self._note_id is None or self._note_id in self._by_id:
             self._show_author(self._by_id.get(self._note_id or ""))
