@@ -1,9 +1,10 @@
 """One function per deadline of DOMAIN.md's lifecycle table. Each takes a case's facts, "now"
 and the settings, and yields that rule's deadlines. Pure: no database, no clock.
 
-Legal references live in ``LEGAL_BASIS`` only, so a paragraph number is corrected in one place.
-Those marked "verify" in DOMAIN.md are believed right in substance but their number in Barnets
-Lov is not confirmed."""
+Legal references live in ``RULES`` only, so a paragraph number is corrected in one place. Every
+paragraph cited was checked against the law text (Barnets Lov, LBK nr. 282 af 17/03/2025) and the
+ministry's guidance (VEJ nr. 9471 af 21/06/2024); a rule the law gives no number for is cited as
+the local standard it comes from."""
 
 from __future__ import annotations
 
@@ -32,10 +33,13 @@ LAW = "Barnets Lov"
 
 #: rule → (Danish title, legal basis). The single place to correct a reference.
 RULES: dict[str, tuple[str, str]] = {
-    "underretning_24_timer": ("Vurdering af underretning inden 24 timer", f"{LAW} §133, stk. 2"),
+    "underretning_24_timer": (
+        "Vurdering af underretning inden 24 timer",
+        f"{LAW} §136 (tidl. SEL §155)",
+    ),
     "kvittering_underretter": (
         "Kvittering til fagperson, der har underrettet",
-        f"{LAW} §133, stk. 3 (tidl. SEL §155 b, stk. 1) – verificér",
+        f"{LAW} §138, stk. 1 (tidl. SEL §155 b, stk. 1)",
     ),
     "underretningsmoede_14_dage": (
         "Underretningsmøde med familie og underretter",
@@ -49,13 +53,13 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "hjemmebesoeg_undersoegelse": (
         "Hjemmebesøg under undersøgelsen (eller begrundelse)",
-        f"{LAW} §20, stk. 2 – verificér",
+        "Lokal standard (Slagelse 2008, afsnit 2)",
     ),
     "barnets_plan_3_maaneder": ("Barnets plan udarbejdet", f"{LAW} §91"),
     "ungeplan_16_aar": ("Ungeplan (barnet er fyldt 16 år)", f"{LAW} §108, stk. 3"),
     "ungestoette_18_aar": (
         "Afgørelse om ungestøtte senest 6 måneder før det 18. år",
-        f"{LAW} §111 – verificér",
+        f"{LAW} §111, stk. 1",
     ),
     "foerste_opfoelgning": ("Første opfølgning på indsatsen", f"{LAW} §95, stk. 2"),
     "loebende_opfoelgning": ("Næste opfølgning", f"{LAW} §95, stk. 3"),
@@ -213,8 +217,9 @@ def follow_up_done_on(f: FollowUp) -> date | None:
 
 
 def notification_assessment(c: Ctx) -> Iterator[Deadline]:
-    """Barnets Lov §133: an underretning is assessed within 24 hours of its receipt (calendar
-    hours, weekends and holidays included), so a child in danger is found at once."""
+    """Barnets Lov §136 (old SEL §155): an underretning is assessed within 24 hours of its
+    receipt (calendar hours, weekends and holidays included), so a child in danger is found at
+    once. §§133–134 are the notifiers' duty to notify, not the municipality's deadline."""
     for n in c.facts.notifications:
         if n.received_at is None:
             yield missing(c, "underretning_24_timer", n.id, "modtagelsestidspunkt", "Vurdering")
@@ -231,9 +236,9 @@ def notification_assessment(c: Ctx) -> Iterator[Deadline]:
 
 
 def notifier_receipt(c: Ctx) -> Iterator[Deadline]:
-    """A professional notifier (skærpet underretningspligt) gets a receipt within 6 working days
-    of receipt (old SEL §155 b; Barnets Lov section: verify). Hverdage exclude weekends and Danish
-    public holidays; the day of receipt does not count."""
+    """Barnets Lov §138 stk. 1 (old SEL §155 b stk. 1): a professional notifier (skærpet
+    underretningspligt, §133) gets a receipt within 6 working days of receipt. Hverdage exclude
+    weekends and Danish public holidays; the day of receipt does not count."""
     for n in c.facts.notifications:
         if n.notifier_kind != NotifierKind.FAGPERSON:
             continue
@@ -399,9 +404,10 @@ def assessment_deadline(c: Ctx) -> Iterator[Deadline]:
 
 
 def home_visit(c: Ctx) -> Iterator[Deadline]:
-    """Barnets Lov §20 stk. 2 (verify): a børnefaglig undersøgelse includes at least one
-    hjemmebesøg; if none happened, the reason is documented (then the deadline is excepted with
-    that reason)."""
+    """Local standard (Slagelse 2008 standards, section 2 "Hjemmebesøg"; not a paragraph of the
+    law — §20 stk. 2 is about starting an undersøgelse): a børnefaglig undersøgelse includes at
+    least one hjemmebesøg; if none happened, the reason is documented (then the deadline is
+    excepted with that reason)."""
     for a in c.facts.assessments:
         due_day = add_months(a.aware_on, c.std.assessment_months)
         if a.completed_on is not None:
@@ -515,8 +521,8 @@ def youth_plan(c: Ctx) -> Iterator[Deadline]:
 
 
 def youth_support_decision(c: Ctx) -> Iterator[Deadline]:
-    """Barnets Lov §111 (verify): for a placed young person, the decision on ungestøtte
-    (efterværn) is made at least 6 months before the placement ends at 18."""
+    """Barnets Lov §111 stk. 1: for a placed young person, the decision on ungestøtte (§§114–116
+    and 120) is made at least 6 months before the placement ends at 18."""
     placements = [p for p in _placements(c) if p.end_on is None or p.end_on >= c.today]
     if not placements:
         return

@@ -60,7 +60,10 @@ def test_overview_lists_open_deadlines_and_running_interventions(
         "Ny underretning vurderet med en kollega, der er ny i sagen",
     }
     assert all(row[2] == "Overskredet" for row in overdue.values())
-    assert overdue["Vurdering af underretning inden 24 timer"][3] == "Barnets Lov §133, stk. 2"
+    assert (
+        overdue["Vurdering af underretning inden 24 timer"][3]
+        == "Barnets Lov §136 (tidl. SEL §155)"
+    )
     assert any(row[1] == "Kvittering til fagperson, der har underrettet" for row in deadlines)
     assert _cells(dialog.interventions) == [
         [

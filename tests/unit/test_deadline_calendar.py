@@ -1,6 +1,6 @@
 """The deadline calendar: Danish working days (hverdage) without public holidays, the end of a
 Danish day, and the Danish day of a UTC moment. The 6-hverdage receipt to a professional notifier
-(Barnets Lov §133, stk. 3; old SEL §155 b) is counted with these functions."""
+(Barnets Lov §138, stk. 1; old SEL §155 b) is counted with these functions."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ from models.deadlines.calendar import DK, add_workdays, end_of_day, is_workday, 
 def test_add_workdays_skips_weekends_and_danish_public_holidays(
     start: date, days: int, expected: date
 ) -> None:
-    """Hverdage (Barnets Lov §133, stk. 3): the day of receipt does not count; Saturdays, Sundays
+    """Hverdage (Barnets Lov §138, stk. 1): the day of receipt does not count; Saturdays, Sundays
     and Danish public holidays are skipped."""
     assert add_workdays(start, days) == expected
 
@@ -71,13 +71,13 @@ def test_add_workdays_skips_weekends_and_danish_public_holidays(
     ],
 )
 def test_add_workdays_with_optional_closing_days(start: date, days: int, expected: date) -> None:
-    """Hverdage (Barnets Lov §133, stk. 3) for a municipality closed on Grundlovsdag, 24 and 31
+    """Hverdage (Barnets Lov §138, stk. 1) for a municipality closed on Grundlovsdag, 24 and 31
     December: those days are skipped too."""
     assert add_workdays(start, days, with_optional=True) == expected
 
 
 def test_add_workdays_zero_is_the_start_and_negative_is_refused() -> None:
-    """Hverdage (Barnets Lov §133, stk. 3): zero working days after a day is that day."""
+    """Hverdage (Barnets Lov §138, stk. 1): zero working days after a day is that day."""
     assert add_workdays(date(2026, 4, 3), 0) == date(2026, 4, 3)
     with pytest.raises(ValueError, match="negative"):
         add_workdays(date(2026, 4, 3), -1)
@@ -110,7 +110,7 @@ def test_add_workdays_zero_is_the_start_and_negative_is_refused() -> None:
     ],
 )
 def test_is_workday(day: date, workday: bool, workday_with_optional: bool) -> None:
-    """Hverdag (Barnets Lov §133, stk. 3): Monday–Friday and not a Danish public holiday."""
+    """Hverdag (Barnets Lov §138, stk. 1): Monday–Friday and not a Danish public holiday."""
     assert is_workday(day) is workday
     assert is_workday(day, with_optional=True) is workday_with_optional
 
@@ -126,7 +126,7 @@ def test_is_workday(day: date, workday: bool, workday_with_optional: bool) -> No
     ],
 )
 def test_end_of_day_is_the_last_microsecond_in_danish_time(day: date, offset_hours: int) -> None:
-    """A day deadline (e.g. Barnets Lov §133, stk. 3) is met all through its last day in
+    """A day deadline (e.g. Barnets Lov §138, stk. 1) is met all through its last day in
     Danish time: 23:59:59.999999 CET/CEST."""
     end = end_of_day(day)
     assert end.tzinfo is DK
@@ -161,6 +161,6 @@ def test_end_of_day_is_the_last_microsecond_in_danish_time(day: date, offset_hou
     ],
 )
 def test_local_date_of_moments_near_midnight(moment: datetime, expected: date) -> None:
-    """Deadlines counted in days (Barnets Lov §133, stk. 3) start from the Danish calendar day of
+    """Deadlines counted in days (Barnets Lov §138, stk. 1) start from the Danish calendar day of
     receipt, not the UTC day."""
     assert local_date(moment) == expected

@@ -309,15 +309,19 @@ def test_bl20_stk3_afsluttet_without_completed_on_is_missing_information() -> No
     assert d.due is None
 
 
-# -- §20 (verify): hjemmebesøg under undersøgelsen --------------------------------------------
+# -- lokal standard (Slagelse 2008, afsnit 2): hjemmebesøg under undersøgelsen ---------------
 
 VISIT = "hjemmebesoeg_undersoegelse"
 
 
-def test_bl20_home_visit_due_with_the_assessment_and_overdue_without_reason() -> None:
+def test_slagelse_2008_home_visit_due_with_the_assessment_and_overdue_without_reason() -> None:
+    """Local standard (Slagelse 2008, section 2), not a paragraph of Barnets Lov (§20 stk. 2 is
+    about starting an undersøgelse): due with the undersøgelse, overdue the day after."""
     f = facts(assessments=(assessment(date(2025, 10, 31), date(2025, 11, 3)),))
     due = date(2026, 2, 28)
-    assert only(f, noon(due), VISIT).due_date == due
+    d = only(f, noon(due), VISIT)
+    assert d.due_date == due
+    assert d.legal_basis == "Lokal standard (Slagelse 2008, afsnit 2)"
     assert statuses_around(f, due, VISIT) == (S.SNART, S.SNART, S.OVERSKREDET)
 
 
@@ -633,12 +637,14 @@ def test_exception_does_not_undo_a_fulfilled_deadline() -> None:
     assert only(f, noon(date(2025, 9, 11)), YOUTH).status == S.OPFYLDT
 
 
-# -- §111 (verify): afgørelse om ungestøtte 6 måneder før 18 år --------------------------------
+# -- §111 stk. 1: afgørelse om ungestøtte 6 måneder før 18 år ----------------------------------
 
 YSUP = "ungestoette_18_aar"
 
 
-def test_bl111_due_six_months_before_the_18th_birthday() -> None:
+def test_bl111_stk1_due_six_months_before_the_18th_birthday() -> None:
+    """Barnets Lov §111 stk. 1: the decision on ungestøtte (§§114–116, 120) at the latest
+    6 months before a placement ends at 18."""
     born = date(2008, 9, 15)  # 18 on 15 September 2026
     f = facts(
         born=born, interventions=(intervention(LegalBasis.BL46, date(2024, 1, 5), placement=True),)
@@ -646,7 +652,7 @@ def test_bl111_due_six_months_before_the_18th_birthday() -> None:
     due = date(2026, 3, 15)
     d = only(f, noon(date(2025, 6, 1)), YSUP)
     assert d.due_date == due
-    assert d.legal_basis == "Barnets Lov §111 – verificér"
+    assert d.legal_basis == "Barnets Lov §111, stk. 1"
     assert statuses_around(f, due, YSUP) == (S.SNART, S.SNART, S.OVERSKREDET)
 
 

@@ -163,15 +163,15 @@ def status(rule: str, f: CaseFacts, now: datetime, std: Standards | None = None)
 R24 = "underretning_24_timer"
 
 
-def test_24_hours_across_a_weekend_boundaries() -> None:
-    """Barnets Lov §133, stk. 2: the underretning is assessed within 24 calendar hours of its
+def test_bl136_24_hours_across_a_weekend_boundaries() -> None:
+    """Barnets Lov §136: the underretning is assessed within 24 calendar hours of its
     receipt; a Friday-afternoon underretning is due Saturday afternoon (weekends count)."""
     f = facts(notification(dk(2026, 1, 16, 15, 30)))  # Friday 15:30 CET
     due = dk(2026, 1, 17, 15, 30)
     d = one(R24, f, dk(2026, 1, 16, 16))
     assert d.due == due
     assert d.trigger == dk(2026, 1, 16, 15, 30)
-    assert d.legal_basis == RULES[R24][1]
+    assert d.legal_basis == RULES[R24][1] == "Barnets Lov §136 (tidl. SEL §155)"
     assert d.subject_id == "n1"
     # the day before / the hour before / the last moment / just after / the day after
     assert status(R24, f, dk(2026, 1, 16, 15, 30), EXACT) == S.OK
@@ -186,7 +186,7 @@ def test_24_hours_across_a_weekend_boundaries() -> None:
 
 @pytest.mark.parametrize("tz", [DK, UTC], ids=["dk", "utc"])
 def test_24_hours_across_spring_dst_change_are_real_hours(tz: object) -> None:
-    """Barnets Lov §133, stk. 2: 24 hours are 24 elapsed hours. Received Saturday 28 March 2026
+    """Barnets Lov §136: 24 hours are 24 elapsed hours. Received Saturday 28 March 2026
     12:00 CET; the clocks go forward that night, so the deadline is Sunday 13:00 CEST."""
     received = dk(2026, 3, 28, 12).astimezone(tz)  # type: ignore[arg-type]
     f = facts(notification(received))
@@ -200,7 +200,7 @@ def test_24_hours_across_spring_dst_change_are_real_hours(tz: object) -> None:
 
 @pytest.mark.parametrize("tz", [DK, UTC], ids=["dk", "utc"])
 def test_24_hours_across_autumn_dst_change_are_real_hours(tz: object) -> None:
-    """Barnets Lov §133, stk. 2: received Saturday 24 October 2026 12:00 CEST; the clocks go back
+    """Barnets Lov §136: received Saturday 24 October 2026 12:00 CEST; the clocks go back
     that night, so the deadline is Sunday 11:00 CET (24 elapsed hours), not 12:00."""
     received = dk(2026, 10, 24, 12).astimezone(tz)  # type: ignore[arg-type]
     f = facts(notification(received))
@@ -212,7 +212,7 @@ def test_24_hours_across_autumn_dst_change_are_real_hours(tz: object) -> None:
 
 
 def test_24_hours_fulfilled_by_the_assessment_once_it_has_happened() -> None:
-    """Barnets Lov §133, stk. 2: the registered indledende vurdering fulfils the deadline, but a
+    """Barnets Lov §136: the registered indledende vurdering fulfils the deadline, but a
     vurdering recorded later than "now" does not count yet."""
     received = dk(2026, 1, 16, 15, 30)
     assessed = dk(2026, 1, 17, 9)
@@ -227,7 +227,7 @@ def test_24_hours_fulfilled_by_the_assessment_once_it_has_happened() -> None:
 
 
 def test_24_hours_setting_may_be_stricter_never_looser() -> None:
-    """Barnets Lov §133, stk. 2 is the floor: a municipality may assess faster, never slower."""
+    """Barnets Lov §136 is the floor: a municipality may assess faster, never slower."""
     std = apply(Standards(), {"notification_assessment_hours": 12})
     f = facts(notification(dk(2026, 1, 16, 8)))
     assert one(R24, f, dk(2026, 1, 16, 9), std).due == dk(2026, 1, 16, 20)
@@ -236,7 +236,7 @@ def test_24_hours_setting_may_be_stricter_never_looser() -> None:
 
 
 def test_unknown_receipt_time_is_reported_missing_never_guessed() -> None:
-    """Barnets Lov §133, stk. 2 and stk. 3: without the time of receipt no deadline can be
+    """Barnets Lov §136 and §138, stk. 1: without the time of receipt no deadline can be
     computed; the 24-hour and receipt deadlines say "mangler oplysninger" with what is missing,
     and the rules that count from receipt yield nothing rather than a guessed date."""
     f = facts(
@@ -262,8 +262,8 @@ def test_unknown_receipt_time_is_reported_missing_never_guessed() -> None:
 
 
 def test_unknown_receipt_time_of_a_citizen_notification() -> None:
-    """Barnets Lov §133, stk. 2: a citizen's underretning without receipt time is missing its
-    24-hour deadline; it never gets a receipt deadline (stk. 3 is for professionals only)."""
+    """Barnets Lov §136: a citizen's underretning without receipt time is missing its
+    24-hour deadline; it never gets a receipt deadline (§138, stk. 1 is for professionals only)."""
     f = facts(notification(None, kind=NotifierKind.BORGER))
     now = dk(2026, 3, 2, 10)
     assert one(R24, f, now).missing == ("modtagelsestidspunkt",)
@@ -301,14 +301,16 @@ RK = "kvittering_underretter"
         (datetime(2026, 3, 31, 21, 59, tzinfo=UTC), date(2026, 4, 13)),
     ],
 )
-def test_receipt_6_hverdage_skips_weekends_and_holidays(received: datetime, due_day: date) -> None:
-    """Barnets Lov §133, stk. 3 (old SEL §155 b): a professional notifier gets a receipt within
+def test_bl138_stk1_receipt_6_hverdage_skips_weekends_and_holidays(
+    received: datetime, due_day: date
+) -> None:
+    """Barnets Lov §138, stk. 1 (old SEL §155 b): a professional notifier gets a receipt within
     6 hverdage; the day of receipt does not count; weekends and Danish public holidays do not."""
     f = facts(notification(received))
     d = one(RK, f, received)
     assert d.due == end_of_day(due_day)
     assert d.due_date == due_day
-    assert d.legal_basis == RULES[RK][1]
+    assert d.legal_basis == RULES[RK][1] == "Barnets Lov §138, stk. 1 (tidl. SEL §155 b, stk. 1)"
 
 
 @pytest.mark.parametrize(
@@ -320,14 +322,14 @@ def test_receipt_6_hverdage_skips_weekends_and_holidays(received: datetime, due_
     ],
 )
 def test_receipt_6_hverdage_with_optional_closing_days(received: datetime, due_day: date) -> None:
-    """Barnets Lov §133, stk. 3: a municipality closed on Grundlovsdag, 24 and 31 December
+    """Barnets Lov §138, stk. 1: a municipality closed on Grundlovsdag, 24 and 31 December
     (``closed_on_optional_holidays``) does not count those days as hverdage."""
     std = Standards(closed_on_optional_holidays=True)
     assert one(RK, facts(notification(received)), received, std).due_date == due_day
 
 
 def test_receipt_boundaries_over_easter() -> None:
-    """Barnets Lov §133, stk. 3: received Wednesday 1 April 2026, the receipt is due Tuesday
+    """Barnets Lov §138, stk. 1: received Wednesday 1 April 2026, the receipt is due Tuesday
     14 April (Easter holidays skipped): in time all that day, overdue from midnight."""
     f = facts(notification(dk(2026, 4, 1, 9)))
     assert status(RK, f, dk(2026, 4, 6, 12)) == S.OK  # 2. påskedag, 8 days left
@@ -340,7 +342,7 @@ def test_receipt_boundaries_over_easter() -> None:
 
 
 def test_receipt_sent_fulfils_from_the_day_it_is_sent() -> None:
-    """Barnets Lov §133, stk. 3: a receipt sent on the last day fulfils the deadline; a send date
+    """Barnets Lov §138, stk. 1: a receipt sent on the last day fulfils the deadline; a send date
     recorded after "now" does not count yet."""
     f = facts(notification(dk(2026, 4, 1, 9), receipt_sent_on=date(2026, 4, 14)))
     assert status(RK, f, dk(2026, 4, 13, 23, 59)) == S.SNART
@@ -352,7 +354,7 @@ def test_receipt_sent_fulfils_from_the_day_it_is_sent() -> None:
 
 @pytest.mark.parametrize("kind", [NotifierKind.BORGER, NotifierKind.ANONYM])
 def test_receipt_only_for_professional_notifiers(kind: NotifierKind) -> None:
-    """Barnets Lov §133, stk. 3: only a professional notifier (skærpet underretningspligt) gets a
+    """Barnets Lov §138, stk. 1: only a professional notifier (skærpet underretningspligt) gets a
     receipt; a citizen or an anonymous notifier gets none (the 24-hour rule still applies)."""
     f = facts(notification(dk(2026, 4, 1, 9), kind=kind))
     now = dk(2026, 4, 20)
@@ -361,7 +363,7 @@ def test_receipt_only_for_professional_notifiers(kind: NotifierKind) -> None:
 
 
 def test_receipt_setting_may_be_stricter_never_looser() -> None:
-    """Barnets Lov §133, stk. 3: 6 hverdage is the floor; 4 is allowed, 7 is refused."""
+    """Barnets Lov §138, stk. 1: 6 hverdage is the floor; 4 is allowed, 7 is refused."""
     std = apply(Standards(), {"notifier_receipt_workdays": 4})
     assert one(RK, facts(notification(dk(2026, 4, 1, 9))), dk(2026, 4, 1, 10), std).due_date == (
         date(2026, 4, 10)
@@ -682,7 +684,7 @@ def test_soon_window_follows_the_setting() -> None:
 
 
 def test_undtaget_ack_excepts_with_its_reason() -> None:
-    """Barnets Lov §133, stk. 3: a documented exception (undtaget) closes the open receipt
+    """Barnets Lov §138, stk. 1: a documented exception (undtaget) closes the open receipt
     deadline and carries its reason; it applies from its own time and to its own subject only."""
     reason = "Underretter har frabedt sig kvittering"
     at = dk(2026, 4, 8, 9)
@@ -703,7 +705,7 @@ def test_undtaget_ack_excepts_with_its_reason() -> None:
 
 
 def test_undtaget_ack_does_not_override_a_fulfilled_deadline() -> None:
-    """Barnets Lov §133, stk. 2: an exception only closes an open deadline; a fulfilled one stays
+    """Barnets Lov §136: an exception only closes an open deadline; a fulfilled one stays
     fulfilled."""
     f = facts(
         notification(dk(2026, 4, 1, 9), assessed_at=dk(2026, 4, 1, 12)),
@@ -713,7 +715,7 @@ def test_undtaget_ack_does_not_override_a_fulfilled_deadline() -> None:
 
 
 def test_kvitteret_ack_only_marks_acknowledged() -> None:
-    """Barnets Lov §133, stk. 2: acknowledging (kvitteret) an overdue deadline marks it seen; it
+    """Barnets Lov §136: acknowledging (kvitteret) an overdue deadline marks it seen; it
     stays overdue and open."""
     f = facts(
         notification(dk(2026, 4, 1, 9)),
