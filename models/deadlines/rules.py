@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from models.dates import add_months
 from models.deadlines.calendar import DK, add_hours, add_workdays, end_of_day, local_date
-from models.deadlines.standards import Standards
+from models.deadlines.standards import LEGAL_CALENDAR, LEGAL_LIMITS, Standards
 from models.deadlines.types import CaseFacts, Deadline, DeadlineStatus
 from models.schema import FollowUp, Intervention, Meeting, Plan
 from models.vocabulary import (
@@ -107,6 +107,21 @@ class Ctx:
 
 def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=DK)
+
+
+def legal_workday(c: Ctx, start: date, setting: str) -> date:
+    """The day a legal deadline of ``setting`` hverdage after ``start`` falls due: the
+    municipality's number with its calendar, but never later than the law's number with the law's
+    calendar (public holidays only). The law is the floor for the calendar too: a municipality
+    closed on 1 May or Grundlovsdag may answer sooner, never later."""
+    _rule, legal_days, _kind = LEGAL_LIMITS[setting]
+    local = add_workdays(
+        start, getattr(c.std, setting), with_optional=c.std.closed_on_optional_holidays
+    )
+    legal = add_workdays(
+        start, legal_days, with_optional=LEGAL_CALENDAR["closed_on_optional_holidays"]
+    )
+    return min(local, legal)
 
 
 def status_of(
@@ -238,19 +253,15 @@ def notification_assessment(c: Ctx) -> Iterator[Deadline]:
 def notifier_receipt(c: Ctx) -> Iterator[Deadline]:
     """Barnets Lov §138 stk. 1 (old SEL §155 b stk. 1): a professional notifier (skærpet
     underretningspligt, §133) gets a receipt within 6 working days of receipt. Hverdage exclude
-    weekends and Danish public holidays; the day of receipt does not count."""
+    weekends and Danish public holidays; the day of receipt does not count. A municipality's
+    extra closing days (``closed_on_optional_holidays``) never move it later (``legal_workday``)."""
     for n in c.facts.notifications:
         if n.notifier_kind != NotifierKind.FAGPERSON:
             continue
         if n.received_at is None:
             yield missing(c, "kvittering_underretter", n.id, "modtagelsestidspunkt", "Kvittering")
             continue
-        received = local_date(n.received_at)
-        due_day = add_workdays(
-            received,
-            c.std.notifier_receipt_workdays,
-            with_optional=c.std.closed_on_optional_holidays,
-        )
+        due_day = legal_workday(c, local_date(n.received_at), "notifier_receipt_workdays")
         yield make(
             c,
             "kvittering_underretter",

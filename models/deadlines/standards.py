@@ -69,6 +69,13 @@ LEGAL_LIMITS: dict[str, tuple[str, int, str]] = {
     "notification_new_colleague_hours": ("ny_underretning_137", 24, "max"),
 }
 
+#: Calendar settings → the law's value. The law counts hverdage as Monday–Friday without Danish
+#: public holidays; a municipality closed on more days (``closed_on_optional_holidays``: 1 May,
+#: Grundlovsdag, 24 and 31 December) would move a legal deadline counted in hverdage later than
+#: the law allows. So such a deadline is computed with the law's number and calendar too, and the
+#: municipality's only where it gives an earlier day (``legal_workday`` in the rules).
+LEGAL_CALENDAR: dict[str, bool] = {"closed_on_optional_holidays": False}
+
 #: Sensible bounds for every setting (a typo like 600 months is refused, not obeyed).
 BOUNDS: dict[str, tuple[int, int]] = {f.name: (0, 1000) for f in fields(Standards)}
 BOUNDS.update(

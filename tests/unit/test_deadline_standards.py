@@ -19,6 +19,7 @@ from desktop.messages import error_text
 from models.deadlines import rules
 from models.deadlines.standards import (
     BOUNDS,
+    LEGAL_CALENDAR,
     LEGAL_LIMITS,
     DeadlineSettingError,
     Standards,
@@ -94,6 +95,15 @@ def test_the_defaults_are_the_law() -> None:
     for setting, (_rule, limit, _kind) in LEGAL_LIMITS.items():
         assert getattr(defaults, setting) == limit, setting
     assert apply(Standards(), asdict(defaults)) == defaults
+
+
+def test_the_calendar_defaults_are_the_law() -> None:
+    """Barnets Lov §138, stk. 1 counts hverdage with the law's calendar: every calendar setting
+    is known, and its default is the law's value (a municipality's closing days are on top)."""
+    settings = {f.name for f in fields(Standards)}
+    for setting, legal in LEGAL_CALENDAR.items():
+        assert setting in settings, setting
+        assert getattr(Standards(), setting) == legal, setting
 
 
 def test_local_standards_have_no_legal_floor() -> None:

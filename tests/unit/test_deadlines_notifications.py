@@ -316,15 +316,44 @@ def test_bl138_stk1_receipt_6_hverdage_skips_weekends_and_holidays(
 @pytest.mark.parametrize(
     ("received", "due_day"),
     [
-        (dk(2026, 6, 1, 9), date(2026, 6, 10)),  # Grundlovsdag 5 June skipped
-        (dk(2026, 12, 21, 9), date(2027, 1, 4)),  # 24 and 31 December skipped
-        (dk(2026, 12, 29, 9), date(2027, 1, 8)),
+        # The law counts 1 May, Grundlovsdag, 24 and 31 December as hverdage: a municipality
+        # closed on them must still answer by the law's day (else 6 May, 10 June, 4 and 8 Jan).
+        (dk(2026, 4, 27, 9), date(2026, 5, 5)),  # 1 May 2026 is a Friday
+        (dk(2026, 6, 1, 9), date(2026, 6, 9)),  # Grundlovsdag 5 June
+        (dk(2026, 12, 21, 9), date(2026, 12, 30)),  # 24 December
+        (dk(2026, 12, 29, 9), date(2027, 1, 7)),  # 31 December
     ],
 )
-def test_receipt_6_hverdage_with_optional_closing_days(received: datetime, due_day: date) -> None:
-    """Barnets Lov §138, stk. 1: a municipality closed on Grundlovsdag, 24 and 31 December
-    (``closed_on_optional_holidays``) does not count those days as hverdage."""
-    std = Standards(closed_on_optional_holidays=True)
+def test_bl138_stk1_closing_days_never_move_the_receipt_past_the_law(
+    received: datetime, due_day: date
+) -> None:
+    """Barnets Lov §138, stk. 1: the law is the floor for the calendar too. A municipality closed
+    on 1 May, Grundlovsdag, 24 and 31 December (``closed_on_optional_holidays``) gets the law's
+    day, the same as one that is open: in time all that day, overdue the day after."""
+    std = Standards(closed_on_optional_holidays=True, soon_days=0)
+    f = facts(notification(received))
+    assert one(RK, f, received, std).due_date == due_day
+    assert one(RK, f, received).due_date == due_day  # the same as with the law's calendar
+    assert status(RK, f, end_of_day(due_day - timedelta(days=1)), std) == S.OK
+    assert status(RK, f, end_of_day(due_day) - US, std) == S.OK
+    assert status(RK, f, end_of_day(due_day) + US, std) == S.OVERSKREDET
+
+
+@pytest.mark.parametrize(
+    ("workdays", "due_day"),
+    [
+        (4, date(2026, 5, 4)),  # stricter and earlier than the law's Tuesday 5 May: it applies
+        (5, date(2026, 5, 5)),  # 1 May closed makes it the law's day
+        (6, date(2026, 5, 5)),  # the law's number: the closing day does not count
+    ],
+)
+def test_bl138_stk1_a_stricter_number_with_the_local_calendar_applies_when_earlier(
+    workdays: int, due_day: date
+) -> None:
+    """Barnets Lov §138, stk. 1: the municipality's own (stricter) number of hverdage with its own
+    calendar applies where it gives an earlier day than the law's 6 hverdage with the law's."""
+    std = Standards(closed_on_optional_holidays=True, notifier_receipt_workdays=workdays)
+    received = dk(2026, 4, 27, 9)  # Monday; Friday 1 May is closed
     assert one(RK, facts(notification(received)), received, std).due_date == due_day
 
 
