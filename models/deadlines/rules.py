@@ -56,7 +56,7 @@ RULES: dict[str, tuple[str, str]] = {
         "Lokal standard (Slagelse 2008, afsnit 2)",
     ),
     "barnets_plan_3_maaneder": ("Barnets plan udarbejdet", f"{LAW} §91"),
-    "ungeplan_16_aar": ("Ungeplan (barnet er fyldt 16 år)", f"{LAW} §108, stk. 3"),
+    "ungeplan_16_aar": ("Ungeplan (barnet er fyldt 16 år)", f"{LAW} §108, stk. 3 og 4"),
     "ungestoette_18_aar": (
         "Afgørelse om ungestøtte senest 6 måneder før det 18. år",
         f"{LAW} §111, stk. 1",
@@ -500,7 +500,9 @@ def child_plan(c: Ctx) -> Iterator[Deadline]:
 
 def youth_plan(c: Ctx) -> Iterator[Deadline]:
     """Barnets Lov §108: from 16, a decision on an ungeplan — within 3 months of the decision on
-    support or of the 16th birthday (§108 stk. 3); mandatory when the young person is placed."""
+    support or of the 16th birthday (§108 stk. 3); mandatory when the young person is placed.
+    For a placement without consent (§47) decided from 16, the ungeplan is made before the
+    decision (§108 stk. 4), as barnets plan is (§91): due on the decision day."""
     support = [i for i in c.facts.interventions if i.legal_basis in SUPPORT]
     if not support:
         return
@@ -517,17 +519,29 @@ def youth_plan(c: Ctx) -> Iterator[Deadline]:
         return
     decided = min((i.decided_on or i.start_on) for i in relevant)
     trigger = max(sixteen, decided)
+    due_day = add_months(trigger, c.std.youth_plan_months)
+    title: str | None = None
+    without_consent = sorted(
+        i.decided_on
+        for i in relevant
+        if i.legal_basis == LegalBasis.BL47 and i.decided_on is not None and i.decided_on >= sixteen
+    )
+    if without_consent and without_consent[0] <= due_day:
+        due_day = without_consent[0]
+        trigger = min(trigger, due_day)
+        title = "Ungeplan før afgørelse om anbringelse uden samtykke"
     plans = _approved(c.facts.plans, (PlanKind.UNGEPLAN,))
     yield make(
         c,
         "ungeplan_16_aar",
         c.facts.child.id,
         trigger=start_of_day(trigger),
-        due=end_of_day(add_months(trigger, c.std.youth_plan_months)),
+        due=end_of_day(due_day),
         done_at=None
         if not plans or plans[0].approved_on is None
         else start_of_day(plans[0].approved_on),
         fulfilled_by="Ungeplan godkendt",
+        title=title,
     )
 
 

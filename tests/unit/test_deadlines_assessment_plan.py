@@ -540,7 +540,7 @@ def test_bl91_no_plan_deadline_for_other_bases() -> None:
     assert none_of(f, noon(date(2026, 3, 1)), PLAN)
 
 
-# -- §108 stk. 3: ungeplan ------------------------------------------------------------------
+# -- §108 stk. 3 and 4: ungeplan ------------------------------------------------------------
 
 YOUTH = "ungeplan_16_aar"
 BORN = date(2009, 6, 10)  # 15 on 10 June 2024, 16 on 10 June 2025, 18 on 10 June 2027
@@ -551,7 +551,8 @@ def test_bl108_stk3_decision_before_16_due_three_months_after_the_birthday() -> 
     due = date(2025, 9, 10)
     d = only(f, noon(due), YOUTH)
     assert d.due_date == due
-    assert d.legal_basis == "Barnets Lov §108, stk. 3"
+    assert d.legal_basis == "Barnets Lov §108, stk. 3 og 4"
+    assert d.title == "Ungeplan (barnet er fyldt 16 år)"
     assert d.subject_id == "child-1"
     assert statuses_around(f, due, YOUTH) == (S.SNART, S.SNART, S.OVERSKREDET)
 
@@ -562,6 +563,67 @@ def test_bl108_stk3_decision_after_16_due_three_months_after_the_decision() -> N
     due = date(2026, 2, 28)
     assert only(f, noon(decided), YOUTH).due_date == due
     assert statuses_around(f, due, YOUTH) == (S.SNART, S.SNART, S.OVERSKREDET)
+
+
+@pytest.mark.parametrize("placement", [True, False], ids=["placement", "bl47-unflagged"])
+def test_bl108_stk4_bl47_ungeplan_due_before_the_decision(placement: bool) -> None:
+    """Barnets Lov §108 stk. 4: for a placement without consent (§47) decided after 16, the
+    ungeplan is made before the decision — due on the decision day, not 3 months after it."""
+    decided = date(2025, 11, 30)
+    f = facts(
+        born=BORN, interventions=(intervention(LegalBasis.BL47, decided, placement=placement),)
+    )
+    d = only(f, noon(decided), YOUTH)
+    assert d.due_date == decided
+    assert d.trigger is not None and d.trigger.date() == decided
+    assert d.title == "Ungeplan før afgørelse om anbringelse uden samtykke"
+    assert d.legal_basis == "Barnets Lov §108, stk. 3 og 4"
+    assert statuses_around(f, decided, YOUTH) == (S.SNART, S.SNART, S.OVERSKREDET)
+
+
+@pytest.mark.parametrize(
+    ("approved", "expected_late"),
+    [(date(2025, 11, 29), False), (date(2025, 11, 30), False), (date(2025, 12, 1), True)],
+)
+def test_bl108_stk4_ungeplan_approved_before_the_bl47_decision(
+    approved: date, expected_late: bool
+) -> None:
+    """Barnets Lov §108 stk. 4: an ungeplan approved by the decision day meets it in time; one
+    approved after the decision meets it late (fulfilled after the due day)."""
+    decided = date(2025, 11, 30)
+    f = facts(
+        born=BORN,
+        interventions=(intervention(LegalBasis.BL47, decided, placement=True),),
+        plans=(plan(PlanKind.UNGEPLAN, approved),),
+    )
+    d = only(f, noon(date(2025, 12, 2)), YOUTH)
+    assert d.status == S.OPFYLDT
+    assert d.due is not None and d.fulfilled_at is not None
+    assert (d.fulfilled_at > d.due) is expected_late
+
+
+def test_bl108_stk3_bl47_decided_before_16_due_three_months_after_the_birthday() -> None:
+    """Barnets Lov §108 stk. 3: a §47 placement decided at 15 needs no ungeplan before that
+    decision (no ungeplan is due before 16); it is due 3 months after the 16th birthday."""
+    f = facts(
+        born=BORN, interventions=(intervention(LegalBasis.BL47, date(2025, 1, 5), placement=True),)
+    )
+    d = only(f, noon(date(2025, 8, 1)), YOUTH)
+    assert d.due_date == date(2025, 9, 10)
+    assert d.title == "Ungeplan (barnet er fyldt 16 år)"
+
+
+def test_bl108_stk4_an_earlier_stk3_due_day_stays() -> None:
+    """Barnets Lov §108 stk. 3 and 4: §32 support from the 16th birthday makes the ungeplan due
+    3 months later; a §47 decision after that due day does not move it."""
+    f = facts(
+        born=BORN,
+        interventions=(
+            intervention(LegalBasis.BL32, date(2024, 1, 5)),
+            intervention(LegalBasis.BL47, date(2025, 11, 30), placement=True, id="ind-2"),
+        ),
+    )
+    assert only(f, noon(date(2025, 8, 1)), YOUTH).due_date == date(2025, 9, 10)
 
 
 def test_bl108_stk3_shown_from_15_until_18() -> None:
