@@ -61,7 +61,7 @@ RULES: dict[str, tuple[str, str]] = {
         "Afgørelse om ungestøtte senest 6 måneder før det 18. år",
         f"{LAW} §111, stk. 1",
     ),
-    "foerste_opfoelgning": ("Første opfølgning på indsatsen", f"{LAW} §95, stk. 2"),
+    "foerste_opfoelgning": ("Første opfølgning på indsatsen", f"{LAW} §95, stk. 1 og 2"),
     "loebende_opfoelgning": ("Næste opfølgning", f"{LAW} §95, stk. 3"),
     "tilsyn_2_om_aaret": (
         "Tilsynsbesøg med børnesamtale (mindst 2 om året)",
@@ -89,6 +89,9 @@ RULES: dict[str, tuple[str, str]] = {
 }
 
 SUPPORT = (LegalBasis.BL32, LegalBasis.BL46, LegalBasis.BL47)
+#: What Barnets Lov §95 stk. 1 follows up: support and placement (§§32, 46, 47) and ungestøtte
+#: (§§114–116 and 120, recorded as ``BL114``).
+FOLLOWED_UP = (*SUPPORT, LegalBasis.BL114)
 
 
 @dataclass(frozen=True)
@@ -196,11 +199,13 @@ def _first_held_after(c: Ctx, kind: MeetingKind, after: datetime) -> datetime | 
     return None
 
 
-def _active_support(c: Ctx, at: date) -> list[Intervention]:
+def _active_support(
+    c: Ctx, at: date, bases: tuple[LegalBasis, ...] = SUPPORT
+) -> list[Intervention]:
     return [
         i
         for i in c.facts.interventions
-        if i.legal_basis in SUPPORT and i.start_on <= at and (i.end_on is None or i.end_on >= at)
+        if i.legal_basis in bases and i.start_on <= at and (i.end_on is None or i.end_on >= at)
     ]
 
 
@@ -588,8 +593,9 @@ def youth_support_decision(c: Ctx) -> Iterator[Deadline]:
 
 def first_follow_up(c: Ctx) -> Iterator[Deadline]:
     """Barnets Lov §95 stk. 2: the first follow-up is at the end of a parallel undersøgelse or
-    3 months after the support started, whichever comes first."""
-    support = [i for i in c.facts.interventions if i.legal_basis in SUPPORT]
+    3 months after the support started, whichever comes first. §95 stk. 1 covers support and
+    placement (§§32, 46, 47) and ungestøtte (§§114–116, 120) alike."""
+    support = [i for i in c.facts.interventions if i.legal_basis in FOLLOWED_UP]
     if not support:
         return
     started = min(i.start_on for i in support)
@@ -615,8 +621,9 @@ def first_follow_up(c: Ctx) -> Iterator[Deadline]:
 
 def next_follow_up(c: Ctx) -> Iterator[Deadline]:
     """Barnets Lov §95 stk. 3: after the first follow-up, the case's own schedule (stored on the
-    case); else the local standard — every 6 months, every 3 months for children 0–6."""
-    if not _active_support(c, c.today):
+    case); else the local standard — every 6 months, every 3 months for children 0–6. Runs while
+    an indsats §95 stk. 1 covers is active (ungestøtte included)."""
+    if not _active_support(c, c.today, FOLLOWED_UP):
         return
     runs = sorted(
         ((d, f) for f in c.facts.follow_ups if (d := follow_up_done_on(f)) is not None),

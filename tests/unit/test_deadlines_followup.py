@@ -225,7 +225,7 @@ def boundary(rule: Rule, f: CaseFacts, due: date, std: Standards | None = None) 
         assert d.status == status, today
 
 
-# -- foerste_opfoelgning: Barnets Lov §95 stk. 2 ---------------------------------------------
+# -- foerste_opfoelgning: Barnets Lov §95 stk. 1 and 2 ---------------------------------------
 
 START = date(2024, 3, 15)
 THREE_MONTHS = date(2024, 6, 15)
@@ -237,7 +237,7 @@ def test_first_follow_up_is_due_3_months_after_support_started() -> None:
     boundary(first_follow_up, f, THREE_MONTHS)
     d = one(first_follow_up, f, START)
     assert d.rule == "foerste_opfoelgning"
-    assert d.legal_basis == "Barnets Lov §95, stk. 2"
+    assert d.legal_basis == "Barnets Lov §95, stk. 1 og 2"
     assert d.trigger == datetime.combine(START, time(0), tzinfo=DK)
 
 
@@ -323,11 +323,31 @@ def test_a_follow_up_before_the_support_started_does_not_count() -> None:
     assert one(first_follow_up, f, THREE_MONTHS + DAY).status == OVER
 
 
-def test_first_follow_up_needs_support_under_32_46_or_47() -> None:
+def test_first_follow_up_needs_an_indsats_under_32_46_47_or_ungestoette() -> None:
     f = facts(interventions=[indsats(START, basis=LegalBasis.ANDEN)])
     assert run(first_follow_up, f, THREE_MONTHS) == []
     placed = facts(interventions=[indsats(START, basis=LegalBasis.BL46, placement=True)])
     assert one(first_follow_up, placed, START).due_date == THREE_MONTHS
+
+
+def test_bl95_stk1_ungestoette_gets_its_first_follow_up_3_months_after_it_started() -> None:
+    """Barnets Lov §95 stk. 1 covers ungestøtte (§§114–116 and 120) too: the first follow-up
+    (stk. 2) is due 3 months after it started — in time that day, overdue the day after."""
+    f = facts(interventions=[indsats(START, basis=LegalBasis.BL114, title="Efterværn")])
+    boundary(first_follow_up, f, THREE_MONTHS)
+    d = one(first_follow_up, f, START)
+    assert (d.rule, d.legal_basis) == ("foerste_opfoelgning", "Barnets Lov §95, stk. 1 og 2")
+
+
+def test_bl95_stk1_running_follow_up_continues_while_ungestoette_runs() -> None:
+    """Barnets Lov §95 stk. 1 and 3: after the first follow-up of ungestøtte, the next one is due
+    on the case's schedule while the ungestøtte runs; none once it has ended."""
+    f = facts(
+        interventions=[indsats(START, date(2025, 6, 1), basis=LegalBasis.BL114)],
+        follow_ups=[decided(THREE_MONTHS, next_due_on=date(2024, 12, 15))],
+    )
+    assert one(next_follow_up, f, THREE_MONTHS + DAY).due_date == date(2024, 12, 15)
+    assert run(next_follow_up, f, date(2025, 6, 2)) == []
 
 
 def test_a_stricter_first_follow_up_setting_is_obeyed() -> None:
