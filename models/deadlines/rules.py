@@ -41,6 +41,10 @@ RULES: dict[str, tuple[str, str]] = {
         "Kvittering til fagperson, der har underrettet",
         f"{LAW} §138, stk. 1 (tidl. SEL §155 b, stk. 1)",
     ),
+    "tilbagemelding_underretter": (
+        "Tilbagemelding til fagperson om undersøgelse eller indsats",
+        f"{LAW} §138, stk. 2 (frist: lokal standard)",
+    ),
     "underretningsmoede_14_dage": (
         "Underretningsmøde med familie og underretter",
         "Lokal standard",
@@ -275,6 +279,28 @@ def notifier_receipt(c: Ctx) -> Iterator[Deadline]:
             due=end_of_day(due_day),
             done_at=None if n.receipt_sent_on is None else start_of_day(n.receipt_sent_on),
             fulfilled_by="Kvittering sendt til underretter",
+        )
+
+
+def notifier_feedback(c: Ctx) -> Iterator[Deadline]:
+    """Barnets Lov §138 stk. 2 (old SEL §155 b stk. 2): a professional notifier is told whether
+    the underretning led to an undersøgelse or an indsats (or the child already has one). The
+    law names no number of days: the period is a local standard (``notifier_feedback_days``,
+    30 days by default, as the Halsnæs clarification of an underretning). Without the time of
+    receipt nothing is guessed (the receipt deadline reports it missing)."""
+    for n in c.facts.notifications:
+        if n.notifier_kind != NotifierKind.FAGPERSON or n.received_at is None:
+            continue
+        yield make(
+            c,
+            "tilbagemelding_underretter",
+            n.id,
+            trigger=n.received_at,
+            due=end_of_day(
+                local_date(n.received_at) + timedelta(days=c.std.notifier_feedback_days)
+            ),
+            done_at=None if n.feedback_sent_on is None else start_of_day(n.feedback_sent_on),
+            fulfilled_by="Tilbagemelding sendt til underretter",
         )
 
 
@@ -841,6 +867,7 @@ Rule = Callable[[Ctx], Iterator[Deadline]]
 ALL_RULES: tuple[Rule, ...] = (
     notification_assessment,
     notifier_receipt,
+    notifier_feedback,
     notification_meeting,
     notification_clarification,
     new_notification_in_supported_case,

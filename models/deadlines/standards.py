@@ -48,6 +48,8 @@ class Standards:
     small_children_max_age: int = 6
     notification_meeting_days: int = 14
     notification_clarification_days: int = 30
+    # Feedback to a professional notifier (§138 stk. 2): the law names no number of days.
+    notifier_feedback_days: int = 30
     resource_agreement_first_months: int = 3
     resource_agreement_interval_months: int = 12
     intervention_assessment_months: int = 3
@@ -83,6 +85,7 @@ BOUNDS.update(
     small_children_max_age=(0, 17),
     team_review_max_age=(0, 17),
     supervision_visits_per_year=(1, 52),
+    notifier_feedback_days=(1, 365),  # a legal duty: a period, never switched off
 )
 
 

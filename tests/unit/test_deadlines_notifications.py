@@ -255,6 +255,7 @@ def test_unknown_receipt_time_is_reported_missing_never_guessed() -> None:
     for rule in (
         "underretningsmoede_14_dage",
         "underretning_afklaring_30_dage",
+        "tilbagemelding_underretter",
         "ny_underretning_137",
         "samtale_overgreb_137",
     ):
@@ -399,6 +400,52 @@ def test_receipt_setting_may_be_stricter_never_looser() -> None:
     )
     with pytest.raises(DeadlineSettingError):
         apply(Standards(), {"notifier_receipt_workdays": 7})
+
+
+# -- tilbagemelding_underretter ----------------------------------------------------------------
+
+RF = "tilbagemelding_underretter"
+
+
+def test_bl138_stk2_feedback_is_a_task_due_after_the_local_standard() -> None:
+    """Barnets Lov §138, stk. 2: a professional notifier is told whether an undersøgelse or
+    indsats was started. The law names no number: the local standard's 30 days (calendar days
+    from the Danish day of receipt) — in time all through the last day, overdue after it."""
+    f = facts(notification(dk(2026, 3, 2, 10)))
+    d = one(RF, f, dk(2026, 3, 2, 11))
+    assert d.due == end_of_day(date(2026, 4, 1))
+    assert d.legal_basis == "Barnets Lov §138, stk. 2 (frist: lokal standard)"
+    assert d.title == "Tilbagemelding til fagperson om undersøgelse eller indsats"
+    assert d.subject_id == "n1"
+    assert status(RF, f, dk(2026, 3, 31, 12), EXACT) == S.OK  # the day before
+    assert status(RF, f, end_of_day(date(2026, 4, 1)) - US, EXACT) == S.OK  # its last moment
+    assert status(RF, f, dk(2026, 4, 2, 0)) == S.OVERSKREDET  # the day after
+
+
+def test_bl138_stk2_feedback_sent_fulfils_it_from_that_day() -> None:
+    """Barnets Lov §138, stk. 2: the day the feedback was sent fulfils it (not before)."""
+    f = facts(notification(dk(2026, 3, 2, 10), feedback_sent_on=date(2026, 4, 1)))
+    assert status(RF, f, dk(2026, 3, 31, 12)) == S.SNART
+    d = one(RF, f, dk(2026, 4, 1, 8))
+    assert (d.status, d.fulfilled_at) == (S.OPFYLDT, dk(2026, 4, 1))
+    assert d.fulfilled_by == "Tilbagemelding sendt til underretter"
+
+
+@pytest.mark.parametrize("kind", [NotifierKind.BORGER, NotifierKind.ANONYM])
+def test_bl138_stk2_feedback_only_to_a_professional_notifier(kind: NotifierKind) -> None:
+    """Barnets Lov §138, stk. 2 concerns notifiers with skærpet underretningspligt (§133)."""
+    assert of_rule(RF, facts(notification(dk(2026, 3, 2, 10), kind=kind)), dk(2026, 5, 1)) == []
+
+
+def test_bl138_stk2_feedback_period_is_a_local_standard() -> None:
+    """Barnets Lov §138, stk. 2 has no number: a municipality sets its own period (any sane
+    value, no legal floor), and cannot switch the duty off."""
+    std = apply(Standards(municipality="Testkommune"), {"notifier_feedback_days": 14})
+    d = one(RF, facts(notification(dk(2026, 3, 2, 10))), dk(2026, 3, 2, 11), std)
+    assert d.due_date == date(2026, 3, 16)
+    assert apply(Standards(), {"notifier_feedback_days": 60}).notifier_feedback_days == 60
+    with pytest.raises(DeadlineSettingError):
+        apply(Standards(), {"notifier_feedback_days": 0})
 
 
 # -- underretningsmoede_14_dage ---------------------------------------------------------------
