@@ -261,16 +261,28 @@ def deadline_text(code: str, p: dict[str, Any]) -> str:
 
 
 def settings_text(code: str, p: dict[str, Any]) -> str:
+    """``name``: how the setting is called (a form's label); else "Indstillingen <key>"."""
     key = p.get("field", "")
+    name = p.get("name") or f"Indstillingen {key}"
+    limits = ""
+    if p.get("minimum") is not None and p.get("maximum") is not None:
+        limits = f" mellem {p['minimum']} og {p['maximum']} {p.get('unit', '')}".rstrip()
     if code == "settings.unknown":
-        return f"Ukendt indstilling: {key}."
+        known = p.get("known")
+        return f"Ukendt indstilling: {key}." + (
+            f" Kendte indstillinger: {', '.join(known)}." if known else ""
+        )
+    if code == "settings.type" and p.get("kind") == "int":
+        return f"{name} skal være et helt tal{limits}."
+    if code == "settings.type" and p.get("kind") == "bool":
+        return f"{name} skal være ja eller nej."
     if code == "settings.type":
-        return f"Indstillingen {key} har en forkert type."
+        return f"{name} har en forkert type."
     if code == "settings.range":
-        return f"Indstillingen {key} skal ligge mellem {p.get('minimum')} og {p.get('maximum')}."
+        return f"{name} skal ligge{limits}."
     if code == "settings.choice":
-        return f"Indstillingen {key} skal være en af: {', '.join(p.get('choices', []))}."
-    return f"Indstillingen {key} er ugyldig."
+        return f"{name} skal være en af: {', '.join(p.get('choices', []))}."
+    return f"{name} er ugyldig."
 
 
 def import_problems_text(

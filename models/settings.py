@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -48,6 +50,28 @@ class Setting(Generic[T]):
     maximum: int | None = None
     unit: str = ""
     choices: tuple[str, ...] = ()
+    #: Short Danish name for a form's label (the description is the longer help text).
+    label: str = ""
+    #: The allowed values with their Danish names, when they come from data (resources).
+    options_from: Callable[[], dict[str, str]] | None = None
+
+    def options(self) -> dict[str, str]:
+        """The allowed values (value → Danish name); {} when any value of the type will do."""
+        if self.options_from is not None:
+            return self.options_from()
+        return {c: c for c in self.choices}
+
+    def _error(self, code: str, **params: Any) -> ValidationError:
+        kind = {int: "int", str: "str", bool: "bool"}[self.kind]
+        return ValidationError(
+            code,
+            field=self.key,
+            kind=kind,
+            minimum=self.minimum,
+            maximum=self.maximum,
+            unit=self.unit,
+            **params,
+        )
 
     def parse(self, raw: Any) -> T:
         """A stored value as its type; ``ValidationError`` when it is not one."""
@@ -67,23 +91,26 @@ class Setting(Generic[T]):
                 value = int(str(raw).strip())
             else:
                 value = str(raw).strip()
+                # A choice is matched without regard to case ("Slagelse" is "slagelse").
+                for option in self.options():
+                    if option.casefold() == value.casefold():
+                        value = option
         except ValueError:
-            raise ValidationError("settings.type", field=self.key) from None
+            raise self._error("settings.type") from None
         self.check(value)
         return value  # type: ignore[no-any-return]
 
+    def _within(self, number: int) -> bool:
+        return (self.minimum is None or number >= self.minimum) and (
+            self.maximum is None or number <= self.maximum
+        )
+
     def check(self, value: T) -> None:
-        if isinstance(value, int) and not isinstance(value, bool):
-            if self.minimum is not None and value < self.minimum:
-                raise ValidationError(
-                    "settings.range", field=self.key, minimum=self.minimum, maximum=self.maximum
-                )
-            if self.maximum is not None and value > self.maximum:
-                raise ValidationError(
-                    "settings.range", field=self.key, minimum=self.minimum, maximum=self.maximum
-                )
-        if self.choices and value not in self.choices:
-            raise ValidationError("settings.choice", field=self.key, choices=list(self.choices))
+        if isinstance(value, int) and not isinstance(value, bool) and not self._within(value):
+            raise self._error("settings.range")
+        options = self.options()
+        if options and value not in options:
+            raise self._error("settings.choice", choices=list(options))
 
 
 AUTO_LOCK_MINUTES = Setting(
@@ -94,6 +121,7 @@ AUTO_LOCK_MINUTES = Setting(
     minimum=1,
     maximum=24 * 60,
     unit="minutter",
+    label="Lås automatisk efter",
 )
 SYNC_INTERVAL_MINUTES = Setting(
     "sync_interval_minutes",
@@ -103,15 +131,31 @@ SYNC_INTERVAL_MINUTES = Setting(
     minimum=1,
     maximum=24 * 60,
     unit="minutter",
+    label="Synkroniser hvert",
 )
+
+
+@cache
+def _municipalities() -> dict[str, str]:
+    """The bundled municipality files (resources/municipalities/) by name, with the
+    municipality's own name (read once; the files ship with the program)."""
+    from models.deadlines.standards import load, municipalities
+
+    return {name: load(name).municipality for name in municipalities()}
+
+
 MUNICIPALITY = Setting(
     "municipality",
     str,
     "standard",
-    "Kommunens fristindstillinger (filen i resources/deadlines/).",
+    "Kommunen, hvis lokale standarder for frister bruges (lovens frister gælder altid).",
+    label="Kommune",
+    options_from=_municipalities,
 )
-DISPLAY_NAME = Setting("display_name", str, "", "Dit navn, som det vises for kolleger.")
-INITIALS = Setting("initials", str, "", "Dine initialer.")
+DISPLAY_NAME = Setting(
+    "display_name", str, "", "Dit navn, som det vises for kolleger.", label="Navn"
+)
+INITIALS = Setting("initials", str, "", "Dine initialer.", label="Initialer")
 TEXT_SCALE_PERCENT = Setting(
     "text_scale_percent",
     int,
@@ -121,6 +165,7 @@ TEXT_SCALE_PERCENT = Setting(
     minimum=80,
     maximum=200,
     unit="%",
+    label="Tekststørrelse",
 )
 
 REGISTRY: dict[str, Setting[Any]] = {
@@ -181,11 +226,36 @@ def put(where: VaultLike | Path, setting: Setting[T], value: Any) -> T:
     return parsed
 
 
+def reset(where: VaultLike | Path, setting: Setting[T]) -> T:
+    """Forget the stored value, so the default (of this or a later version) applies; returns
+    the default."""
+    if setting.place is Place.PROFILE:
+        profile = where if isinstance(where, Path) else where.profile
+        doc = read_settings(profile)
+        if doc.pop(setting.key, None) is not None:
+            write_settings(profile, doc)
+    else:
+        if isinstance(where, Path):
+            raise TypeError(f"{setting.key} lives in the vault")
+        where.set_setting(setting.key, "")  # blank reads as "not set"
+    return setting.default
+
+
+def text(setting: Setting[T], value: T) -> str:
+    """A value as a user types it (``put`` reads it back): ja/nej for a yes/no."""
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    return str(value)
+
+
 def describe(setting: Setting[Any]) -> str:
-    """One Danish line: description, type, limits and default."""
+    """One Danish line: description, type, limits or choices, and default."""
     kind = {int: "heltal", str: "tekst", bool: "ja/nej"}[setting.kind]
     limits = ""
     if setting.minimum is not None and setting.maximum is not None:
         limits = f", {setting.minimum}–{setting.maximum} {setting.unit}".rstrip()
-    default = setting.default if setting.default != "" else "(tom)"
+    options = setting.options()
+    if options:
+        limits += ", en af: " + ", ".join(options)
+    default = text(setting, setting.default) if setting.default != "" else "(tom)"
     return f"{setting.description} ({kind}{limits}; standard: {default})"

@@ -6,11 +6,13 @@ from __future__ import annotations
 import ast
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from models import settings
 from models.errors import ValidationError
+from models.profile import read_settings
 from models.vault import Vault
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,3 +102,57 @@ def test_no_code_reads_a_registered_setting_by_its_key() -> None:
                 f"{path.relative_to(REPO)}:{line}: {key}" for line, key in _offenders(tree, keys)
             ]
     assert offenders == []
+
+
+def test_every_setting_has_a_short_danish_label_of_its_own() -> None:
+    labels = [s.label for s in settings.REGISTRY.values()]
+    assert all(labels) and len(set(labels)) == len(labels)
+
+
+def test_municipality_is_one_of_the_bundled_files_in_any_case(vault: Vault) -> None:
+    options = settings.MUNICIPALITY.options()
+    assert {"standard", "slagelse", "halsnaes"} <= set(options)
+    assert options["slagelse"] == "Slagelse"  # the municipality's own name, for the dialog
+    assert settings.put(vault, settings.MUNICIPALITY, "Slagelse") == "slagelse"
+    with pytest.raises(ValidationError) as err:
+        settings.put(vault, settings.MUNICIPALITY, "aarhus")
+    assert err.value.code == "settings.choice"
+    assert err.value.params["choices"] == list(options)
+    assert settings.get(vault, settings.MUNICIPALITY) == "slagelse"
+    assert "en af: " + ", ".join(options) in settings.describe(settings.MUNICIPALITY)
+
+
+def test_reset_forgets_the_value_in_the_vault_and_in_the_profile(vault: Vault) -> None:
+    settings.put(vault, settings.AUTO_LOCK_MINUTES, 30)
+    settings.put(vault, settings.TEXT_SCALE_PERCENT, 150)  # a vault knows its profile
+    assert settings.reset(vault, settings.AUTO_LOCK_MINUTES) == 5
+    assert settings.reset(vault, settings.TEXT_SCALE_PERCENT) == 100
+    assert settings.get(vault, settings.AUTO_LOCK_MINUTES) == 5
+    assert settings.get(vault.profile, settings.TEXT_SCALE_PERCENT) == 100
+    assert settings.TEXT_SCALE_PERCENT.key not in read_settings(vault.profile)
+
+
+def test_a_refusal_names_the_setting_and_what_is_allowed() -> None:
+    from desktop.messages import error_text
+
+    def refusal(setting: settings.Setting[Any], raw: str, **extra: Any) -> str:
+        with pytest.raises(ValidationError) as err:
+            setting.parse(raw)
+        return error_text(ValidationError(err.value.code, **{**err.value.params, **extra}))
+
+    minutes = settings.AUTO_LOCK_MINUTES
+    assert refusal(minutes, "0") == (
+        "Indstillingen auto_lock_minutes skal ligge mellem 1 og 1440 minutter."
+    )
+    assert refusal(minutes, "fem") == (
+        "Indstillingen auto_lock_minutes skal være et helt tal mellem 1 og 1440 minutter."
+    )
+    assert refusal(minutes, "0", name="Lås automatisk efter") == (
+        "Lås automatisk efter skal ligge mellem 1 og 1440 minutter."
+    )
+    assert refusal(settings.TEXT_SCALE_PERCENT, "79") == (
+        "Indstillingen text_scale_percent skal ligge mellem 80 og 200 %."
+    )
+    flag = settings.Setting("flag", bool, False, "Et flag.", label="Flag")
+    assert refusal(flag, "måske") == "Indstillingen flag skal være ja eller nej."
+    assert settings.text(flag, True) == "ja" and flag.parse("nej") is False
