@@ -190,6 +190,11 @@ class AppController(QObject):
     def _idle_lock(self) -> None:
         self._lock("locked after idle time")
 
+    def _settings_changed(self, values: dict[str, object]) -> None:
+        minutes = settings.AUTO_LOCK_MINUTES
+        if minutes.key in values:  # counts at once, from now
+            self.idle.set_timeout_ms(minutes.parse(values[minutes.key]) * 60_000)
+
     def _lock(self, message: str) -> None:
         self.idle.stop()
         if self.window is not None:
@@ -299,6 +304,7 @@ class AppController(QObject):
         window.lock_requested.connect(self.lock)
         window.quit_requested.connect(self.quit)
         window.device_revoked.connect(self._device_revoked)
+        window.settings_changed.connect(self._settings_changed)
         if self._geometry is not None:
             window.restoreGeometry(self._geometry)
         else:

@@ -57,6 +57,8 @@ class MainWindow(QMainWindow):
     quit_requested = Signal()
     #: The central store has revoked this device: the application wipes the vault.
     device_revoked = Signal()
+    #: Settings changed in "Indstillinger" (key → typed value); the application applies its own.
+    settings_changed = Signal(object)
 
     def __init__(
         self,
@@ -114,8 +116,12 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.about_action = QAction("&Om Feltmappe", self)
         self.about_action.triggered.connect(self.show_about)
+        self.settings_action = QAction("&Indstillinger…", self)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.triggered.connect(self.show_settings)
 
         file_menu = self.menuBar().addMenu("&Filer")
+        file_menu.addAction(self.settings_action)
         file_menu.addAction(self.lock_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -134,11 +140,8 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Hjælp")
         help_menu.addAction(self.about_action)
 
-        user = settings.get(vault, settings.DISPLAY_NAME) or vault.user or "ukendt bruger"
-        who = f"Bruger: {user}"
-        if demo:
-            who += " · Demoprofil med opdigtede sager"
-        self.user_label = QLabel(who, self)
+        self._demo = demo
+        self.user_label = QLabel(self._user_text(settings.get(vault, settings.DISPLAY_NAME)), self)
         self.user_label.setTextFormat(Qt.TextFormat.PlainText)
         self.count_label = QLabel(self)
         self.count_label.setObjectName("case_count")
@@ -240,6 +243,27 @@ class MainWindow(QMainWindow):
         dialog = self.show_case(case_id)
         if dialog is not None:
             dialog.tabs.setCurrentIndex(DEADLINE_TABS.get(rule, 0))
+
+    def show_settings(self) -> QDialog:
+        from desktop.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self._vault, self.text_size, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self._settings_saved)
+        dialog.open()
+        return dialog
+
+    def _settings_saved(self, values: dict[str, object]) -> None:
+        interval, name = settings.SYNC_INTERVAL_MINUTES, settings.DISPLAY_NAME
+        if interval.key in values:
+            self.sync.set_interval_ms(interval.parse(values[interval.key]) * 60_000)
+        if name.key in values:
+            self.user_label.setText(self._user_text(name.parse(values[name.key])))
+        self.settings_changed.emit(values)
+
+    def _user_text(self, name: str) -> str:
+        who = f"Bruger: {name or self._vault.user or 'ukendt bruger'}"
+        return who + (" · Demoprofil med opdigtede sager" if self._demo else "")
 
     def show_about(self) -> None:
         box = QMessageBox(self)

@@ -159,6 +159,17 @@ class SyncController(QObject):
         if self.connected:
             self._first.start(FIRST_SYNC_DELAY_MS)
 
+    @property
+    def interval_ms(self) -> int:
+        return self._auto.interval()
+
+    def set_interval_ms(self, ms: int) -> None:
+        """A new interval between automatic syncs (the setting changed), counted from now."""
+        if self._auto.isActive():
+            self._auto.start(ms)
+        else:
+            self._auto.setInterval(ms)
+
     def stop(self) -> None:
         """Before the vault is locked: no new sync, and a running one ends at its next page
         (what was committed stays; the outbox is untouched). Wait with ``wait_for_background``."""
