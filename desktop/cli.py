@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy import select
 
+from desktop import cli_settings
 from desktop.logsetup import safe_report, setup_logging
 from desktop.messages import error_text, sync_reason_text, warning_text
 from models.errors import FeltmappeError
@@ -636,6 +637,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("passwd", parents=[common], help="skift adgangsfrase")
     p.set_defaults(func=cmd_passwd)
+    cli_settings.add_parser(sub, common, _open_vault)
 
     p = sub.add_parser(
         "sync", parents=[common], help="forbind computeren til den centrale server og synkronisér"
