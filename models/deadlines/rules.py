@@ -686,10 +686,24 @@ def next_follow_up(c: Ctx) -> Iterator[Deadline]:
     )
 
 
+def _days_placed(placed: Iterable[Intervention], first: date, last: date) -> int:
+    """The days from ``first`` to ``last`` (inclusive) on which any of the placements ran."""
+    spans = sorted((max(p.start_on, first), min(p.end_on or last, last)) for p in placed)
+    days, covered_to = 0, first - timedelta(days=1)
+    for start, end in spans:
+        begin = max(start, covered_to + timedelta(days=1))
+        if end >= begin:
+            days += (end - begin).days + 1
+            covered_to = end
+    return days
+
+
 def supervision(c: Ctx) -> Iterator[Deadline]:
     """Barnets Lov §156 stk. 5: at least 2 tilsyn visits a year at the placement, each with a
     conversation with the child (``child_alone`` recorded). Counted per calendar year; a year
-    that was missed stays overdue through the next year (else it would vanish on 1 January)."""
+    that was missed stays overdue through the next year (else it would vanish on 1 January).
+    A year the child is placed only part of (the year a placement starts, or ends) needs its
+    share of the visits, rounded up: placed from 1 October, 1 visit that year, not 2."""
     for year in (c.today.year - 1, c.today.year):
         first, last = date(year, 1, 1), date(year, 12, 31)
         placed = [
@@ -706,7 +720,10 @@ def supervision(c: Ctx) -> Iterator[Deadline]:
             and local_date(m.held_at).year == year
             and m.child_alone is not None
         ]
-        needed = c.std.supervision_visits_per_year
+        days, year_days = _days_placed(placed, first, last), (last - first).days + 1
+        per_year = c.std.supervision_visits_per_year
+        needed = -(-per_year * days // year_days)  # pro rata, rounded up
+        share = f" (anbragt {days} af årets {year_days} dage)" if days < year_days else ""
         done = visits[needed - 1].held_at if len(visits) >= needed else None
         d = make(
             c,
@@ -715,7 +732,9 @@ def supervision(c: Ctx) -> Iterator[Deadline]:
             trigger=start_of_day(max(first, min(p.start_on for p in placed))),
             due=end_of_day(last),
             done_at=done,
-            fulfilled_by=f"{needed} tilsynsbesøg med børnesamtale i {year} ({len(visits)} holdt)",
+            fulfilled_by=(
+                f"{needed} tilsynsbesøg med børnesamtale i {year}{share} ({len(visits)} holdt)"
+            ),
         )
         if year == c.today.year or d.status != DeadlineStatus.OPFYLDT:
             yield d

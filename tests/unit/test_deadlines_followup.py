@@ -501,7 +501,7 @@ def test_next_follow_up_only_while_support_is_active(end: date, expected: int) -
     assert len(run(next_follow_up, f, LAST)) == expected
 
 
-# -- tilsyn_2_om_aaret: Barnets Lov §156 stk. 5 ---------------------------------------------
+# -- tilsyn_2_om_aaret: Barnets Lov §156 stk. 5 (pro rata in a part year) ------------------
 
 PLACED = date(2024, 1, 15)
 
@@ -589,6 +589,68 @@ def test_supervision_only_for_a_placed_child() -> None:
     # a §47 placement without the flag is still a placement
     f47 = facts(interventions=[indsats(PLACED, basis=LegalBasis.BL47)])
     assert one(supervision, f47, date(2024, 6, 1)).rule == "tilsyn_2_om_aaret"
+
+
+@pytest.mark.parametrize(
+    ("start", "needed"),
+    [
+        (date(2024, 7, 1), 2),  # 184 of 366 days: 1.005 visits, rounded up to 2
+        (date(2024, 7, 2), 1),  # 183 of 366 days: exactly 1
+        (date(2024, 10, 1), 1),
+        (date(2024, 12, 31), 1),  # a single day still needs its (rounded-up) visit
+    ],
+)
+def test_bl156_stk5_tilsyn_counts_pro_rata_in_the_year_a_placement_starts(
+    start: date, needed: int
+) -> None:
+    """Barnets Lov §156 stk. 5: "mindst 2 om året" counts pro rata in the year a placement
+    starts (rounded up, so never below the law's share): from 2 July 2024 one visit meets 2024,
+    from 1 July it takes two. The year is still due on 31 December."""
+    one_visit = placed(tilsynsbesoeg(date(2024, 12, 31)), start=start)
+    d = one(supervision, one_visit, date(2024, 12, 31))
+    assert d.due_date == date(2024, 12, 31)
+    assert d.status == (DONE if needed == 1 else SNART)
+    assert f"{needed} tilsynsbesøg med børnesamtale i 2024 (anbragt" in d.fulfilled_by
+    by_year = {d.subject_id: d for d in run(supervision, one_visit, date(2025, 1, 1))}
+    assert ("2024" in by_year) is (needed == 2)  # a met year is not repeated
+    if needed == 2:
+        assert by_year["2024"].status == OVER
+    none = placed(start=start)
+    assert one(supervision, none, date(2024, 12, 31)).status == SNART
+    assert {d.subject_id: d.status for d in run(supervision, none, date(2025, 1, 1))}["2024"] == (
+        OVER
+    )
+
+
+def test_bl156_stk5_a_full_year_and_the_year_a_placement_ends() -> None:
+    """Barnets Lov §156 stk. 5: a whole year placed needs both visits; the year a placement
+    ends counts its share too (ended 1 March 2025: 60 of 365 days, one visit)."""
+    f = placed(
+        tilsynsbesoeg(date(2024, 3, 4)),
+        tilsynsbesoeg(date(2024, 9, 9)),
+        tilsynsbesoeg(date(2025, 2, 3)),
+        start=date(2023, 6, 1),
+        end=date(2025, 3, 1),
+    )
+    full = {d.subject_id: d for d in run(supervision, f, date(2024, 10, 1))}["2024"]
+    assert full.status == DONE
+    assert full.fulfilled_by.startswith("2 tilsynsbesøg med børnesamtale i 2024 (2 holdt)")
+    (d,) = run(supervision, f, date(2025, 6, 1))
+    assert (d.subject_id, d.status) == ("2025", DONE)
+    assert "1 tilsynsbesøg med børnesamtale i 2025 (anbragt 60 af årets 365 dage)" in (
+        d.fulfilled_by
+    )
+
+
+def test_bl156_stk5_overlapping_placements_count_each_day_once() -> None:
+    f = facts(
+        interventions=[
+            indsats(date(2024, 10, 1), date(2024, 11, 30), basis=LegalBasis.BL46, placement=True),
+            indsats(date(2024, 11, 1), None, basis=LegalBasis.BL47, placement=True),
+        ],
+    )
+    d = one(supervision, f, date(2024, 12, 1))
+    assert "(anbragt 92 af årets 366 dage)" in d.fulfilled_by
 
 
 def test_a_future_visit_does_not_count_yet() -> None:
