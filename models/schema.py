@@ -208,6 +208,9 @@ class Assessment(FormAnswers, Synced, Base):
     plan_text: Mapped[str] = mapped_column(Text, default="")
     sources: Mapped[str] = mapped_column(Text, default="")
     no_home_visit_reason: Mapped[str] = mapped_column(Text, default="")
+    # A simple ("simpel") undersøgelse: the municipality's shorter local standard (6 weeks in
+    # Slagelse) applies to it besides the law's 4 months.
+    is_simple: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     preliminary_on: Mapped[date | None] = mapped_column(Date)
     summary: Mapped[str] = mapped_column(Text, default="")
     conclusion: Mapped[str] = mapped_column(Text, default="")

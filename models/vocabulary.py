@@ -335,6 +335,7 @@ FIELD_LABELS: dict[str, str] = {
     "id": "id",
     "initials": "initialer",
     "is_placement": "anbringelse",
+    "is_simple": "simpel undersøgelse",
     "kind": "type",
     "last_follow_up_on": "senest fulgt op",
     "legal_basis": "lovgrundlag",

@@ -55,6 +55,7 @@ RULES: dict[str, tuple[str, str]] = {
         "Undersøgelsen afsluttes snarest efter foreløbig vurdering",
         f"{LAW} §20, stk. 3 (snarest: lokal standard for antal dage)",
     ),
+    "undersoegelse_simpel_6_uger": ("Simpel børnefaglig undersøgelse afsluttet", "Lokal standard"),
     "hjemmebesoeg_undersoegelse": (
         "Hjemmebesøg under undersøgelsen (eller begrundelse)",
         "Lokal standard (Slagelse 2008, afsnit 2)",
@@ -442,6 +443,32 @@ def assessment_deadline(c: Ctx) -> Iterator[Deadline]:
             due=end_of_day(due_day),
             done_at=done,
             fulfilled_by=by,
+        )
+
+
+def simple_assessment(c: Ctx) -> Iterator[Deadline]:
+    """Local standard (Slagelse 2017 status: "6-ugers børnefaglig undersøgelse"): an undersøgelse
+    marked simple (``is_simple``) is completed within 6 weeks of its start
+    (``simple_assessment_weeks``; 0 switches it off), never later than the law's 4 months
+    (Barnets Lov §20 stk. 3, its own deadline beside this one). Completed without a day: the
+    4-month rule reports it missing, nothing is guessed here."""
+    weeks = c.std.simple_assessment_weeks
+    if weeks <= 0:
+        return
+    for a in c.facts.assessments:
+        if not a.is_simple or (a.completed_on is None and a.status == AssessmentStatus.AFSLUTTET):
+            continue
+        due_day = min(
+            a.started_on + timedelta(weeks=weeks), add_months(a.aware_on, c.std.assessment_months)
+        )
+        yield make(
+            c,
+            "undersoegelse_simpel_6_uger",
+            a.id,
+            trigger=start_of_day(a.started_on),
+            due=end_of_day(due_day),
+            done_at=None if a.completed_on is None else start_of_day(a.completed_on),
+            fulfilled_by="Undersøgelsen afsluttet",
         )
 
 
@@ -892,6 +919,7 @@ ALL_RULES: tuple[Rule, ...] = (
     new_notification_in_supported_case,
     abuse_child_conversation,
     assessment_deadline,
+    simple_assessment,
     home_visit,
     child_plan,
     youth_plan,

@@ -41,6 +41,7 @@ class Standards:
     notification_new_colleague_hours: int = 24
     # Local standards (no number in the law)
     assessment_after_preliminary_days: int = 30
+    simple_assessment_weeks: int = 6  # an undersøgelse marked simple (Slagelse 2017); 0: none
     abuse_child_conversation_days: int = 7
     hearing_days: int = 14
     follow_up_months: int = 6

@@ -65,6 +65,7 @@ def assessment(
     completed: date | None = None,
     preliminary: date | None = None,
     no_visit_reason: str = "",
+    simple: bool = False,
     id: str = "ass-1",
 ) -> Assessment:
     return Assessment(
@@ -76,6 +77,7 @@ def assessment(
         completed_on=completed,
         preliminary_on=preliminary,
         no_home_visit_reason=no_visit_reason,
+        is_simple=simple,
     )
 
 
@@ -307,6 +309,78 @@ def test_bl20_stk3_afsluttet_without_completed_on_is_missing_information() -> No
     assert d.status == S.MANGLER
     assert d.missing == ("afslutningsdato",)
     assert d.due is None
+
+
+# -- lokal standard (Slagelse 2017): simpel undersøgelse inden 6 uger -----------------------------
+
+SIMPLE = "undersoegelse_simpel_6_uger"
+
+
+def test_local_standard_simple_assessment_due_six_weeks_after_its_start() -> None:
+    """Local standard (Slagelse 2017, "6-ugers børnefaglig undersøgelse"): an undersøgelse
+    marked simple is due 6 weeks after it started; the law's 4 months (Barnets Lov §20 stk. 3)
+    stay a deadline of their own."""
+    started = date(2026, 3, 2)
+    f = facts(assessments=(assessment(date(2026, 2, 25), started, simple=True),))
+    due = date(2026, 4, 13)
+    d = only(f, noon(started), SIMPLE)
+    assert d.due_date == due
+    assert d.title == "Simpel børnefaglig undersøgelse afsluttet"
+    assert d.legal_basis == "Lokal standard: Standard"
+    assert statuses_around(f, due, SIMPLE) == (S.SNART, S.SNART, S.OVERSKREDET)
+    assert only(f, noon(started), ASSESS).due_date == date(2026, 6, 25)
+
+
+def test_local_standard_simple_assessment_only_when_marked_simple() -> None:
+    f = facts(assessments=(assessment(date(2026, 2, 25), date(2026, 3, 2)),))
+    assert none_of(f, noon(date(2026, 4, 14)), SIMPLE)
+
+
+@pytest.mark.parametrize(
+    ("completed", "late"), [(date(2026, 4, 13), False), (date(2026, 4, 14), True)]
+)
+def test_local_standard_simple_assessment_met_by_its_completion(
+    completed: date, late: bool
+) -> None:
+    a = assessment(
+        date(2026, 2, 25),
+        date(2026, 3, 2),
+        status=AssessmentStatus.AFSLUTTET,
+        completed=completed,
+        simple=True,
+    )
+    d = only(facts(assessments=(a,)), noon(date(2026, 4, 20)), SIMPLE)
+    assert d.status == S.OPFYLDT and d.fulfilled_by == "Undersøgelsen afsluttet"
+    assert d.due is not None and d.fulfilled_at is not None
+    assert (d.fulfilled_at > d.due) is late
+
+
+def test_local_standard_simple_assessment_never_due_after_the_law() -> None:
+    """Barnets Lov §20 stk. 3 is the floor: started late (2 weeks before the 4 months run out),
+    the simple undersøgelse is due with the law's 4 months, not 6 weeks after its start."""
+    f = facts(assessments=(assessment(date(2025, 10, 31), date(2026, 2, 14), simple=True),))
+    assert only(f, noon(date(2026, 2, 14)), SIMPLE).due_date == date(2026, 2, 28)
+
+
+def test_local_standard_simple_assessment_weeks_are_a_setting() -> None:
+    a = assessment(date(2026, 2, 25), date(2026, 3, 2), simple=True)
+    found = compute(
+        facts(assessments=(a,)),
+        noon(date(2026, 3, 2)),
+        Standards(municipality="X", simple_assessment_weeks=4),
+    )
+    assert [d.due_date for d in found if d.rule == SIMPLE] == [date(2026, 3, 30)]
+    off = compute(
+        facts(assessments=(a,)), noon(date(2026, 3, 2)), Standards(simple_assessment_weeks=0)
+    )
+    assert not any(d.rule == SIMPLE for d in off)
+
+
+def test_local_standard_simple_assessment_completed_without_a_day_is_left_to_the_law() -> None:
+    a = assessment(date(2026, 2, 25), status=AssessmentStatus.AFSLUTTET, simple=True)
+    f = facts(assessments=(a,))
+    assert none_of(f, noon(date(2026, 5, 1)), SIMPLE)
+    assert only(f, noon(date(2026, 5, 1)), ASSESS).missing == ("afslutningsdato",)
 
 
 # -- lokal standard (Slagelse 2008, afsnit 2): hjemmebesøg under undersøgelsen ---------------
