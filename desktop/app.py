@@ -358,7 +358,7 @@ def stored_open_cases(vault: Vault) -> list[OpenCase]:
     except ValueError:
         return []
     places: list[OpenCase] = []
-    with vault.session() as s:
+    with vault.reading() as s:
         for item in raw if isinstance(raw, list) else []:
             if isinstance(item, dict) and isinstance(item.get("case_id"), str):
                 tab = item.get("tab")

@@ -6,6 +6,8 @@ view is in the case's access log (logning); refreshing after a change is not a n
 
 from __future__ import annotations
 
+import logging
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -30,6 +32,7 @@ from sqlalchemy.orm import Session
 from desktop.deadline_actions import DeadlineActions
 from desktop.display import deadline_foreground, deadline_tooltip, format_date
 from desktop.messages import error_text
+from desktop.ops import Writes
 from desktop.widgets import ErrorLabel, show_error
 from desktop.zoom import fit_header
 from models import services
@@ -42,7 +45,10 @@ from models.deadlines.types import Deadline
 from models.errors import FeltmappeError
 from models.schema import Person
 from models.vault import Vault
-from models.vocabulary import PARTY_ROLE_LABELS, STAGE_LABELS, PartyRole
+from models.vocabulary import PARTY_ROLE_LABELS, STAGE_LABELS, AuditAction, PartyRole
+from models.writer import WriterClosed
+
+log = logging.getLogger("feltmappe.case")
 
 
 @dataclass(frozen=True)
@@ -85,11 +91,10 @@ class CaseSummary:
 def load_case_summary(vault: Vault, case_id: str, *, log_view: bool = True) -> CaseSummary:
     """Copy out what the overview shows. Opening the case is logged as "vist"; a refresh after
     a change (``log_view=False``) reads without logging a second view."""
-    with vault.session() if log_view else vault.reading() as session:
+    with vault.reading() as session:
+        case = services.find_case(session, case_id)
         if log_view:
-            case = services.open_case(session, case_id)
-        else:
-            case = services.find_case(session, case_id)
+            log_case_view(vault, case.id)
         parties = services.case_parties(session, case.id)
         child = session.get(Person, case.child_id)
         role_order = {role: i for i, role in enumerate(PartyRole)}
@@ -143,6 +148,26 @@ def load_case_summary(vault: Vault, case_id: str, *, log_view: bool = True) -> C
         )
 
 
+def log_case_view(vault: Vault, case_id: str) -> None:
+    """Write the "vist" access-log event on the vault's writer: the case is shown at once and
+    the GUI thread does not wait for a sync storing a page."""
+
+    def record() -> None:
+        with vault.session() as session:
+            services.record_access(session, case_id, AuditAction.VIST)
+
+    def failed(done: Future[None]) -> None:
+        exc = done.exception()
+        if exc is not None:
+            code = exc.code if isinstance(exc, FeltmappeError) else type(exc).__name__
+            log.warning("case view not logged: %s", code)
+
+    try:
+        vault.writer.submit(record).add_done_callback(failed)
+    except WriterClosed:
+        log.warning("case view not logged: the vault is locked")
+
+
 def _role_text(role: PartyRole) -> str:
     # One custody concept: the old role "forældremyndighedsindehaver" is a parent whose custody
     # shows in its own column, as for every parent with custody.
@@ -193,6 +218,7 @@ class CaseSummaryDialog(QDialog):
         super().__init__(parent)
         self.summary = summary
         self._vault = vault
+        self._writes = Writes(vault, self) if vault is not None else None
         self._revealed: set[str] = set()  # person ids whose CPR is shown in full
         self._shown_deadlines: tuple[Deadline, ...] = ()
         self.setWindowTitle(f"Sag {summary.case_number}")
@@ -367,17 +393,21 @@ class CaseSummaryDialog(QDialog):
                     break
 
     def reveal_cpr(self, person_id: str) -> None:
-        """Show one person's full CPR number; the reveal is written to the access log."""
-        if self._vault is None or not person_id:
+        """Show one person's full CPR number once the reveal is in the access log."""
+        if self._writes is None or not person_id:
             return
-        try:
-            with self._vault.session() as session:
-                services.reveal_cpr(session, self.summary.case_id, person_id)
-        except FeltmappeError as err:
-            show_error(self, err)
-            return
-        self._revealed.add(person_id)
-        self._fill()
+        case_id = self.summary.case_id
+
+        def shown(_: object) -> None:
+            self._revealed.add(person_id)
+            self._fill()
+
+        self._writes.run(
+            lambda session: services.reveal_cpr(session, case_id, person_id),
+            shown,
+            lambda err: show_error(self, err),
+            busy=[self.show_cpr, self.show_party_cpr],
+        )
 
     def _reveal_selected_party(self) -> None:
         row = self.parties.currentRow()

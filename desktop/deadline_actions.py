@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ops import Writes
 from desktop.widgets import ErrorLabel, show_error
 from models.deadlines.calendar import DK
 from models.deadlines.service import (
@@ -59,6 +60,7 @@ class _DeadlineDialog(QDialog):
         self.setWindowTitle(title)
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self._vault = vault
+        self._writes = Writes(vault, self)
         self.deadline = deadline
         heading = QLabel(deadline.title, self)
         heading.setWordWrap(True)
@@ -82,14 +84,16 @@ class _DeadlineDialog(QDialog):
         ok.setText(ok_text)
 
     def write(self, op: Callable[..., object]) -> None:
+        """Hand the change to the vault's writer; the dialog closes when it is written, or
+        shows why not (what was typed stays)."""
         d = self.deadline
-        try:
-            with self._vault.session() as s:
-                op(s, d.case_id, d.rule, d.subject_id)
-        except FeltmappeError as err:
-            self.error.show_error(err)  # what was typed stays
-            return
-        self.accept()
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self._writes.run(
+            lambda s: op(s, d.case_id, d.rule, d.subject_id),
+            lambda _: self.accept(),
+            self.error.show_error,
+            busy=[ok],
+        )
 
     def _save(self) -> None:
         raise NotImplementedError
@@ -211,6 +215,7 @@ class DeadlineActions(QWidget):
     ) -> None:
         super().__init__(parent)
         self._vault = vault
+        self._writes = Writes(vault, self)
         self._current = current
         self.meet_button = QPushButton("Opfyldt v&ed…", self)
         self.meet_button.setToolTip("Markér fristen som opfyldt ved et notat eller et møde")
@@ -257,8 +262,9 @@ class DeadlineActions(QWidget):
         d = self._current()
         if d is None:
             return
-        try:
-            with self._vault.session() as s:
-                acknowledge(s, d.case_id, d.rule, d.subject_id)
-        except FeltmappeError as err:
-            show_error(self, err)
+        self._writes.run(
+            lambda s: acknowledge(s, d.case_id, d.rule, d.subject_id),
+            lambda _: self.update_enabled(),  # the change broadcast refreshes the lists
+            lambda err: show_error(self, err),
+            busy=[self.ack_button],
+        )

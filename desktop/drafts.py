@@ -244,8 +244,20 @@ class DraftKeeper(QObject):
         """The editor saved the real record: the draft is no longer needed."""
         self._timer.stop()
         self._dirty = False
+        sessions, key = self._sessions, self.key
+
+        def write() -> None:
+            with sessions() as s:
+                discard_draft(s, key)
+
+        if self._submit is not None:
+            # After the record's own write, on the writer: the GUI thread does not wait.
+            try:
+                self._submit(write).add_done_callback(_log_failure)
+            except Exception as exc:  # the vault is being locked: the draft stays, harmless
+                log.warning("draft not discarded: %s", type(exc).__name__)
+            return
         try:
-            with self._sessions() as s:
-                discard_draft(s, self.key)
+            write()
         except FeltmappeError as err:
             log.warning("draft not discarded: %s", err.code)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from desktop.drafts import DraftKeeper, Submit
+from desktop.ops import Writes
 from desktop.widgets import ErrorLabel
 from models import services
 from models.changes import ChangeSet
@@ -152,6 +153,7 @@ class HomeVisitWidget(QWidget):
         else:
             self._sessions = self._reads = vault
             self._standards = None
+        self._writes = Writes(vault, self)  # saves run on the vault's writer thread
         self.case_id = case_id
         self._clock = clock or (lambda: datetime.now(UTC))
         self._state: HomeVisitState | None = None
@@ -346,48 +348,61 @@ class HomeVisitWidget(QWidget):
     # -- saving -----------------------------------------------------------------------------
 
     def save_visit(self) -> bool:
+        """Hand the visit to the vault's writer; the form is emptied when it is written."""
         self.visit_done.clear()
-        try:
-            with self._sessions() as session:
-                register_home_visit(
-                    session,
-                    self.case_id,
-                    held_on=self.held_on(),
-                    present=self.attendees(),
-                    observations=self.observations.toPlainText(),
-                    now=self._clock(),
-                )
-        except FeltmappeError as err:
-            self.visit_error.show_error(err, prefix="Hjemmebesøget er ikke gemt. ")
-            return False
-        self.visit_error.clear_error()
-        assert self.drafts is not None
-        with self.drafts.quiet():
-            self.observations.clear()
-            self.others.clear()
-            for row in range(self.present.count()):
-                self.present.item(row).setCheckState(Qt.CheckState.Unchecked)
-            self.held.setDateTime(_now_to_minute())
-        self.drafts.rewrite()  # the visit is saved; a reason being typed stays a draft
-        self.visit_done.setText(VISIT_SAVED)
-        self.refresh()
-        self.saved.emit()
+        case_id, held_on, present = self.case_id, self.held_on(), self.attendees()
+        observations, now = self.observations.toPlainText(), self._clock()
+
+        def write(session: Session) -> None:
+            register_home_visit(
+                session,
+                case_id,
+                held_on=held_on,
+                present=present,
+                observations=observations,
+                now=now,
+            )
+
+        def saved(_: None) -> None:
+            self.visit_error.clear_error()
+            assert self.drafts is not None
+            with self.drafts.quiet():
+                self.observations.clear()
+                self.others.clear()
+                for row in range(self.present.count()):
+                    self.present.item(row).setCheckState(Qt.CheckState.Unchecked)
+                self.held.setDateTime(_now_to_minute())
+            self.drafts.rewrite()  # the visit is saved; a reason being typed stays a draft
+            self.visit_done.setText(VISIT_SAVED)
+            self.refresh()
+            self.saved.emit()
+
+        self._writes.run(
+            write,
+            saved,
+            lambda err: self.visit_error.show_error(err, prefix="Hjemmebesøget er ikke gemt. "),
+            busy=[self.save_visit_button],
+        )
         return True
 
     def save_reason(self) -> bool:
         self.reason_done.clear()
         if self.assessment_id is None:
             return False
-        try:
-            with self._sessions() as session:
-                register_no_home_visit(session, self.assessment_id, self.reason.toPlainText())
-        except FeltmappeError as err:
-            self.reason_error.show_error(err, prefix="Begrundelsen er ikke gemt. ")
-            return False
-        self.reason_error.clear_error()
-        if self.drafts is not None:
-            self.drafts.rewrite()
-        self.reason_done.setText(REASON_SAVED)
-        self.refresh()
-        self.saved.emit()
+        assessment_id, reason = self.assessment_id, self.reason.toPlainText()
+
+        def saved(_: object) -> None:
+            self.reason_error.clear_error()
+            if self.drafts is not None:
+                self.drafts.rewrite()
+            self.reason_done.setText(REASON_SAVED)
+            self.refresh()
+            self.saved.emit()
+
+        self._writes.run(
+            lambda session: register_no_home_visit(session, assessment_id, reason),
+            saved,
+            lambda err: self.reason_error.show_error(err, prefix="Begrundelsen er ikke gemt. "),
+            busy=[self.save_reason_button],
+        )
         return True

@@ -29,11 +29,12 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from desktop.ops import Writes
 from desktop.widgets import ErrorLabel
 from models import services
 from models.changes import ChangeSet
 from models.errors import FeltmappeError
-from models.schema import Case, JournalNote
+from models.schema import Case, JournalNote, new_id
 from models.vault import Vault
 from models.vocabulary import NOTE_KIND_LABELS, NoteKind
 from sync import client as sc
@@ -66,6 +67,17 @@ def saved_text(value: datetime, now: datetime | None = None) -> str:
     if local.date() == today:
         return f"Gemt kl. {local:%H:%M:%S}"
     return f"Gemt {local:%d.%m.%Y} kl. {local:%H:%M:%S}"
+
+
+@dataclass(frozen=True)
+class _Unsaved:
+    """What a refused save was writing, to put back into the editor."""
+
+    note_id: str
+    is_new: bool
+    title: str
+    body: str
+    kind: NoteKind
 
 
 @dataclass(frozen=True)
@@ -166,7 +178,7 @@ class JournalWidget(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._sessions: SessionFactory = vault.session if isinstance(vault, Vault) else vault
+        self._writes = Writes(vault, self)  # saves run on the vault's writer thread
         # The list is read with sessions that never wait for the writer (a sync's page).
         self._reads: SessionFactory = vault.reading if isinstance(vault, Vault) else vault
         self._names: Callable[[], dict[str, str]] = (
@@ -479,7 +491,9 @@ class JournalWidget(QWidget):
         return self.save()
 
     def save(self) -> bool:
-        """Write the draft if it changed. An empty new draft is not saved."""
+        """Hand the draft to the writer if it changed (an empty new draft is not saved). The
+        answer comes later (``_saved`` / ``_not_saved``); False only when the editor cannot be
+        saved at all (the vault is locked), the text then stays in the editor."""
         self._timer.stop()
         if not self._dirty or self._finalised:
             return True
@@ -489,26 +503,54 @@ class JournalWidget(QWidget):
             self._dirty = False
             self.status.setText(NOT_SAVED)
             return True
-        try:
-            with self._sessions() as session:
-                if self._note_id is None:
-                    case = services.get(session, Case, self.case_id)
-                    note = services.add_note(session, case, title, body, kind=kind)
-                else:
-                    note = services.get(session, JournalNote, self._note_id)
-                    services.edit_draft(session, note, title=title, body=body, kind=kind)
-                note_id, saved_at = note.id, note.updated_at
-        except FeltmappeError as err:
-            self.error.show_error(err, prefix="Notatet er ikke gemt. ")
-            self.status.setText(NOT_SAVED)
-            return False
+        is_new = self._note_id is None
+        note_id = self._note_id or new_id()  # known now: later saves edit the same note
         self._note_id = note_id
         self._dirty = False
-        self.error.clear_error()
-        self.status.setText(saved_text(saved_at))
+        refused: list[FeltmappeError] = []
+
+        def write(session: Session) -> datetime:
+            if is_new:
+                case = services.get(session, Case, self.case_id)
+                note = services.add_note(session, case, title, body, kind=kind, note_id=note_id)
+            else:
+                note = services.get(session, JournalNote, note_id)
+                services.edit_draft(session, note, title=title, body=body, kind=kind)
+            return note.updated_at
+
+        def failed(err: FeltmappeError) -> None:
+            refused.append(err)
+            self._not_saved(_Unsaved(note_id, is_new, title, body, kind), err)
+
+        self._writes.run(write, lambda saved_at: self._saved(note_id, saved_at), failed)
+        return not refused
+
+    def _saved(self, note_id: str, saved_at: datetime) -> None:
+        if note_id == self._note_id and not self._dirty:
+            self.error.clear_error()
+            self.status.setText(saved_text(saved_at))
         self.refresh()
         self.saved.emit(note_id)
-        return True
+
+    def _not_saved(self, unsaved: _Unsaved, err: FeltmappeError) -> None:
+        """A save was refused (disk full, the note finalised on another laptop …): the text
+        comes back into the editor, marked unsaved, with the reason; nothing typed is lost."""
+        if unsaved.note_id != self._note_id:
+            self.save()  # what is in the editor now is kept too
+            view = None if unsaved.is_new else self._view(unsaved.note_id)
+            self._show(view)
+            self._loading = True
+            try:
+                self.title.setText(unsaved.title)
+                self.body.setPlainText(unsaved.body)
+                self.kind.setCurrentIndex(max(0, self.kind.findData(unsaved.kind)))
+            finally:
+                self._loading = False
+        if unsaved.is_new and unsaved.note_id == self._note_id:
+            self._note_id = None  # the note was never created: the next save creates it
+        self._dirty = True
+        self.error.show_error(err, prefix="Notatet er ikke gemt. ")
+        self.status.setText(NOT_SAVED)
 
     # -- actions --------------------------------------------------------------------------
 
@@ -569,18 +611,29 @@ class JournalWidget(QWidget):
             self.finalise()
 
     def finalise(self) -> bool:
-        """Finalise the note in the editor (no question asked; ``ask_finalise`` asks)."""
+        """Finalise the note in the editor (no question asked; ``ask_finalise`` asks). The
+        draft is saved first; the writer runs the two in that order."""
         if self._finalised or not self.save() or self._note_id is None:
             return False
-        try:
-            with self._sessions() as session:
-                note = services.get(session, JournalNote, self._note_id)
-                services.finalise_note(session, note)
-        except FeltmappeError as err:
+        note_id = self._note_id
+
+        def write(session: Session) -> None:
+            services.finalise_note(session, services.get(session, JournalNote, note_id))
+
+        def done(_: None) -> None:
+            self.refresh()
+            if self._note_id == note_id and not self._dirty:
+                self._show(self._view(note_id))
+
+        def failed(err: FeltmappeError) -> None:
+            self._update_buttons()
             self.error.show_error(err, prefix="Notatet kan ikke afsluttes. ")
-            return False
-        self.refresh()
-        self._show(self._view(self._note_id))
+
+        # Nothing more is typed into a note on its way to becoming a record.
+        self.title.setReadOnly(True)
+        self.body.setReadOnly(True)
+        self.kind.setEnabled(False)
+        self._writes.run(write, done, failed)
         return True
 
     def correct(self) -> bool:
@@ -589,18 +642,23 @@ class JournalWidget(QWidget):
             return False
         original = self._view(self._note_id)
         title = f"Rettelse til: {original.title if original else ''}".strip()
-        try:
-            with self._sessions() as session:
-                note = services.get(session, JournalNote, self._note_id)
-                correction = services.correct_note(session, note, title, "")
-                correction_id = correction.id
-        except FeltmappeError as err:
+        note_id = self._note_id
+
+        def write(session: Session) -> str:
+            note = services.get(session, JournalNote, note_id)
+            return services.correct_note(session, note, title, "").id
+
+        def done(correction_id: str) -> None:
+            self.refresh()
+            if self._note_id == note_id and not self._dirty:
+                self._show(self._view(correction_id))
+                self._select(correction_id)
+                self.body.setFocus()
+
+        def failed(err: FeltmappeError) -> None:
             self.error.show_error(err, prefix="Rettelsen kan ikke oprettes. ")
-            return False
-        self.refresh()
-        self._show(self._view(correction_id))
-        self._select(correction_id)
-        self.body.setFocus()
+
+        self._writes.run(write, done, failed)
         return True
 
     # -- leaving --------------------------------------------------------------------------

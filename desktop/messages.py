@@ -157,6 +157,8 @@ def error_text(err: FeltmappeError) -> str:
         return "Adgangsfrasen er ikke stærk nok. " + " ".join(reasons)
     if code == "passphrase.mismatch":
         return "De to adgangsfraser er ikke ens."
+    if code == "unexpected":
+        return "Der opstod en uventet fejl. Intet er gemt af den seneste ændring; prøv igen."
     if code == "disk.full":
         return "Disken er fuld. Intet er gemt af den seneste ændring; frigør plads og prøv igen."
     if code == "cpr.invalid":

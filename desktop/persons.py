@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session
 from desktop.display import format_date
 from desktop.drafts import DraftKeeper
 from desktop.messages import error_text, warning_text
+from desktop.ops import Writes
 from desktop.widgets import ErrorLabel, log_refusal
 from desktop.zoom import fit_header
 from models import services
@@ -329,6 +330,7 @@ class PartiesWidget(QWidget):
     ) -> None:
         super().__init__(parent)
         self._sessions: SessionFactory = vault.session if isinstance(vault, Vault) else vault
+        self._writes = Writes(vault, self)  # saves run on the vault's writer thread
         self._reads: SessionFactory = vault.reading if isinstance(vault, Vault) else vault
         self.case_id = case_id
         self._confirm: QMessageBox | None = None
@@ -824,22 +826,27 @@ class PartiesWidget(QWidget):
         self.editing_id.clear()
 
     def reveal_selected(self) -> bool:
-        """Show the selected person's full CPR number; the reveal is logged."""
+        """Show the selected person's full CPR number; the reveal is logged (on the writer,
+        the number is shown when the log entry is written)."""
         row = self.selected_party()
         if row is None or not row.cpr:
             return False
-        try:
-            with self._sessions() as session:
-                services.reveal_cpr(session, self.case_id, row.person_id)
-        except FeltmappeError as err:
-            self.list_error.show_error(err)
-            return False
-        self.model.revealed.add(row.person_id)
-        if self.editing is not None and self.editing.person_id == row.person_id:
-            if self._kept_cpr and not self.cpr.text().strip():
-                self.cpr.setText(self._kept_cpr)
-            self._keep_cpr(None)
-        self.refresh()
+        case_id, person_id = self.case_id, row.person_id
+
+        def shown(_: object) -> None:
+            self.model.revealed.add(person_id)
+            if self.editing is not None and self.editing.person_id == person_id:
+                if self._kept_cpr and not self.cpr.text().strip():
+                    self.cpr.setText(self._kept_cpr)
+                self._keep_cpr(None)
+            self.refresh()
+
+        self._writes.run(
+            lambda session: services.reveal_cpr(session, case_id, person_id),
+            shown,
+            self.list_error.show_error,
+            busy=[self.reveal_button],
+        )
         return True
 
     def save_form(self) -> bool:
@@ -860,41 +867,47 @@ class PartiesWidget(QWidget):
         birth = None
         if not unborn and not cpr and not self.birth_unknown.isChecked():
             birth = _to_date(self.birth_date.date())
-        try:
-            with self._sessions() as session:
-                _, person, warnings = services.edit_case_party(
-                    session,
-                    self.case_id,
-                    row.party_id,
-                    role=role,
-                    has_custody=self.custody.isChecked(),
-                    party_rights=self.party_rights.isChecked(),
-                    party_note=self.party_note.text(),
-                    first_name=self.first_name.text(),
-                    last_name=self.last_name.text(),
-                    cpr=cpr,
-                    birth_date=birth,
-                    unborn=unborn,
-                    expected_date=_to_date(self.expected_date.date()) if unborn else None,
-                    phone=self.phone.text(),
-                    address=self.address.text(),
-                    email=self.email.text(),
-                    note=self.note.text(),
-                )
-                name = person.full_name
-        except FeltmappeError as err:
-            self._show_refusal(err, NOT_SAVED)
-            return False
-        self.drafts.discard()
-        self._clear_form()
-        self.refresh()
-        self.select_party(row.party_id)
-        self.status.setText(f"Oplysningerne om {name} er gemt.")
+        values: dict[str, Any] = dict(
+            role=role,
+            has_custody=self.custody.isChecked(),
+            party_rights=self.party_rights.isChecked(),
+            party_note=self.party_note.text(),
+            first_name=self.first_name.text(),
+            last_name=self.last_name.text(),
+            cpr=cpr,
+            birth_date=birth,
+            unborn=unborn,
+            expected_date=_to_date(self.expected_date.date()) if unborn else None,
+            phone=self.phone.text(),
+            address=self.address.text(),
+            email=self.email.text(),
+            note=self.note.text(),
+        )
+        case_id, party_id = self.case_id, row.party_id
+
+        def write(session: Session) -> tuple[str, list[Any]]:
+            _, person, warnings = services.edit_case_party(session, case_id, party_id, **values)
+            return person.full_name, warnings
+
+        def saved(result: tuple[str, list[Any]]) -> None:
+            name, warnings = result
+            self.drafts.discard()
+            self._clear_form()
+            self.refresh()
+            self.select_party(party_id)
+            self.status.setText(f"Oplysningerne om {name} er gemt.")
+            self._show_warnings(warnings)
+            self.changed.emit(party_id)
+
+        self._writes.run(
+            write, saved, lambda err: self._show_refusal(err, NOT_SAVED), busy=[self.add_button]
+        )
+        return True
+
+    def _show_warnings(self, warnings: list[Any]) -> None:
         if warnings:
             self.warning.setText("\n".join(warning_text(w) for w in warnings))
             self.warning.show()
-        self.changed.emit(row.party_id)
-        return True
 
     def _chosen_role(self, row: PartyRow | None) -> PartyRole | None:
         if row is not None and row.is_case_child:
@@ -932,45 +945,46 @@ class PartiesWidget(QWidget):
         role = self._chosen_role(None)
         if role is None:
             return False
-        try:
-            with self._sessions() as session:
-                case = services.get(session, Case, self.case_id)
-                person, warnings = services.create_person(
-                    session,
-                    self.first_name.text(),
-                    self.last_name.text(),
-                    cpr=cpr,
-                    birth_date=birth,
-                    unborn=unborn,
-                    expected_date=_to_date(self.expected_date.date()) if unborn else None,
-                    phone=self.phone.text().strip(),
-                    address=self.address.text().strip(),
-                    email=self.email.text().strip(),
-                    note=self.note.text().strip(),
-                )
-                party = services.add_party(
-                    session,
-                    case,
-                    person,
-                    role,
-                    has_custody=self.custody.isChecked(),
-                    party_rights=self.party_rights.isChecked(),
-                    note=self.party_note.text(),
-                )
-                party_id, name = party.id, person.full_name
-        except FeltmappeError as err:
-            self._show_refusal(err)
-            return False
-        self.drafts.discard()
-        self._clear_form()
-        self.refresh()
-        self.select_party(party_id)
-        self.status.setText(f"{name} er tilføjet til sagen som {PARTY_ROLE_LABELS[role]}.")
-        if warnings:
-            self.warning.setText("\n".join(warning_text(w) for w in warnings))
-            self.warning.show()
-        self.changed.emit(party_id)
-        self.first_name.setFocus()
+        person_values: dict[str, Any] = dict(
+            cpr=cpr,
+            birth_date=birth,
+            unborn=unborn,
+            expected_date=_to_date(self.expected_date.date()) if unborn else None,
+            phone=self.phone.text().strip(),
+            address=self.address.text().strip(),
+            email=self.email.text().strip(),
+            note=self.note.text().strip(),
+        )
+        first, last = self.first_name.text(), self.last_name.text()
+        custody, rights = self.custody.isChecked(), self.party_rights.isChecked()
+        party_note, case_id = self.party_note.text(), self.case_id
+
+        def write(session: Session) -> tuple[str, str, list[Any]]:
+            case = services.get(session, Case, case_id)
+            person, warnings = services.create_person(session, first, last, **person_values)
+            party = services.add_party(
+                session,
+                case,
+                person,
+                role,
+                has_custody=custody,
+                party_rights=rights,
+                note=party_note,
+            )
+            return party.id, person.full_name, warnings
+
+        def added(result: tuple[str, str, list[Any]]) -> None:
+            party_id, name, warnings = result
+            self.drafts.discard()
+            self._clear_form()
+            self.refresh()
+            self.select_party(party_id)
+            self.status.setText(f"{name} er tilføjet til sagen som {PARTY_ROLE_LABELS[role]}.")
+            self._show_warnings(warnings)
+            self.changed.emit(party_id)
+            self.first_name.setFocus()
+
+        self._writes.run(write, added, self._show_refusal, busy=[self.add_button])
         return True
 
     def _show_refusal(self, err: FeltmappeError, prefix: str = NOT_ADDED) -> None:
@@ -1040,22 +1054,32 @@ class PartiesWidget(QWidget):
         """Tombstone a party of this case (no question asked; ``ask_remove`` asks). The person
         stays: they may be a party in other cases."""
         self.list_error.clear_error()
-        try:
-            with self._sessions() as session:
-                party = services.get(session, CaseParty, party_id)
-                case = services.get(session, Case, self.case_id)
-                if party.case_id != self.case_id:
-                    raise NotFound(table="case_party", row_id=party_id)
-                if party.person_id == case.child_id:
-                    self.list_error.show_text(CHILD_NOT_REMOVABLE)
-                    return False
-                services.soft_delete(session, party)
-        except FeltmappeError as err:
+        if any(r.party_id == party_id and r.is_case_child for r in self.model._rows):
+            self.list_error.show_text(CHILD_NOT_REMOVABLE)
+            return False
+        case_id = self.case_id
+
+        def write(session: Session) -> None:
+            party = services.get(session, CaseParty, party_id)
+            case = services.get(session, Case, case_id)
+            if party.case_id != case_id:
+                raise NotFound(table="case_party", row_id=party_id)
+            if party.person_id == case.child_id:
+                raise ValidationError("party.case_child", field="role")
+            services.soft_delete(session, party)
+
+        def removed(_: None) -> None:
+            self.refresh()
+            self.changed.emit(party_id)
+
+        def refused(err: FeltmappeError) -> None:
+            if err.code == "party.case_child":
+                self.list_error.show_text(CHILD_NOT_REMOVABLE)
+                return
             log_refusal(err)
             self.list_error.show_text(NOT_REMOVED + error_text(err))
-            return False
-        self.refresh()
-        self.changed.emit(party_id)
+
+        self._writes.run(write, removed, refused, busy=[self.remove_button])
         return True
 
 

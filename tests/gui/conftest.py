@@ -95,6 +95,14 @@ def demo_dir(tmp_path: Path) -> Path:
     return tmp_path / "demo"
 
 
+def written(qtbot: QtBot, timeout: int = 5000) -> None:
+    """Wait until every write handed to the vault's writer has been answered on the GUI thread
+    (saves are asynchronous: ``desktop.ops``)."""
+    from desktop import ops
+
+    qtbot.waitUntil(ops.idle, timeout=timeout)
+
+
 def visible_texts() -> list[str]:
     """Every piece of text a user could see right now: window titles, labels, fields and the
     cells and headers of every item view in every visible window."""

@@ -18,7 +18,7 @@ from desktop.idle import IdleWatcher
 from desktop.journal import JournalWidget
 from desktop.main_window import MainWindow
 from models import services
-from tests.gui.conftest import ASSIGNEE, MOTHER, NAMES, Filled, visible_texts
+from tests.gui.conftest import ASSIGNEE, MOTHER, NAMES, Filled, visible_texts, written
 from tests.gui.harness import Harness
 
 IDLE_MS = 300
@@ -191,6 +191,7 @@ def test_unlock_returns_to_the_overview_tab_and_an_older_note(
     journal.new_note()
     qtbot.keyClicks(journal.body, "Et nyere notat.")
     assert journal.flush()
+    written(qtbot)  # both notes are in the list
     assert journal.open_note(first or "")
     dialog.tabs.setCurrentIndex(0)
     window.lock_action.trigger()

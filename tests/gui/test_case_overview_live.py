@@ -14,7 +14,7 @@ from desktop.deadline_actions import ExceptDialog, WithdrawDialog
 from models import services
 from models.schema import AuditEvent, Notification, Person
 from models.vocabulary import NotifierKind
-from tests.gui.conftest import Filled, visible_texts
+from tests.gui.conftest import Filled, visible_texts, written
 from tests.gui.harness import Harness
 
 RULE_TITLE = "Vurdering af underretning inden 24 timer"
@@ -50,6 +50,7 @@ def test_cpr_contacts_and_deadlines_in_the_overview(
     assert "20 30 40 50 · Skolevej 3, 4200 Slagelse" in contact
 
     dialog.show_cpr.click()
+    written(qtbot)
     assert dialog.cpr.text() == "010315-4321"
     assert "150885-2468" not in " ".join(visible_texts())  # only the one asked for
     vault = h.controller.vault

@@ -26,6 +26,7 @@ from models.drafts import drafts
 from models.schema import LocalSetting
 from models.vault import Vault
 from tests.conftest import PASSPHRASE
+from tests.gui.conftest import written
 from tests.gui.harness import Harness
 
 REPO = Path(__file__).resolve().parents[2]
@@ -110,6 +111,7 @@ def test_saving_the_visit_discards_its_draft(
     with vault.session() as s:
         assert [d.editor for d in drafts(s, case_id)] == ["home_visit"]
     qtbot.mouseClick(home.save_visit_button, Qt.MouseButton.LeftButton)
+    written(qtbot)
     assert home.visit_done.text() == "Hjemmebesøget er gemt."
     vault.writer.drain()
     with vault.session() as s:

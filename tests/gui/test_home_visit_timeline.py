@@ -18,6 +18,7 @@ from models import services
 from models.schema import Assessment, Meeting, Notification
 from models.vault import Vault
 from models.vocabulary import MeetingKind, NotifierKind, PartyRole
+from tests.gui.conftest import written
 
 TODAY = date.today()
 
@@ -93,6 +94,7 @@ def test_registering_a_visit_fulfils_the_deadline(
     qtbot.keyClicks(form.observations, "Rent og ryddeligt. Åse viste sit værelse.")
     with qtbot.waitSignal(form.saved):
         qtbot.mouseClick(form.save_visit_button, Qt.MouseButton.LeftButton)
+        written(qtbot)
 
     assert form.status.text().startswith("Opfyldt · frist ")
     assert form.visit_done.text() == "Hjemmebesøget er gemt."
@@ -126,6 +128,7 @@ def test_a_future_visit_is_refused_and_the_text_kept(
     form.held.setDateTime(QDateTime.currentDateTime().addDays(2))
     qtbot.keyClicks(form.observations, "Aftalt besøg")
     qtbot.mouseClick(form.save_visit_button, Qt.MouseButton.LeftButton)
+    written(qtbot)
     assert form.visit_error.isVisible()
     assert form.visit_error.text().startswith(
         "Hjemmebesøget er ikke gemt. Datoen ligger i fremtiden."
@@ -136,10 +139,12 @@ def test_a_future_visit_is_refused_and_the_text_kept(
 
 def test_reason_for_no_visit(qtbot: QtBot, vault: Vault, form: HomeVisitWidget) -> None:
     qtbot.mouseClick(form.save_reason_button, Qt.MouseButton.LeftButton)
+    written(qtbot)
     assert form.reason_error.text() == "Begrundelsen er ikke gemt. Feltet skal udfyldes."
 
     qtbot.keyClicks(form.reason, "Familien ønskede ikke besøg.")
     qtbot.mouseClick(form.save_reason_button, Qt.MouseButton.LeftButton)
+    written(qtbot)
     assert not form.reason_error.isVisible()
     assert form.status.text().startswith("Undtaget · frist ")
     assert form.status.text().endswith("\nBegrundelse: Familien ønskede ikke besøg.")

@@ -25,6 +25,7 @@ from models.errors import DiskFull, ImmutableRecord
 from models.schema import JournalNote
 from models.vault import Vault
 from tests.conftest import PASSPHRASE
+from tests.gui.conftest import written
 
 REPO = Path(__file__).resolve().parents[2]
 CHILD = Path(__file__).with_name("journal_crash_child.py")
@@ -96,6 +97,8 @@ def test_flush_saves_at_once(qtbot: QtBot, vault: Vault, case_id: str, journal):
     journal._timer.setInterval(60_000)  # the autosave would come far too late
     qtbot.keyClicks(journal.body, "Skrevet lige før låsning")
     assert journal.flush()
+    assert journal.status.text() == "Gemmer …"  # handed to the writer; the answer follows
+    written(qtbot)
     assert journal.status.text().startswith("Gemt kl.")
     assert [n.body for n in notes(vault, case_id)] == ["Skrevet lige før låsning"]
 
@@ -104,6 +107,7 @@ def test_hiding_the_widget_saves(qtbot: QtBot, vault: Vault, case_id: str, journ
     journal._timer.setInterval(60_000)
     qtbot.keyClicks(journal.body, "Gemmes når vinduet skjules")
     journal.hide()
+    written(qtbot)
     assert [n.body for n in notes(vault, case_id)] == ["Gemmes når vinduet skjules"]
 
 
@@ -138,7 +142,8 @@ def test_finalise_makes_the_note_read_only_and_immutable(
 
     qtbot.mouseClick(journal.finalise_button, Qt.MouseButton.LeftButton)
     click_confirm(qtbot, "Afslut notat")
-    qtbot.waitUntil(journal.body.isReadOnly, timeout=3000)
+    written(qtbot)
+    assert journal.body.isReadOnly()
     assert journal.title.isReadOnly()
     assert not journal.finalise_button.isEnabled()
     assert journal.correct_button.isEnabled()
@@ -158,7 +163,8 @@ def test_finalising_an_empty_body_is_refused_in_danish(
 ):
     qtbot.keyClicks(journal.title, "Kun overskrift")
     assert journal.flush()
-    assert not journal.finalise()
+    assert journal.finalise()  # handed over; the writer refuses it
+    written(qtbot)
     assert journal.error.isVisible()
     assert journal.error.text() == "Notatet kan ikke afsluttes. Feltet skal udfyldes."
     assert not journal.body.isReadOnly()
@@ -170,9 +176,11 @@ def test_correction_is_a_new_note_linked_to_the_old(
     qtbot.keyClicks(journal.title, "Møde")
     qtbot.keyClicks(journal.body, "Far deltog.")
     assert journal.finalise()
+    written(qtbot)
     (original,) = notes(vault, case_id)
 
     qtbot.mouseClick(journal.correct_button, Qt.MouseButton.LeftButton)
+    written(qtbot)
     assert journal.title.text() == "Rettelse til: Møde"
     assert not journal.body.isReadOnly()
     qtbot.keyClicks(journal.body, "Det var mor, ikke far, der deltog.")
@@ -217,6 +225,7 @@ def test_refused_save_keeps_the_text_and_says_why(
     # Nothing is lost: the next save (space freed) writes the text and clears the message.
     monkeypatch.undo()
     assert journal.flush()
+    written(qtbot)
     assert not journal.error.isVisible()
     assert [n.body for n in notes(vault, case_id)] == ["Vigtig observation"]
 

@@ -16,7 +16,7 @@ from desktop.journal import JournalWidget
 from models import services
 from models.schema import Case, JournalNote
 from models.vocabulary import NoteKind
-from tests.gui.conftest import ASSIGNEE, Filled
+from tests.gui.conftest import ASSIGNEE, Filled, written
 from tests.gui.harness import Harness
 
 LONG_TITLE = "Netværksmøde på skolen med klasselærer, sundhedsplejerske og begge forældre " * 3
@@ -168,6 +168,7 @@ def test_a_change_from_elsewhere_keeps_typing_selection_and_scroll(
 
     # Once saved, a later change from elsewhere is shown (nothing typed is waiting).
     assert journal.flush()
+    written(qtbot)
     with vault.session() as s:
         note = services.get(s, JournalNote, draft)
         services.edit_draft(s, note, title="Kladde", body="Rettet af en kollega.")

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from desktop.journal import JournalWidget
 from models.schema import JournalNote
 from models.vocabulary import NoteKind
-from tests.gui.conftest import Filled
+from tests.gui.conftest import Filled, written
 from tests.gui.harness import Harness
 
 
@@ -53,6 +53,7 @@ def test_type_author_and_search(
     journal.kind.setCurrentIndex(journal.kind.findData(NoteKind.HJEMMEBESOEG))
     qtbot.keyClicks(journal.body, "Mor og Anna var hjemme.")
     assert journal.flush()
+    written(qtbot)
 
     texts = visible_notes(journal)
     call = next(t for t in texts if t.startswith("Opringning fra skolen"))

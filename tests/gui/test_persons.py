@@ -26,6 +26,7 @@ from models.errors import InvalidCpr
 from models.schema import CaseParty, Person
 from models.vault import Vault
 from models.vocabulary import PARTY_ROLE_LABELS, PartyRole
+from tests.gui.conftest import written
 
 VALID_FATHER = "120385-1231"  # modulus 11 holds; odd last digit: a man born 12.03.1985
 MOD11_FAILS = "120385-1232"  # a real number without the check digit (allowed since 2007)
@@ -75,6 +76,7 @@ def choose_role(widget: PartiesWidget, role: PartyRole) -> None:
 
 def click(qtbot: QtBot, button: QPushButton) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    written(qtbot)  # the save's answer has come back from the writer
 
 
 def test_model_passes_the_model_tester(qtmodeltester, vault: Vault, case_id: str) -> None:
@@ -296,6 +298,7 @@ def click_confirm(qtbot: QtBot, label: str) -> str:
     text = dialog.text()
     (button,) = [b for b in dialog.findChildren(QPushButton) if b.text() == label]
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    written(qtbot)
     return text
 
 

@@ -26,7 +26,7 @@ from desktop.persons import Column, PartiesWidget
 from models import services
 from models.schema import AuditEvent, Case, CaseParty, Person
 from models.vocabulary import AuditAction, PartyRole
-from tests.gui.conftest import Filled
+from tests.gui.conftest import Filled, written
 from tests.gui.harness import Harness
 
 CHILD_CPR = "010315-4321"
@@ -193,6 +193,7 @@ def test_no_full_cpr_until_vis_cpr_and_then_only_the_one_asked_for(
         "Fjern fra sagen …",
     ]
     persons.reveal_action.trigger()
+    written(qtbot)
     assert cells(persons, "Hanne Jensen")[Column.CPR] == MOTHER_CPR
     assert len(reveals(h)) == 2
     assert CHILD_CPR not in every_text(dialog)
@@ -253,6 +254,7 @@ def test_editing_keeps_the_masked_number_and_follows_changes_from_elsewhere(
     # An overlong phone number (pasted) is refused on save, naming the field; the text stays.
     persons.phone.setText("1" * 41)
     persons.add_button.click()
+    written(qtbot)
     assert persons.error.isVisible()
     assert persons.error.text() == (
         "Ændringerne er ikke gemt. Telefon: Teksten er for lang til at blive gemt."
@@ -263,6 +265,7 @@ def test_editing_keeps_the_masked_number_and_follows_changes_from_elsewhere(
     persons.phone.setText("99 88 77 66")
     persons.party_rights.setChecked(True)
     persons.add_button.click()
+    written(qtbot)
     assert not persons.error.isVisible(), persons.error.text()
     row = cells(persons, "Ahmad Karimi")
     assert row[Column.CPR] == "241190-XXXX"  # kept, still masked

@@ -13,7 +13,7 @@ from desktop.messages import REQUIRED_FIELDS
 from desktop.persons import Column, PartiesWidget
 from models.schema import AuditEvent, CaseParty, Person
 from models.vocabulary import PartyRole
-from tests.gui.conftest import Filled
+from tests.gui.conftest import Filled, written
 from tests.gui.harness import Harness
 
 
@@ -60,11 +60,13 @@ def test_role_is_chosen_and_a_person_is_edited_everywhere(
     qtbot.keyClicks(persons.first_name, "Ahmad")
     qtbot.keyClicks(persons.last_name, "Karimi")
     persons.add_button.click()
+    written(qtbot)
     assert persons.role_error.text() == REQUIRED_FIELDS["role"]  # no silent "Forælder"
     assert persons.role_error.isVisible()
     assert persons.first_name.text() == "Ahmad"  # nothing typed is lost
     persons.role.setCurrentIndex(persons.role.findData(PartyRole.TOLK))
     persons.add_button.click()
+    written(qtbot)
     assert cells(persons, "Ahmad Karimi")[Column.ROLLE] == "Tolk"
 
     select(persons, "Hanne Jensen")
@@ -77,6 +79,7 @@ def test_role_is_chosen_and_a_person_is_edited_everywhere(
     persons.note.setText("Foretrækker sms")
     persons.last_name.setText("Jensen Holm")
     persons.add_button.click()
+    written(qtbot)
     assert not persons.error.isVisible(), persons.error.text()
     row = cells(persons, "Hanne Jensen Holm")
     assert row[Column.KONTAKT] == "20 30 40 50 · hanne@example.dk"
@@ -107,6 +110,7 @@ def test_role_is_chosen_and_a_person_is_edited_everywhere(
     select(persons, "Hanne Jensen Holm")
     assert cells(persons, "Hanne Jensen Holm")[Column.CPR] == "150885-XXXX"
     persons.reveal_button.click()
+    written(qtbot)
     assert cells(persons, "Hanne Jensen Holm")[Column.CPR] == "150885-2468"
     assert cells(persons, "Anna Jensen")[Column.CPR] == "010315-XXXX"
     with vault.reading() as s:

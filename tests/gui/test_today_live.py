@@ -22,6 +22,7 @@ from models.deadlines.types import Deadline
 from models.schema import DeadlineAck, Notification, User
 from models.vault import Vault
 from models.vocabulary import DeadlineAckKind, NotifierKind
+from tests.gui.conftest import written
 from tests.gui.harness import Harness
 
 RULE = "underretning_24_timer"
@@ -128,6 +129,7 @@ def test_open_write_the_note_mark_it_met_and_it_leaves_i_dag(
     qtbot.keyClicks(journal.title, "Vurdering af underretning")
     qtbot.keyClicks(journal.body, "Barnet er ikke i akut fare. Samtale med skolen aftalt.")
     assert journal.flush()
+    written(qtbot)
     dialog.close()
 
     # Back in "I dag": mark the deadline met by the note just written.
@@ -177,6 +179,7 @@ def test_except_needs_a_reason_and_withdraw_brings_it_back(
     dialog = opened[-1]
     assert isinstance(dialog, ExceptDialog)
     dialog.buttons.accepted.emit()  # OK with no reason: refused, the dialog stays
+    written(qtbot)
     assert dialog.isVisible()
     assert dialog.error.isVisible() and "skal udfyldes" in dialog.error.text().lower()
     qtbot.keyClicks(dialog.reason, "Barnet er flyttet til anden kommune")
