@@ -13,13 +13,14 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
@@ -43,6 +44,9 @@ log = logging.getLogger("feltmappe.settings")
 BUTTON_LETTERS = frozenset({"g"})
 #: Settings whose change moves deadlines: every screen showing deadlines reads them again.
 DEADLINE_SETTINGS = frozenset({settings.MUNICIPALITY.key})
+
+#: The descriptions under the fields: dark grey, readable on the light palette (above 7:1).
+HINT_COLOR = "#4d4d4d"
 
 Editor = QSpinBox | QComboBox | QCheckBox | QLineEdit
 
@@ -135,8 +139,10 @@ class SettingsDialog(QDialog):
         self.editors: dict[str, Editor] = {}
         self._current: dict[str, Any] = {}
 
+        # Label | editor, with the description under the editor across the field column.
         form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(10)
         used = set(BUTTON_LETTERS)
         for setting in settings.REGISTRY.values():
             editor = make_editor(setting, self)
@@ -146,12 +152,16 @@ class SettingsDialog(QDialog):
             help_text = QLabel(setting.description, self)
             help_text.setWordWrap(True)
             help_text.setTextFormat(Qt.TextFormat.PlainText)
-            help_text.setEnabled(False)  # the palette's quiet colour, as a hint
-            box = QVBoxLayout()
-            box.setSpacing(2)
-            box.addWidget(editor)
-            box.addWidget(help_text)
-            form.addRow(label, box)
+            help_text.setStyleSheet(f"color: {HINT_COLOR};")
+            line = QHBoxLayout()
+            line.addWidget(editor)
+            if not isinstance(editor, QLineEdit):
+                line.addStretch(1)  # a number or a choice keeps its own width
+            field = QVBoxLayout()
+            field.setSpacing(2)
+            field.addLayout(line)
+            field.addWidget(help_text)
+            form.addRow(label, field)
             self.editors[setting.key] = editor
             self._current[setting.key] = self._stored(setting)
             show_value(editor, setting, self._current[setting.key])
@@ -175,7 +185,24 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.setMinimumWidth(560)
+        # Wide enough for the descriptions at any text size (they wrap at most once or twice).
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 100)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if not event.spontaneous():
+            self._fit_height(shrink=True)
+
+    def _fit_height(self, *, shrink: bool = False) -> None:
+        """Qt reckons a window's height before the descriptions (and the message) are wrapped
+        at its width: make it as tall as they need."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        need = layout.totalHeightForWidth(self.width())
+        if need > self.height() or (shrink and need > 0):
+            self.resize(self.width(), need)
 
     def _stored(self, setting: Setting[Any]) -> Any:
         if setting is settings.TEXT_SCALE_PERCENT and self._text_size is not None:
@@ -207,6 +234,7 @@ class SettingsDialog(QDialog):
         values, refused = self.values()
         if refused:
             self.error.show_text("\n".join(error_text(err) for _key, err in refused))
+            self._fit_height()
             editor = self.editors[refused[0][0]]
             editor.setFocus()
             if isinstance(editor, QSpinBox | QLineEdit):

@@ -1,10 +1,10 @@
 """Render the first screens offscreen at 1366×768 (a common caseworker laptop) to PNG files in
 this folder: the first-run dialog, the unlock dialog of the demo profile, the main window over a
 60-case demo vault, a case summary, the "I dag" deadlines of the demo user's cases as the app
-fills them, the "Opfyldt ved …" dialog, the main window and a case at 150 % text size, and sync: the
-status bar, the "Forbind til central server" dialog and the sync panel with a conflict and a
-rejected change (against a central store on 127.0.0.1 in the same temporary folder). Run from
-the repository root:
+fills them, the "Opfyldt ved …" dialog, "Indstillinger" with a refused value, the main window
+and a case at 150 % text size, and sync: the status bar, the "Forbind til central server" dialog
+and the sync panel with a conflict and a rejected change (against a central store on 127.0.0.1
+in the same temporary folder). Run from the repository root:
 
     QT_QPA_PLATFORM=offscreen python docs/screenshots/make_screenshots.py
 
@@ -23,7 +23,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QColor, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QSpinBox, QWidget
 from sqlalchemy import select
 
 from desktop.app import DEMO_PASSPHRASE, configure_app
@@ -32,6 +33,7 @@ from desktop.connect_dialog import ConnectDialog
 from desktop.deadline_actions import DeadlineActions
 from desktop.first_run import FirstRunDialog
 from desktop.main_window import MainWindow
+from desktop.settings_dialog import SettingsDialog
 from desktop.unlock import UnlockDialog
 from desktop.zoom import TextSize
 from models import demo, services
@@ -153,6 +155,18 @@ def main() -> int:
         if opened:
             written.append(on_desktop(opened[-1], "deadline_met", behind=window))
             opened[-1].close()
+
+        # Filer → Indstillinger, with an auto-lock time the registry refuses.
+        window.settings_action.trigger()
+        dialog = window.findChild(SettingsDialog)
+        assert isinstance(dialog, SettingsDialog)
+        auto_lock = dialog.editors["auto_lock_minutes"]
+        assert isinstance(auto_lock, QSpinBox)
+        auto_lock.selectAll()
+        QTest.keyClicks(auto_lock, "0")
+        dialog.try_accept()  # says why under the fields and saves nothing
+        written.append(on_desktop(dialog, "settings", behind=window))
+        dialog.reject()
 
         # The same screens at 150 % text size (Ctrl++ five times).
         window.tabs.setCurrentIndex(0)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QMenu, QSpinBox
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QMenu, QSpinBox
 from pytestqt.qtbot import QtBot
 
 from desktop.settings_dialog import SettingsDialog
@@ -18,6 +18,7 @@ from models.deadlines.service import standards_for
 from models.vault import Vault
 from tests.gui.conftest import OFFSCREEN_NOISE
 from tests.gui.harness import Harness
+from tests.gui.layout_check import clipped_texts
 from tests.gui.test_mnemonics import collisions
 
 # A menu popup asks the platform for the keyboard; the headless one cannot (and need not).
@@ -166,5 +167,25 @@ def test_municipality_and_text_size_take_effect_at_once(
         assert standards_for(vault).municipality == "Slagelse"
         assert h.controller.text_size.percent == 120
         assert settings.get(locked, settings.TEXT_SCALE_PERCENT) == 120  # in the profile
+    finally:
+        h.controller.text_size.set_percent(100, save=False)
+
+
+@MENU_NOISE
+def test_nothing_is_cut_at_150_percent(
+    qtbot: QtBot, harness_for: Callable[..., Harness], locked: Path
+) -> None:
+    h, _vault = unlocked(harness_for, locked)
+    h.controller.text_size.set_percent(150, save=False)
+    try:
+        dialog = open_from_menu(qtbot, h)
+        retype(qtbot, dialog.editors["auto_lock_minutes"], "0")  # type: ignore[arg-type]
+        dialog.try_accept()  # the message takes room too
+        qtbot.wait(50)
+        assert clipped_texts(dialog) == []
+        wrapped = [w for w in dialog.findChildren(QLabel) if w.wordWrap() and w.isVisible()]
+        assert len(wrapped) == len(settings.REGISTRY) + 1
+        for label in wrapped:
+            assert label.height() >= label.heightForWidth(label.width()), label.text()
     finally:
         h.controller.text_size.set_percent(100, save=False)
