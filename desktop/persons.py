@@ -11,13 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
-from datetime import date
-from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QEvent,
     QModelIndex,
@@ -30,15 +26,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -47,16 +37,33 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from desktop.display import format_date
 from desktop.drafts import DraftKeeper
 from desktop.messages import error_text, warning_text
 from desktop.ops import Writes
+from desktop.party_model import (
+    HEADERS,
+    PARTY_ROLE,
+    SORT_ROLE,
+    Column,
+    PartyRow,
+    PartyTableModel,
+)
+from desktop.person_form import (
+    ADD_TITLE,
+    CHOOSE_ROLE,
+    CPR_KEPT,
+    CPR_KEPT_HINT,
+    CPR_PLACEHOLDER,
+    PersonForm,
+    cpr_feedback,
+    to_date,
+)
 from desktop.widgets import ErrorLabel, log_refusal
 from desktop.zoom import fit_header
 from models import services
 from models.changes import ChangeSet
-from models.cpr import mask, parse_cpr
-from models.errors import FeltmappeError, InvalidCpr, NotFound, ValidationError
+from models.cpr import mask
+from models.errors import FeltmappeError, NotFound, ValidationError
 from models.schema import Case, CaseParty
 from models.vault import Vault
 from models.vocabulary import FIELD_LABELS, PARTY_ROLE_LABELS, PartyRole
@@ -65,46 +72,7 @@ SessionFactory = Callable[[], AbstractContextManager[Session]]
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
-class Column(IntEnum):
-    NAVN = 0
-    ROLLE = 1
-    CPR = 2
-    FORAELDREMYNDIGHED = 3
-    PARTSRETTIGHEDER = 4
-    KONTAKT = 5
-    BEMAERKNING = 6
-
-
-HEADERS: dict[Column, str] = {
-    Column.NAVN: "Navn",
-    Column.ROLLE: "Rolle",
-    Column.CPR: "CPR",
-    Column.FORAELDREMYNDIGHED: "Forældremyndighed",
-    Column.PARTSRETTIGHEDER: "Partsrettigheder",
-    Column.KONTAKT: "Kontakt",
-    Column.BEMAERKNING: "Bemærkning",
-}
-
-#: The roles a party can be given here: the case's child has its own, and custody is a flag
-#: (the old role "forældremyndighedsindehaver" is shown as a parent with custody).
-CHOOSABLE_ROLES = tuple(
-    r for r in PartyRole if r not in (PartyRole.BARN, PartyRole.FORAELDREMYNDIGHED)
-)
-CHOOSE_ROLE = "Vælg rolle …"
-CPR_PLACEHOLDER = "DDMMÅÅ-XXXX (valgfrit)"
-#: In the form of a person whose number is not revealed: the field is empty and the number kept.
-CPR_KEPT = "{masked} (uændret)"
-CPR_KEPT_HINT = "uændret; tryk Vis CPR for at rette nummeret"
-ADD_TITLE = "Tilføj person til sagen"
 EDIT_TITLE = "Ret {name}"
-
-#: The value a column sorts by.
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-#: The ``PartyRow`` behind a row.
-PARTY_ROLE = Qt.ItemDataRole.UserRole + 2
-
-#: Amber on a light tint, as the case list's "snart" deadlines (contrast above 7:1).
-WARNING_STYLE = "color: #6b4500; background: #fde9b8; padding: 4px;"
 
 CHILD_NOT_REMOVABLE = "Barnet, som sagen handler om, kan ikke fjernes fra sagen."
 NOTHING_SELECTED = "Vælg først en person i listen."
@@ -129,193 +97,6 @@ _NAMED_FIELDS = (
 PARTY_NOTE_LABEL = "om rollen"
 #: Refusals about one field, said with the field's name ("Telefon: Teksten er for lang …").
 _FIELD_CODES = ("validation.required", "validation.future_date", "validation.too_long")
-
-_ROLE_ORDER = {role: i for i, role in enumerate(PartyRole)}
-_SEX_LABELS = {"K": "kvinde", "M": "mand"}
-
-
-def _to_date(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
-
-
-@dataclass(frozen=True)
-class PartyRow:
-    """What the table shows of one party, copied out of the session."""
-
-    party_id: str
-    person_id: str
-    name: str
-    role: PartyRole
-    cpr: str | None
-    birth_date: date | None
-    unborn: bool
-    expected_date: date | None
-    has_custody: bool
-    party_rights: bool
-    is_case_child: bool
-    first_name: str = ""
-    last_name: str = ""
-    phone: str = ""
-    address: str = ""
-    email: str = ""
-    note: str = ""  # the person's note
-    party_note: str = ""  # the person's role in this case, in words ("Mor", "Klasselærer")
-
-    @property
-    def role_text(self) -> str:
-        if self.role == PartyRole.FORAELDREMYNDIGHED:
-            return PARTY_ROLE_LABELS[PartyRole.FORAELDER]  # custody is its own column
-        return PARTY_ROLE_LABELS.get(self.role, str(self.role))
-
-    @property
-    def contact(self) -> str:
-        address = " ".join(self.address.split())
-        return " · ".join(p for p in (self.phone, self.email, address) if p)
-
-    @property
-    def note_text(self) -> str:
-        return " · ".join(p for p in (self.party_note, self.note) if p)
-
-    @property
-    def cpr_text(self) -> str:
-        """The masked CPR number; without one, what is known of the birth instead."""
-        if self.cpr:
-            return mask(self.cpr)
-        if self.unborn:
-            termin = format_date(self.expected_date)
-            return f"Ufødt, termin {termin}" if termin else "Ufødt"
-        if self.birth_date:
-            return f"Intet CPR (født {format_date(self.birth_date)})"
-        return "Intet CPR"
-
-
-def load_parties(sessions: SessionFactory, case_id: str) -> list[PartyRow]:
-    with sessions() as session:
-        case = services.get(session, Case, case_id)
-        return [
-            PartyRow(
-                party_id=party.id,
-                person_id=person.id,
-                name=person.full_name,
-                role=party.role,
-                cpr=person.cpr,
-                birth_date=person.birth_date,
-                unborn=person.unborn,
-                expected_date=person.expected_date,
-                has_custody=party.has_custody or party.role == PartyRole.FORAELDREMYNDIGHED,
-                party_rights=party.party_rights,
-                is_case_child=person.id == case.child_id,
-                first_name=person.first_name,
-                last_name=person.last_name,
-                phone=person.phone,
-                address=person.address,
-                email=person.email,
-                note=person.note,
-                party_note=party.note,
-            )
-            for party, person in services.case_parties(session, case_id)
-        ]
-
-
-def cpr_feedback(text: str) -> tuple[str, bool]:
-    """Live feedback on a CPR number being typed: ("", True) until 10 digits are in, then the
-    derived birth date and sex, or the Danish error (with False). Nothing is saved."""
-    digits = [c for c in text if c.isdigit()]
-    if len(digits) < 10:
-        return "", True
-    try:
-        parsed = parse_cpr(text)
-    except InvalidCpr as err:
-        return error_text(err), False
-    sex = _SEX_LABELS.get(parsed.sex, parsed.sex)
-    return f"Født {format_date(parsed.birth_date)}, {sex}", True
-
-
-class PartyTableModel(QAbstractTableModel):
-    """The case's parties as a table; ``reload()`` reads them again."""
-
-    def __init__(self, sessions: SessionFactory, case_id: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._sessions = sessions
-        self.case_id = case_id
-        self._rows: list[PartyRow] = []
-        #: Persons whose full CPR number the user asked to see ("Vis CPR", logged).
-        self.revealed: set[str] = set()
-
-    def reload(self) -> None:
-        rows = load_parties(self._sessions, self.case_id)
-        self.beginResetModel()
-        self._rows = rows
-        self.endResetModel()
-
-    def clear(self) -> None:
-        self.beginResetModel()
-        self._rows = []
-        self.endResetModel()
-
-    def party_row(self, row: int) -> PartyRow:
-        return self._rows[row]
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(Column)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
-        if role == SORT_ROLE:
-            return self._sort_value(row, column)
-        if role == PARTY_ROLE:
-            return row
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column in (Column.KONTAKT, Column.BEMAERKNING):
-                return self._display(row, column) or None  # the whole text of a cut cell
-            if row.is_case_child:
-                return "Barnet, som sagen handler om"
-        return None
-
-    def headerData(  # noqa: N802
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(Column)
-        ):
-            return HEADERS[Column(section)]
-        return None
-
-    def _display(self, row: PartyRow, column: Column) -> str:
-        if column == Column.NAVN:
-            return row.name
-        if column == Column.ROLLE:
-            return row.role_text
-        if column == Column.CPR:
-            return row.cpr if row.cpr and row.person_id in self.revealed else row.cpr_text
-        if column == Column.FORAELDREMYNDIGHED:
-            return "Ja" if row.has_custody else "Nej"
-        if column == Column.KONTAKT:
-            return row.contact
-        if column == Column.BEMAERKNING:
-            return row.note_text
-        return "Ja" if row.party_rights else "Nej"
-
-    def _sort_value(self, row: PartyRow, column: Column) -> Any:
-        if column == Column.ROLLE:
-            # The child first, then the case's order of roles, then by name.
-            return f"{0 if row.is_case_child else 1}{_ROLE_ORDER.get(row.role, 99):02d}{row.name}"
-        if column == Column.CPR:
-            return row.cpr or ""
-        return self._display(row, column).casefold()
 
 
 class PartiesWidget(QWidget):
@@ -399,7 +180,26 @@ class PartiesWidget(QWidget):
         for button in (self.reveal_button, self.edit_button, self.remove_button):
             list_buttons.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
 
-        self.form = self._build_form()
+        self.form = form = PersonForm(self)
+        self.editing_id = form.editing_id
+        self.first_name, self.last_name = form.first_name, form.last_name
+        self.cpr, self.cpr_hint = form.cpr, form.cpr_hint
+        self.birth_date, self.birth_unknown = form.birth_date, form.birth_unknown
+        self.unborn, self.expected_date = form.unborn, form.expected_date
+        self.expected_label = form.expected_label
+        self.role, self.role_error = form.role, form.role_error
+        self.custody, self.party_rights = form.custody, form.party_rights
+        self.party_note, self.phone = form.party_note, form.phone
+        self.address, self.email, self.note = form.address, form.email, form.note
+        self.add_button, self.cancel_button = form.add_button, form.cancel_button
+        self.error, self.warning, self.status = form.error, form.warning, form.status
+        self.cpr.textChanged.connect(self._on_cpr_edited)
+        self.birth_unknown.toggled.connect(self._update_form)
+        self.unborn.toggled.connect(self._update_form)
+        self.role.currentIndexChanged.connect(self._on_role_changed)
+        self.custody.toggled.connect(self._on_custody_toggled)
+        self.add_button.clicked.connect(self.save_form)
+        self.cancel_button.clicked.connect(self.cancel_edit)
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
@@ -459,158 +259,6 @@ class PartiesWidget(QWidget):
         action.triggered.connect(lambda _checked=False: slot())
         self.table.addAction(action)
         return action
-
-    def _build_form(self) -> QGroupBox:
-        box = QGroupBox(ADD_TITLE, self)
-        self.editing_id = QLineEdit(box)  # which party the form edits (kept with the draft)
-        self.editing_id.setObjectName("editing_id")
-        self.editing_id.hide()
-        # No maximum length on the fields: a pasted text would be cut without a word. A text
-        # too long for its column is refused when saved, saying which field (models/values.py).
-        self.first_name = self._line_edit(box, "first_name", "Fornavn")
-        self.last_name = self._line_edit(box, "last_name", "Efternavn")
-        self.cpr = self._line_edit(box, "cpr", "CPR-nummer")
-        self.cpr.setPlaceholderText(CPR_PLACEHOLDER)
-        self.cpr.setMinimumWidth(self.cpr.fontMetrics().horizontalAdvance(CPR_PLACEHOLDER) + 24)
-        self.cpr.textChanged.connect(self._on_cpr_edited)
-        self.cpr_hint = QLabel(box)
-        self.cpr_hint.setObjectName("cpr_hint")
-        self.cpr_hint.setTextFormat(Qt.TextFormat.PlainText)
-        self.cpr_hint.setWordWrap(True)
-
-        self.birth_date = self._date_edit(box, "birth_date", "Fødselsdato")
-        self.birth_date.setDate(QDate.currentDate().addYears(-30))
-        self.birth_unknown = QCheckBox("Ukendt", box)
-        self.birth_unknown.setObjectName("birth_unknown")
-        self.birth_unknown.setChecked(True)
-        self.birth_unknown.toggled.connect(self._update_form)
-        birth_row = QHBoxLayout()
-        birth_row.addWidget(self.birth_date)
-        birth_row.addWidget(self.birth_unknown)
-        birth_row.addStretch(1)
-
-        self.unborn = QCheckBox("Ufødt barn", box)
-        self.unborn.setObjectName("unborn")
-        self.unborn.toggled.connect(self._update_form)
-        self.expected_date = self._date_edit(box, "expected_date", "Terminsdato")
-        self.expected_date.setDate(QDate.currentDate().addMonths(3))
-        self.expected_label = QLabel("Ter&minsdato", box)
-        self.expected_label.setBuddy(self.expected_date)
-        expected_row = QHBoxLayout()  # (its own row: the form fits at 150 % text size)
-        expected_row.addWidget(self.expected_date)
-        expected_row.addStretch(1)
-
-        self.role = QComboBox(box)
-        self.role.setObjectName("role")
-        self.role.setAccessibleName("Rolle")
-        self.role.addItem(CHOOSE_ROLE, None)  # no silent default: the role is chosen
-        for role in CHOOSABLE_ROLES:
-            self.role.addItem(PARTY_ROLE_LABELS[role], role)
-        self.role.currentIndexChanged.connect(self._on_role_changed)
-        self.role_error = ErrorLabel(box)  # next to the role, where the choice is missing
-        self.role_error.setObjectName("role_error")
-        self.custody = QCheckBox("Har forældremyndighed", box)
-        self.custody.setObjectName("custody")
-        self.custody.setToolTip("Forældremyndighedsindehavere har partsrettigheder i sagen.")
-        self.custody.toggled.connect(self._on_custody_toggled)
-        self.party_rights = QCheckBox("Har partsrettighe&der (partshøring)", box)
-        self.party_rights.setObjectName("party_rights")
-        self.party_rights.setToolTip(
-            "Parter skal partshøres (forvaltningslovens § 19). Barnet og "
-            "forældremyndighedsindehavere er altid parter."
-        )
-        self.party_note = self._line_edit(box, "party_note", "Om rollen")
-        self.party_note.setPlaceholderText("Fx »Mor«, »Klasselærer«, »tolk, arabisk«")
-
-        self.phone = self._line_edit(box, "phone", "Telefon")
-        self.address = self._line_edit(box, "address", "Adresse")
-        self.email = self._line_edit(box, "email", "E-mail")
-        self.note = self._line_edit(box, "note", "Bemærkning")
-        self.note.setPlaceholderText("Fx »taler kun engelsk«, »ring efter kl. 15«")
-
-        self.add_button = QPushButton("Tilføj", box)
-        self.add_button.setObjectName("add")
-        self.add_button.setDefault(True)
-        self.add_button.clicked.connect(self.save_form)
-        self.cancel_button = QPushButton("Annullér", box)
-        self.cancel_button.setObjectName("cancel_edit")
-        self.cancel_button.clicked.connect(self.cancel_edit)
-        self.cancel_button.hide()
-        self.error = ErrorLabel(box)
-        self.warning = QLabel(box)
-        self.warning.setObjectName("warning")
-        self.warning.setWordWrap(True)
-        self.warning.setTextFormat(Qt.TextFormat.PlainText)
-        self.warning.setStyleSheet(WARNING_STYLE)
-        self.warning.setAccessibleName("Advarsel")
-        self.warning.hide()
-        self.status = QLabel(box)
-        self.status.setObjectName("status")
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
-
-        cpr_row = QHBoxLayout()
-        cpr_row.addWidget(self.cpr)
-        cpr_row.addStretch(1)
-
-        left = QFormLayout()
-        left.addRow(self._label(box, "&Fornavn", self.first_name), self.first_name)
-        left.addRow(self._label(box, "&Efternavn", self.last_name), self.last_name)
-        left.addRow(self._label(box, "&CPR-nummer", self.cpr), cpr_row)
-        left.addRow("", self.cpr_hint)  # below the number: room for the whole hint
-        left.addRow(self._label(box, "F&ødselsdato", self.birth_date), birth_row)
-        unborn_row = QHBoxLayout()  # (as wide as its text: a click beside it is no click)
-        unborn_row.addWidget(self.unborn)
-        unborn_row.addStretch(1)
-        left.addRow("", unborn_row)
-        left.addRow(self.expected_label, expected_row)
-        right = QFormLayout()
-        right.addRow(self._label(box, "&Rolle", self.role), self.role)
-        right.addRow("", self.role_error)
-        right.addRow("", self.custody)
-        right.addRow("", self.party_rights)
-        right.addRow(self._label(box, "Om rolle&n", self.party_note), self.party_note)
-        right.addRow(self._label(box, "Te&lefon", self.phone), self.phone)
-        right.addRow(self._label(box, "E-ma&il", self.email), self.email)
-        right.addRow(self._label(box, "&Adresse", self.address), self.address)
-        right.addRow(self._label(box, "&Bemærkning", self.note), self.note)
-        columns = QHBoxLayout()
-        columns.addLayout(left, 1)
-        columns.addSpacing(16)
-        columns.addLayout(right, 1)
-
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.status, 1)
-        bottom.addWidget(self.cancel_button)
-        bottom.addWidget(self.add_button)
-        layout = QVBoxLayout(box)
-        layout.addLayout(columns)
-        layout.addWidget(self.error)
-        layout.addLayout(bottom)
-        layout.addWidget(self.warning)
-        return box
-
-    @staticmethod
-    def _line_edit(parent: QWidget, name: str, label: str) -> QLineEdit:
-        edit = QLineEdit(parent)
-        edit.setObjectName(name)
-        edit.setAccessibleName(label)
-        return edit
-
-    @staticmethod
-    def _date_edit(parent: QWidget, name: str, label: str) -> QDateEdit:
-        edit = QDateEdit(parent)
-        edit.setObjectName(name)
-        edit.setAccessibleName(label)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("dd.MM.yyyy")
-        edit.setMinimumDate(QDate(1890, 1, 1))
-        return edit
-
-    @staticmethod
-    def _label(parent: QWidget, text: str, buddy: QWidget) -> QLabel:
-        label = QLabel(text, parent)
-        label.setBuddy(buddy)
-        return label
 
     # -- what the user sees ---------------------------------------------------------------
 
@@ -866,7 +514,7 @@ class PartiesWidget(QWidget):
         cpr = self.cpr.text().strip() or self._kept_cpr
         birth = None
         if not unborn and not cpr and not self.birth_unknown.isChecked():
-            birth = _to_date(self.birth_date.date())
+            birth = to_date(self.birth_date.date())
         values: dict[str, Any] = dict(
             role=role,
             has_custody=self.custody.isChecked(),
@@ -877,7 +525,7 @@ class PartiesWidget(QWidget):
             cpr=cpr,
             birth_date=birth,
             unborn=unborn,
-            expected_date=_to_date(self.expected_date.date()) if unborn else None,
+            expected_date=to_date(self.expected_date.date()) if unborn else None,
             phone=self.phone.text(),
             address=self.address.text(),
             email=self.email.text(),
@@ -932,7 +580,7 @@ class PartiesWidget(QWidget):
         cpr = self.cpr.text().strip() or None
         birth = None
         if not unborn and not cpr and not self.birth_unknown.isChecked():
-            birth = _to_date(self.birth_date.date())
+            birth = to_date(self.birth_date.date())
         if not self.role.currentData():
             # The fields above the role are checked first, in the order of the form.
             try:
@@ -949,7 +597,7 @@ class PartiesWidget(QWidget):
             cpr=cpr,
             birth_date=birth,
             unborn=unborn,
-            expected_date=_to_date(self.expected_date.date()) if unborn else None,
+            expected_date=to_date(self.expected_date.date()) if unborn else None,
             phone=self.phone.text().strip(),
             address=self.address.text().strip(),
             email=self.email.text().strip(),
@@ -1054,7 +702,7 @@ class PartiesWidget(QWidget):
         """Tombstone a party of this case (no question asked; ``ask_remove`` asks). The person
         stays: they may be a party in other cases."""
         self.list_error.clear_error()
-        if any(r.party_id == party_id and r.is_case_child for r in self.model._rows):
+        if self.model.is_case_child(party_id):
             self.list_error.show_text(CHILD_NOT_REMOVABLE)
             return False
         case_id = self.case_id
