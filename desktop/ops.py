@@ -122,8 +122,28 @@ class Writes:
             with vault.session(**session_info) as session:
                 return job(session)
 
+        self.call(in_session, on_done, on_error, busy=busy)
+
+    def call(
+        self,
+        job: Callable[[], T],
+        on_done: Callable[[T], object],
+        on_error: OnError,
+        *,
+        busy: Sequence[QWidget] = (),
+    ) -> None:
+        """As ``run``, for a job that opens its own sessions (the sync client's functions)."""
+        vault = self._vault
+        if vault is None:
+            try:
+                result = job()
+            except Exception as exc:  # (turned into a message for the user)
+                on_error(_as_feltmappe_error(exc))
+                return
+            on_done(result)
+            return
         try:
-            future = vault.writer.submit(in_session)
+            future = vault.writer.submit(job)
         except (WriterClosed, FeltmappeError) as exc:
             on_error(_as_feltmappe_error(exc))
             return

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.messages import error_text
+from desktop.ops import Writes
 from desktop.sync_views import (
     ConflictView,
     RejectedView,
@@ -132,6 +133,7 @@ class SyncController(QObject):
     ) -> None:
         super().__init__(parent)
         self._vault = vault
+        self._writes = Writes(vault, self)  # the user's choices are written on the writer
         self.connection_for = connection_for  # tests put a slow or dead transport here
         self.running = False
         self.status: sc.SyncStatus | None = None
@@ -273,15 +275,39 @@ class SyncController(QObject):
 
     # -- the user's choices ------------------------------------------------------------
 
-    def resolve(self, conflict_id: str, choice: str) -> None:
-        sc.resolve(self._vault, conflict_id, choice)
-        self.refresh()
-        self.sync_now()
+    def resolve(
+        self,
+        conflict_ids: Sequence[str],
+        choice: str,
+        on_done: Callable[[], object],
+        on_error: Callable[[FeltmappeError], object],
+    ) -> None:
+        """Settle conflicts on the vault's writer (the GUI thread does not wait for a sync
+        storing a page), then sync the choice."""
+        vault, ids = self._vault, list(conflict_ids)
 
-    def retry(self, seqs: Sequence[int]) -> None:
-        sc.retry(self._vault, seqs)
+        def job() -> None:
+            for conflict_id in ids:
+                sc.resolve(vault, conflict_id, choice)
+
+        self._writes.call(job, lambda _: self._changed(on_done), on_error)
+
+    def retry(
+        self,
+        seqs: Sequence[int],
+        on_done: Callable[[], object],
+        on_error: Callable[[FeltmappeError], object],
+    ) -> None:
+        """Send rejected changes again (queued on the writer), then sync."""
+        vault, chosen = self._vault, list(seqs)
+        self._writes.call(
+            lambda: sc.retry(vault, chosen), lambda _: self._changed(on_done), on_error
+        )
+
+    def _changed(self, then: Callable[[], object]) -> None:
         self.refresh()
         self.sync_now()
+        then()
 
     def discard(self, seqs: Sequence[int], on_done: Callable[[BaseException | None], None]) -> None:
         """Throw rejected changes away (asks the server for its rows, so in the background)."""
@@ -683,19 +709,19 @@ class SyncPanel(QWidget):
 
     def _resolve(self, choice: str) -> None:
         self.error.clear_error()
-        try:
-            for conflict in self.selected_conflicts():
-                self._controller.resolve(conflict.conflict_id, choice)
-        except FeltmappeError as err:
-            self.error.show_error(err)
-        self.reload()
+        ids = [c.conflict_id for c in self.selected_conflicts()]
+        if ids:
+            self._controller.resolve(ids, choice, self.reload, self._refused)
 
     def _retry(self) -> None:
         self.error.clear_error()
         seqs = [r.seq for r in self.selected_rejected()]
         if seqs:
-            self._controller.retry(seqs)
-            self.reload()
+            self._controller.retry(seqs, self.reload, self._refused)
+
+    def _refused(self, err: FeltmappeError) -> None:
+        self.error.show_error(err)
+        self.reload()
 
     def ask_discard(self) -> QMessageBox | None:
         seqs = [r.seq for r in self.selected_rejected()]

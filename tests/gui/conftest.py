@@ -3,7 +3,10 @@ letters, CPR numbers of different decades of age, and one case assigned to a nam
 
 from __future__ import annotations
 
+import inspect
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,6 +15,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy.orm import Session
 
 from models import services
 from models.schema import User
@@ -101,6 +105,22 @@ def written(qtbot: QtBot, timeout: int = 5000) -> None:
     from desktop import ops
 
     qtbot.waitUntil(ops.idle, timeout=timeout)
+
+
+@pytest.fixture
+def gui_thread_sessions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every ``Vault.session()`` opened on the GUI thread, by the function that opened it."""
+    found: list[str] = []
+    original = Vault.session
+
+    def recording(self: Vault, **info: Any) -> AbstractContextManager[Session]:
+        if threading.current_thread() is threading.main_thread():
+            caller = inspect.stack()[2]
+            found.append(f"{caller.filename.rsplit('/', 1)[-1]}:{caller.function}")
+        return original(self, **info)
+
+    monkeypatch.setattr(Vault, "session", recording)
+    yield found
 
 
 def visible_texts() -> list[str]:

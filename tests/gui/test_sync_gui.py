@@ -40,6 +40,7 @@ from models.schema import Case, JournalNote
 from models.vault import Vault
 from sync import client as sc
 from sync.server.store import Store
+from tests.gui.conftest import written
 from tests.gui.harness import Harness, type_and_enter
 from tests.sync.harness import PASSPHRASE, PASSWORD, Laptop, running, store_at
 from tests.sync.pki import make_pki
@@ -317,7 +318,12 @@ def test_offline_keeps_the_changes_through_lock_and_pushes_them_later(
 
 
 def test_conflict_is_listed_and_resolved_in_the_panel(
-    qtbot: QtBot, tmp_path: Path, server: Any, store: Store, open_app: Callable[[Path], Harness]
+    qtbot: QtBot,
+    tmp_path: Path,
+    server: Any,
+    store: Store,
+    open_app: Callable[[Path], Harness],
+    gui_thread_sessions: list[str],
 ) -> None:
     desk = make_desk(tmp_path, server.url, sync_first=True)
     store.assign(desk.case_id, "bo")
@@ -351,7 +357,10 @@ def test_conflict_is_listed_and_resolved_in_the_panel(
 
         panel.conflicts.selectRow(0)
         assert panel.use_mine.isEnabled()
+        gui_thread_sessions.clear()
         panel.use_mine.click()
+        written(qtbot)  # the choice is written on the vault's writer
+        assert gui_thread_sessions == []  # not on the GUI thread
         assert panel.conflicts.model().rowCount() == 0
         qtbot.waitUntil(lambda: not window.sync.running, timeout=20_000)
         assert not bar.problems.isVisible()
@@ -402,6 +411,7 @@ def test_rejected_changes_are_listed_retried_and_discarded(
     store.assign(desk.case_id, "anna")
     panel.rejected.selectRow(0)
     panel.retry_button.click()
+    written(qtbot)
     qtbot.waitUntil(lambda: not window.sync.running, timeout=20_000)
     assert panel.rejected.model().rowCount() == 0
     assert not bar.problems.isVisible()

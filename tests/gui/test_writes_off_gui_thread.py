@@ -6,8 +6,7 @@ records every ``session()`` opened on the GUI thread finds every write that woul
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +14,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
-from sqlalchemy.orm import Session
 
 from desktop import ops
 from desktop.case_summary import CaseSummaryDialog
@@ -56,24 +54,6 @@ def started(harness_for: Callable[..., Harness], filled: Filled) -> tuple[Harnes
     vault = h.controller.vault
     assert vault is not None
     return h, vault
-
-
-@pytest.fixture
-def gui_thread_sessions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every ``Vault.session()`` opened on the GUI thread, by the function that opened it."""
-    found: list[str] = []
-    original = Vault.session
-
-    def recording(self: Vault, **info: Any) -> AbstractContextManager[Session]:
-        if threading.current_thread() is threading.main_thread():
-            import inspect
-
-            caller = inspect.stack()[2]
-            found.append(f"{caller.filename.rsplit('/', 1)[-1]}:{caller.function}")
-        return original(self, **info)
-
-    monkeypatch.setattr(Vault, "session", recording)
-    yield found
 
 
 def click_box(qtbot: QtBot, label: str) -> None:
