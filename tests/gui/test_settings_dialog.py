@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QMenu,
 from pytestqt.qtbot import QtBot
 
 from desktop.settings_dialog import SettingsDialog
+from desktop.tasks import wait_for_background
 from models import settings
 from models.deadlines.service import standards_for
 from models.vault import Vault
@@ -103,9 +104,17 @@ def test_auto_lock_minutes_are_saved_and_the_idle_timer_uses_them_at_once(
     assert h.controller.idle.running
     assert h.window.sync.interval_ms == 30 * 60_000
     assert h.window.user_label.text() == "Bruger: Mette Rasmussen"
-    qtbot.waitUntil(lambda: settings.get(vault, settings.AUTO_LOCK_MINUTES) == 12)
-    assert settings.get(vault, settings.SYNC_INTERVAL_MINUTES) == 30
-    assert settings.get(vault, settings.DISPLAY_NAME) == "Mette Rasmussen"
+    # Written on the writer thread, in the background.
+    qtbot.waitUntil(
+        lambda: (
+            (
+                settings.get(vault, settings.AUTO_LOCK_MINUTES),
+                settings.get(vault, settings.SYNC_INTERVAL_MINUTES),
+                settings.get(vault, settings.DISPLAY_NAME),
+            )
+            == (12, 30, "Mette Rasmussen")
+        )
+    )
 
     # After a lock the next unlock reads the stored value.
     h.controller.lock()
@@ -136,6 +145,7 @@ def test_a_refused_value_is_said_in_danish_and_nothing_is_saved(
     assert dialog.isVisible()
     assert dialog.error.text() == message
     assert QApplication.focusWidget() is auto_lock
+    wait_for_background()  # a save would be handed to the writer from there
     vault.writer.drain()
     assert settings.get(vault, settings.AUTO_LOCK_MINUTES) == 5
     assert settings.get(vault, settings.INITIALS) == ""  # nothing of the form was saved
