@@ -5,7 +5,6 @@ with every case widget, and unlocking returns to the cases that were open."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import sys
@@ -27,6 +26,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from desktop import memory, preload
 from desktop.crash import (
     app_version,
     install_excepthook,
@@ -34,8 +34,6 @@ from desktop.crash import (
     start_native_crash_log,
     stop_native_crash_log,
 )
-from desktop.drafts import flush_all
-from desktop.first_run import FirstRunDialog
 from desktop.geometry import load_geometry, save_geometry
 from desktop.idle import IdleWatcher
 from desktop.logsetup import setup_logging
@@ -45,27 +43,25 @@ from desktop.widgets import show_error, wait_cursor
 from desktop.zoom import TextSize
 from models import settings
 from models.errors import FeltmappeError
-from models.keyfile import KdfParams
 from models.profile import (
     DEMO_PASSPHRASE,
     default_profile_dir,
     demo_profile_dir,
     profile_exists,
 )
-from models.vault import Vault
 
 if TYPE_CHECKING:
+    from desktop.first_run import FirstRunDialog
     from desktop.main_window import MainWindow
+    from models.keyfile import KdfParams
+    from models.vault import Vault
 
-# The main window, the case windows and the sync client are imported once the first screen is
-# up (``_import_main_screens``), not before it: the start shows the unlock screen sooner.
-MAIN_SCREEN_MODULES = (
-    "desktop.main_window",
-    "desktop.case_summary",
-    "desktop.journal",
-    "sync.client",
-)
+# Only what the first screen needs is imported before it is shown: the vault (SQLAlchemy,
+# Alembic), the main window and the sync client are imported while the passphrase is typed
+# (``desktop.preload``), starting this long after the screen's first paint.
 WARM_UP_DELAY_MS = 100
+#: After a lock, the closed cases' objects are collected this long after (see ``memory``).
+RELEASE_DELAY_MS = 500
 
 log = logging.getLogger("feltmappe.app")
 qt_log = logging.getLogger("feltmappe.qt")
@@ -99,7 +95,9 @@ def create_demo_vault(
     profile: Path, *, cases: int = DEMO_CASES, kdf: KdfParams | None = None
 ) -> Vault:
     """A new demo profile with invented cases, locked with ``DEMO_PASSPHRASE``."""
+    preload.finish()
     from models import demo
+    from models.vault import Vault
 
     vault = Vault.create(
         profile, DEMO_PASSPHRASE, user=DEMO_USER, display_name=DEMO_DISPLAY_NAME, kdf=kdf
@@ -176,6 +174,9 @@ class AppController(QObject):
         return dialog
 
     def show_first_run(self) -> FirstRunDialog:
+        preload.finish()
+        from desktop.first_run import FirstRunDialog
+
         dialog = FirstRunDialog(self.profile, kdf=self.kdf)
         dialog.created.connect(self._unlocked)
         dialog.demo_requested.connect(self._switch_to_demo)
@@ -198,7 +199,7 @@ class AppController(QObject):
     def _lock(self, message: str) -> None:
         self.idle.stop()
         if self.window is not None:
-            self.window.sync.stop()  # no new sync; a running one ends at its next page
+            self.window.stop_background()  # a running sync or deadline read ends soon
         # No task may use the vault while its key goes. The outbox stays as it is: what was
         # not pushed yet goes with the next sync after unlock.
         wait_for_background(BACKGROUND_WAIT_MS)
@@ -211,6 +212,12 @@ class AppController(QObject):
             self.vault = None
         log.info(message)  # a literal: the log filter masks string arguments
         self.show_unlock()
+        # Once the dropped widgets are deleted (deferred), while the passphrase is typed.
+        QTimer.singleShot(RELEASE_DELAY_MS, self, self._release_memory)
+
+    def _release_memory(self) -> None:
+        if self.vault is None:  # still locked
+            memory.release()
 
     def _drop_window(self) -> None:
         if self.window is not None:
@@ -224,7 +231,7 @@ class AppController(QObject):
         start over with the first-run screen."""
         self.idle.stop()
         if self.window is not None:
-            self.window.sync.stop()
+            self.window.stop_background()
         wait_for_background(BACKGROUND_WAIT_MS)
         self._open_cases = []
         self._drop_window()
@@ -257,9 +264,12 @@ class AppController(QObject):
 
     def close_vault(self) -> None:
         self.idle.stop()  # nothing left to lock
+        preload.finish()  # no import may be under way while the interpreter ends
         if self.window is not None:
-            self.window.sync.stop()
+            self.window.stop_background()
             if self.vault is not None and self.vault.is_open:
+                from desktop.drafts import flush_all
+
                 flush_all()  # what was typed is kept before the key goes
         wait_for_background(BACKGROUND_WAIT_MS)
         if self.vault is not None:
@@ -274,7 +284,7 @@ class AppController(QObject):
         if old is not None:
             old.deleteLater()
         # While the passphrase is typed (after the dialog's first paint).
-        QTimer.singleShot(WARM_UP_DELAY_MS, _import_main_screens)
+        QTimer.singleShot(WARM_UP_DELAY_MS, preload.start)
 
     def _switch_to_demo(self) -> None:
         self.profile = self.demo_profile
@@ -342,11 +352,6 @@ class AppController(QObject):
                 journal.open_note(place.note_id)
         if places:
             log.info("reopened %d case(s) after unlock", len(places))
-
-
-def _import_main_screens() -> None:
-    for name in MAIN_SCREEN_MODULES:
-        importlib.import_module(name)
 
 
 def stored_open_cases(vault: Vault) -> list[OpenCase]:

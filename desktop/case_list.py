@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
@@ -41,6 +40,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
+from desktop.case_deadlines import (
+    Cancelled,
+    DeadlineSource,
+    vault_deadline_source,  # noqa: F401 (its old home)
+)
 from desktop.display import (
     danish_sort_key,
     deadline_background,
@@ -56,7 +60,7 @@ from desktop.table_model import ROW_ROLE, SORT_ROLE, ModelIndex, RowTableModel
 from models import services
 from models.changes import ChangeSet
 from models.cpr import mask
-from models.deadlines.service import DEADLINE_TABLES, all_deadlines, standards_for
+from models.deadlines.service import DEADLINE_TABLES
 from models.deadlines.types import Deadline, DeadlineStatus
 from models.errors import NotFound
 from models.schema import User
@@ -140,13 +144,6 @@ class CaseListData:
 
 
 CaseSource = Callable[[], CaseListData]
-#: The deadlines of the cases by case id (any order; only the open ones are shown).
-DeadlineSource = Callable[[], Mapping[str, Sequence[Deadline]]]
-Clock = Callable[[], datetime]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def vault_case_source(vault: Vault) -> CaseSource:
@@ -161,21 +158,6 @@ def vault_case_source(vault: Vault) -> CaseSource:
                     names[user_id] = services.get(session, User, user_id).display_name
             me = session.scalar(select(User.id).where(User.username == vault.user))
         return CaseListData(rows, names, me)
-
-    return load
-
-
-def vault_deadline_source(vault: Vault, clock: Clock = _utcnow) -> DeadlineSource:
-    """Every case's deadlines from the deadline engine, with the vault's deadline settings."""
-
-    def load() -> dict[str, list[Deadline]]:
-        standards = standards_for(vault)
-        with vault.reading() as session:
-            deadlines = all_deadlines(session, clock(), standards)
-        by_case: dict[str, list[Deadline]] = {}
-        for deadline in deadlines:
-            by_case.setdefault(deadline.case_id, []).append(deadline)
-        return by_case
 
     return load
 
@@ -505,6 +487,8 @@ class CaseListWidget(QWidget):
     case_activated = Signal(str)
     count_changed = Signal(int, int)  # shown, total
     deadlines_loaded = Signal()
+    #: A deadline load ended, loaded or not (the next background work may start).
+    deadlines_settled = Signal()
 
     def __init__(
         self,
@@ -671,11 +655,16 @@ class CaseListWidget(QWidget):
             if generation == self._generation and shiboken6.isValid(self.model):
                 self.model.set_deadlines(by_case)
                 self.deadlines_loaded.emit()
+                self.deadlines_settled.emit()
 
         def failed(exc: BaseException) -> None:
             # Locked meanwhile, or a bad settings file: the column stays empty; the case
             # view shows the reason. Logged by type only.
+            if isinstance(exc, Cancelled):
+                return  # the vault is closing
             log.warning("deadlines not loaded: %s", type(exc).__name__)
+            if generation == self._generation and shiboken6.isValid(self):
+                self.deadlines_settled.emit()
 
         run_in_background(source, done, failed)
 

@@ -19,8 +19,6 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, NoReturn
 
-from sqlalchemy import select
-
 from desktop import cli_settings
 from desktop.logsetup import safe_report, setup_logging
 from desktop.messages import error_text, sync_reason_text, warning_text
@@ -244,6 +242,8 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 def cmd_deadlines(args: argparse.Namespace) -> int:
     """Deadlines across the vault (or one case), most urgent first; JSON in docs/deadlines.md."""
+    from sqlalchemy import select
+
     from models.deadlines import STATUS_LABELS, DeadlineStatus
     from models.deadlines.calendar import DK
     from models.deadlines.service import all_deadlines, deadlines_for_case, standards_for

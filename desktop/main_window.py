@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
-from desktop.case_list import (
-    CaseListWidget,
-    count_text,
-    vault_case_source,
-    vault_deadline_source,
-)
+from desktop import memory
+from desktop.case_deadlines import vault_deadline_source
+from desktop.case_list import CaseListWidget, count_text, vault_case_source
 from desktop.case_summary import CaseSummaryDialog, load_case_summary
 from desktop.changes import ChangeHub
 from desktop.connect_dialog import ConnectDialog
@@ -71,12 +69,17 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self._vault = vault
         self._dropping = False
+        #: Set when the vault is about to close: background reads end at their next step.
+        self._stop = threading.Event()
         self.setWindowTitle("Feltmappe")
         #: What every write and every sync changed, for the screens that show it.
         self.changes = ChangeHub(vault, self)
 
         self.case_list: CaseListWidget | None = CaseListWidget(
-            vault_case_source(vault), self, deadlines=vault_deadline_source(vault), background=True
+            vault_case_source(vault),
+            self,
+            deadlines=vault_deadline_source(vault, stop=self._stop),
+            background=True,
         )
         self.case_list.case_activated.connect(self.show_case)
         self.case_list.count_changed.connect(self._show_count)
@@ -154,9 +157,20 @@ class MainWindow(QMainWindow):
         for screen in (self.case_list, self.today, self.sync_panel):
             self.listen(screen)
         self.case_list.reload()
-        self.today.reload()
+        # "I dag" is read after the list's deadlines (which wait for the list's first paint):
+        # two loads at once would share the GIL with the first paint and with each other.
+        self.case_list.deadlines_settled.connect(self._first_today_load)
         self.case_list.focus_search()
         self.sync.start()
+        # What lives now lives for the session (modules, this window): out of the collector's
+        # way, so no full collection of it pauses the list or a case window (desktop.memory).
+        memory.settle()
+
+    def _first_today_load(self) -> None:
+        if self.case_list is not None:
+            self.case_list.deadlines_settled.disconnect(self._first_today_load)
+        if self.today is not None and not self._stop.is_set():
+            self.today.reload()
 
     def listen(self, screen: QWidget | None) -> None:
         """Let ``screen`` hear of changes, if it shows vault data (it has ``on_changes``)."""
@@ -319,9 +333,15 @@ class MainWindow(QMainWindow):
 
     # -- locking -----------------------------------------------------------------------
 
+    def stop_background(self) -> None:
+        """Before the vault closes: no new sync, and a running sync or deadline read ends at
+        its next page or chunk (the caller waits for it with ``wait_for_background``)."""
+        self._stop.set()
+        self.sync.stop()
+
     def drop_case_widgets(self) -> None:
         """Close every dialog and widget that shows case data (before the vault is locked)."""
-        self.sync.stop()  # a running sync ends at its next page; the caller waits for it
+        self.stop_background()
         self._dropping = True  # closing the case windows now is not the user closing them
         self.changes.close()
         for journal in self.findChildren(JournalWidget):

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import preload
 from desktop.widgets import ErrorLabel, wait_cursor
 from models.errors import FeltmappeError, WrongPassphrase
-from models.vault import Vault
 
 
 class UnlockDialog(QDialog):
@@ -98,6 +98,11 @@ class UnlockDialog(QDialog):
             return
         try:
             with wait_cursor():
+                # The vault's modules are imported while the passphrase is typed; if that is
+                # not done yet, it is finished here (the same work, no second import beside it).
+                preload.finish()
+                from models.vault import Vault
+
                 vault = Vault.open(self.profile, passphrase)
         except WrongPassphrase as err:
             self.error.show_error(err)

@@ -311,9 +311,12 @@ while not dialog.isVisible():
     app.processEvents()
 app.processEvents()
 t2 = t2_shown = time.perf_counter()
-# The user types the passphrase (a second at least); the app may use the time.
-while time.perf_counter() - t2 < 1.0:
-    app.processEvents()
+# The user types the passphrase (a second at least); the app may use the time, in its event
+# loop as when it waits for the user (a loop of processEvents would keep the GIL busy).
+from PySide6.QtCore import QEventLoop, QTimer
+typing = QEventLoop()
+QTimer.singleShot(1000, typing.quit)
+typing.exec()
 t2 = time.perf_counter()
 dialog.passphrase.setText(os.environ["FELTMAPPE_PASSPHRASE"])
 dialog.try_unlock()
