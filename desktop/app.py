@@ -154,6 +154,10 @@ class AppController(QObject):
         self.idle = IdleWatcher(parent=self)
         self.idle.idle.connect(self._idle_lock)
         self._open_cases: list[OpenCase] = []
+        # After a lock: what the closed cases left in reference cycles is collected.
+        self._release_timer = QTimer(self)
+        self._release_timer.setSingleShot(True)
+        self._release_timer.timeout.connect(memory.release)
 
     # -- flow --------------------------------------------------------------------------
 
@@ -213,11 +217,7 @@ class AppController(QObject):
         log.info(message)  # a literal: the log filter masks string arguments
         self.show_unlock()
         # Once the dropped widgets are deleted (deferred), while the passphrase is typed.
-        QTimer.singleShot(RELEASE_DELAY_MS, self, self._release_memory)
-
-    def _release_memory(self) -> None:
-        if self.vault is None:  # still locked
-            memory.release()
+        self._release_timer.start(RELEASE_DELAY_MS)
 
     def _drop_window(self) -> None:
         if self.window is not None:
@@ -308,6 +308,7 @@ class AppController(QObject):
     def _unlocked(self, vault: Vault) -> None:
         from desktop.main_window import MainWindow
 
+        self._release_timer.stop()  # unlocked again before it ran: not now
         self.vault = vault
         setup_logging(self.profile)
         window = MainWindow(vault, demo=self.demo, text_size=self.text_size)

@@ -15,11 +15,11 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import (
-    QAbstractItemModel,
+    SIGNAL,
+    SLOT,
     QEvent,
     QModelIndex,
     QObject,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
     Signal,
@@ -45,6 +45,7 @@ from desktop.case_deadlines import (
     DeadlineSource,
     vault_deadline_source,  # noqa: F401 (its old home)
 )
+from desktop.case_filter import URGENT, CaseFilterProxy, SearchKey, search_key  # noqa: F401
 from desktop.display import (
     danish_sort_key,
     deadline_background,
@@ -56,12 +57,12 @@ from desktop.display import (
     format_date,
     next_deadline,
 )
-from desktop.table_model import ROW_ROLE, SORT_ROLE, ModelIndex, RowTableModel
+from desktop.table_model import ROW_ROLE, SORT_ROLE, ModelIndex, RowTableModel  # noqa: F401
 from models import services
 from models.changes import ChangeSet
 from models.cpr import mask
 from models.deadlines.service import DEADLINE_TABLES
-from models.deadlines.types import Deadline, DeadlineStatus
+from models.deadlines.types import Deadline
 from models.errors import NotFound
 from models.schema import User
 from models.services import CaseRow
@@ -103,34 +104,17 @@ HEADERS: dict[Column, str] = {
 #: The ``CaseRow`` behind a row (``SORT_ROLE`` gives the value a cell sorts by).
 CASE_ROLE = ROW_ROLE
 
+# For ``CaseTableModel.data``, which Qt calls thousands of times a second: plain ints.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_R = Qt.ItemDataRole
+_DEADLINE_ROLES = frozenset(
+    map(int, (_R.ForegroundRole, _R.BackgroundRole, _R.FontRole, _R.ToolTipRole))
+)
+_COLUMNS, _ALDER, _FRIST = len(Column), int(Column.ALDER), int(Column.FRIST)
+
 _STAGE_ORDER = {stage: i for i, stage in enumerate(CaseStage)}
-
-
-def _digits(text: str) -> str:
-    return "".join(c for c in text if c in "0123456789")
-
-
-SearchKey = tuple[str, str, str]
-
-
-def search_key(row: CaseRow) -> SearchKey:
-    """What the search compares, computed once per row: casefolded name and case number, and
-    the CPR number's digits."""
-    return (row.child_name.casefold(), row.case_number.casefold(), _digits(row.cpr or ""))
-
-
-#: A search, prepared once per keystroke: each word, and its digits when the word is part of a
-#: CPR number (digits, perhaps with the hyphen).
-Query = tuple[tuple[str, str | None], ...]
-
-
-def parse_query(text: str) -> Query:
-    words = []
-    for token in text.casefold().split():
-        digits = _digits(token)
-        cpr = digits if digits and len(digits) == len(token.replace("-", "")) else None
-        words.append((token, cpr))
-    return tuple(words)
 
 
 @dataclass(frozen=True)
@@ -201,6 +185,9 @@ class CaseTableModel(RowTableModel[CaseRow]):
         self._next: dict[str, Deadline] = {}
         self._sort_spec: tuple[int, Qt.SortOrder] | None = None
         self._keys: list[SearchKey] = []
+        #: Each row's cell texts, made when the row is first painted (the deadline's text is
+        #: not kept: it changes when the deadlines arrive).
+        self._texts: list[tuple[str, ...] | None] = []
         self.me: str | None = None
         #: Goes up whenever the rows, their order or their deadlines change.
         self.version = 0
@@ -230,6 +217,7 @@ class CaseTableModel(RowTableModel[CaseRow]):
 
     def _rows_set(self) -> None:
         self._keys = [search_key(r) for r in self._rows]
+        self._texts = [None] * len(self._rows)
         self.version += 1
 
     def _order(self, rows: Sequence[CaseRow], column: int, order: Qt.SortOrder) -> list[int]:
@@ -255,6 +243,7 @@ class CaseTableModel(RowTableModel[CaseRow]):
         positions = self._order(self._rows, column, order)
         self._rows = [self._rows[i] for i in positions]
         self._keys = [self._keys[i] for i in positions]
+        self._texts = [self._texts[i] for i in positions]
         self.version += 1
         new_pos = {r.case_id: i for i, r in enumerate(self._rows)}
         old_indexes = self.persistentIndexList()
@@ -293,12 +282,41 @@ class CaseTableModel(RowTableModel[CaseRow]):
 
     def widest_texts(self, column: Column, count: int = 6, sample: int = 2000) -> list[str]:
         """The longest texts (by characters) the column shows, from at most ``sample`` rows
-        spread over the list: what its width is measured from."""
+        spread over the list: what its width is measured from. Dates and masked CPR numbers
+        have one length: a few dozen rows tell their width."""
+        if column in (Column.OPRETTET, Column.CPR):
+            sample = min(sample, 40)
         step = max(1, len(self._rows) // sample)
         texts = {self.display(r, column) for r in self._rows[::step]}
         return heapq.nlargest(count, texts, key=len)
 
     # -- RowTableModel -----------------------------------------------------------------
+
+    def data(self, index: ModelIndex, role: int = _DISPLAY) -> Any:
+        """Qt asks seven roles of every visible cell at each paint (and after each keystroke):
+        texts come from the row's cache, and each role goes straight to the one column that
+        answers it; the rest (sort value, row object) is the base's."""
+        if role == _DISPLAY:
+            r, c = index.row(), index.column()
+            if not (0 <= r < len(self._rows) and 0 <= c < _COLUMNS):
+                return None
+            if c == _FRIST:
+                deadline = self._next.get(self._rows[r].case_id)
+                return "" if deadline is None else deadline_text(deadline)
+            texts = self._texts[r]
+            if texts is None:
+                row = self._rows[r]
+                texts = tuple("" if col == _FRIST else self.display(row, col) for col in Column)
+                self._texts[r] = texts
+            return texts[c]
+        if role == _ALIGNMENT:
+            return _RIGHT if index.column() == _ALDER else None
+        if role in _DEADLINE_ROLES:
+            r = index.row()
+            if index.column() != _FRIST or not 0 <= r < len(self._rows):
+                return None
+            return self._deadline_data(self._next.get(self._rows[r].case_id), role)
+        return super().data(index, role)
 
     def cell_data(self, row: CaseRow, column: Column, role: int) -> Any:
         if role == Qt.ItemDataRole.TextAlignmentRole and column == Column.ALDER:
@@ -356,99 +374,6 @@ class CaseTableModel(RowTableModel[CaseRow]):
         if column == Column.RAADGIVER:
             return danish_sort_key(self._assignee(row))
         return row.opened_on.isoformat()
-
-
-class CaseFilterProxy(QSortFilterProxyModel):
-    """Keeps the rows that match every word of the search text and the filters; sorting is
-    passed on to the source model, which sorts in Python (``SORT_ROLE`` still gives each cell's
-    sort value)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
-        self._query: Query = ()
-        self._mine = False
-        self._stage: CaseStage | None = None
-        self._urgent = False
-        self._model: CaseTableModel | None = None
-        # Which source rows pass, computed once for all rows after a change of the filters or
-        # of the model (its ``version``), not row by row through Qt.
-        self._accepted: list[bool] = []
-        self._accepted_version = -1
-
-    def setSourceModel(self, model: QAbstractItemModel) -> None:  # noqa: N802
-        self._model = model if isinstance(model, CaseTableModel) else None
-        self._accepted_version = -1
-        super().setSourceModel(model)
-
-    def set_filters(self, *, mine: bool, stage: CaseStage | None, urgent: bool) -> None:
-        """ "Mine sager", one phase, and "overskredet eller snart" (the next open deadline)."""
-        if (mine, stage, urgent) == (self._mine, self._stage, self._urgent):
-            return
-        self.beginFilterChange()
-        self._mine, self._stage, self._urgent = mine, stage, urgent
-        self._accepted_version = -1
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        # The source model sorts itself (see CaseTableModel.sort); the proxy only filters.
-        source = self.sourceModel()
-        if source is not None:
-            source.sort(column, order)
-
-    def set_query(self, text: str) -> None:
-        query = parse_query(text)
-        if query == self._query:
-            return
-        self.beginFilterChange()
-        self._query = query
-        self._accepted_version = -1
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:  # noqa: N802
-        # Called for every row on every keystroke: 5,000 calls must take well under a frame.
-        if not (self._query or self._mine or self._stage or self._urgent):
-            return True
-        model = self._model
-        if model is None:
-            return False
-        if self._accepted_version != model.version:
-            self._accepted = self._accepted_rows(model)
-            self._accepted_version = model.version
-        return self._accepted[source_row]
-
-    def _accepted_rows(self, model: CaseTableModel) -> list[bool]:
-        """One pass per filter over all rows (list comprehensions, no call per row and word):
-        a few milliseconds for 5,000 rows."""
-        rows = model.rows
-        ok = [True] * len(rows)
-        if self._mine:
-            me = model.me
-            ok = [me is not None and r.assigned_to == me for r in rows]
-        if self._stage is not None:
-            stage = self._stage
-            ok = [a and r.stage == stage for a, r in zip(ok, rows, strict=True)]
-        if self._urgent:
-            ok = [a and _is_urgent(model.next_deadline(i)) for i, a in enumerate(ok)]
-        keys = model.search_keys
-        for token, digits in self._query:
-            if digits is None:
-                ok = [a and (token in k[0] or token in k[1]) for a, k in zip(ok, keys, strict=True)]
-            else:
-                ok = [
-                    a and (token in k[0] or token in k[1] or digits in k[2])
-                    for a, k in zip(ok, keys, strict=True)
-                ]
-        return ok
-
-
-def _is_urgent(deadline: Deadline | None) -> bool:
-    return deadline is not None and deadline.status in URGENT
-
-
-#: What "Overskredet eller snart" keeps.
-URGENT = frozenset({DeadlineStatus.OVERSKREDET, DeadlineStatus.SNART})
 
 
 class SearchField(QLineEdit):
@@ -580,8 +505,10 @@ class CaseListWidget(QWidget):
         self._count_timer.setSingleShot(True)
         self._count_timer.setInterval(0)
         self._count_timer.timeout.connect(self._emit_count)
-        self.proxy.rowsInserted.connect(self._count_later)
-        self.proxy.rowsRemoved.connect(self._count_later)
+        # Straight to the timer's C++ slot: a filter change can remove hundreds of ranges, and
+        # a Python slot per range cost a few milliseconds a keystroke.
+        for signal in ("rowsInserted(QModelIndex,int,int)", "rowsRemoved(QModelIndex,int,int)"):
+            QObject.connect(self.proxy, SIGNAL(signal), self._count_timer, SLOT("start()"))
         self.proxy.modelReset.connect(self._emit_count)
         self.proxy.layoutChanged.connect(self._emit_count)
 
@@ -719,9 +646,6 @@ class CaseListWidget(QWidget):
         row = index.data(CASE_ROLE) if index.isValid() else None
         if isinstance(row, CaseRow):
             self.case_activated.emit(row.case_id)
-
-    def _count_later(self, *_: object) -> None:
-        self._count_timer.start()
 
     def _emit_count(self) -> None:
         self._count_timer.stop()
