@@ -13,12 +13,17 @@ from desktop import messages
 from models.schema import Case, CaseParty, Person, User
 from models.vault import Vault
 from models.vocabulary import FIELD_LABELS, TABLE_LABELS
+from sync import answers
 from sync import client as sc
 
 OPS = {"insert": "Ny", "update": "Ændret", "delete": "Slettet"}
 
 
 def field_label(name: str) -> str:
+    """A column's Danish name; one question of a form's answers: "svar: <spørgsmål>"."""
+    question = answers.question_of(name)
+    if question is not None:
+        return f"svar: {question.replace('_', ' ')}"
     return FIELD_LABELS.get(name, name)
 
 

@@ -47,6 +47,7 @@ from models.schema import (
     Synced,
 )
 from models.vault import Vault
+from sync import answers
 from sync import protocol as p
 
 log = logging.getLogger("feltmappe.sync")
@@ -748,8 +749,15 @@ def resolve(vault: Vault, conflict_id: str, choice: str) -> None:
         cls = p.TABLES.get(conflict.table_name)
         if choice == "client" and cls is not None:
             row = s.get(cls, conflict.row_id)
+            question = answers.question_of(conflict.field)
             col = p.columns(conflict.table_name).get(conflict.field)
-            if row is not None and col is not None:
+            if row is not None and question is not None:
+                # One question of a form: only that answer changes.
+                chosen = answers.with_answer(
+                    getattr(row, answers.ANSWERS, None), question, conflict.client_value
+                )
+                setattr(row, answers.ANSWERS, chosen)
+            elif row is not None and col is not None:
                 setattr(row, conflict.field, exchange.to_python(col, conflict.client_value))
         conflict.resolved_at = datetime.now(UTC)
         conflict.resolution = choice

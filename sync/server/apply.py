@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from models.values import Problem
 from models.vocabulary import UserRole
+from sync import answers
 from sync import protocol as p
 from sync.protocol import Status
 from sync.server.db import Principal, Seq, iso_utc, now
@@ -95,6 +96,11 @@ class Rec:
     seq: int
     data: dict[str, Any]
     owner: str
+
+
+def _answer(value: Any) -> Any:
+    """One question's answer as a conflict records it (no answer: null)."""
+    return None if value is answers.ABSENT else value
 
 
 def _old_problem(col: Any, old: Any) -> Problem | None:
@@ -477,12 +483,20 @@ class Apply:
             return Result(m.mutation_id, Status.NOOP, rev=rec.rev, reason="sync.already_resolved")
         apply: dict[str, Any] = {}
         conflicts: list[str] = []
+        #: Conflicting questions of form answers: field "answers.<id>" → (base, stored, mine).
+        per_question: dict[str, tuple[Any, Any, Any]] = {}
         for key, (old, new) in changes.items():
             current = cur.get(key)
             if current == new:
                 continue
             if current == old or (rec.rev == m.base_rev and m.op != p.Op.INSERT.value):
                 apply[key] = new
+            elif answers.is_answers(key, old, new, current):
+                merged, clashes = answers.merge_answers(old, new, current)
+                if merged != current:
+                    apply[key] = merged
+                for question, values in clashes.items():
+                    per_question[answers.answer_field(question)] = values
             else:
                 conflicts.append(key)
         reason = ""
@@ -493,7 +507,7 @@ class Apply:
             apply.update({k: changes[k][1] for k in conflicts})
             conflicts = []
             reason = "sync.note_forked"
-        if not apply and not conflicts:
+        if not apply and not conflicts and not per_question:
             return Result(m.mutation_id, Status.NOOP, rev=rec.rev)
         server_user = str(cur.get("updated_by") or "")
         server_values = {key: cur.get(key) for key in conflicts}
@@ -505,20 +519,34 @@ class Apply:
             self.link_persons(m.table, cur)
         for key in conflicts:
             self.record_conflict(m, rec, key, server_values[key], server_user)
-        if conflicts:
+        for key, (base, stored, mine) in per_question.items():
+            self.record_conflict(
+                m, rec, key, _answer(stored), server_user, base=_answer(base), mine=_answer(mine)
+            )
+        if conflicts or per_question:
             return Result(
                 m.mutation_id,
                 Status.CONFLICT,
                 rev=rec.rev,
                 reason="sync.conflict",
-                fields=conflicts,
+                fields=conflicts + sorted(per_question),
             )
         return Result(m.mutation_id, Status.APPLIED, rev=rec.rev, reason=reason)
 
     def record_conflict(
-        self, m: Mutation, rec: Rec, key: str, server_value: Any, server_user: str
+        self,
+        m: Mutation,
+        rec: Rec,
+        key: str,
+        server_value: Any,
+        server_user: str,
+        *,
+        base: Any = None,
+        mine: Any = None,
     ) -> None:
-        old, new = m.changes[key]
+        """Record one field's conflict (for one question of form answers, ``key`` is
+        ``answers.<id>`` and ``base``/``mine`` are that question's answers)."""
+        old, new = m.changes.get(key, (base, mine))
         case_id = rec.case_id
         if case_id is None:  # a person: the conflict travels with a case that names them
             linked = self.linked_cases(rec.id)
