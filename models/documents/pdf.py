@@ -1,0 +1,201 @@
+"""The frame every case document shares (issue 13), drawn with reportlab's platypus: an embedded
+TrueType font with æ, ø, å (Bitstream Vera, shipped inside reportlab, so every machine draws the
+same letters), a header with "Fortroligt" and the case number on every page, "Side x af y" and
+the form's id and version in the footer, and the document's title and case number in the PDF's
+metadata. The text is real text (extractable, searchable, read aloud by a screen reader).
+
+Documents are built in memory and returned as bytes: nothing with case data passes through a
+temporary file; the caller writes the bytes where the user chose."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import reportlab
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import KeepTogether
+
+from models.dates import long_date_da
+
+FONT, BOLD, ITALIC = "Feltmappe", "Feltmappe-Bold", "Feltmappe-Italic"
+CONFIDENTIAL = "Fortroligt"
+MARGIN = 20 * mm
+
+_FONT_FILES = {FONT: "Vera.ttf", BOLD: "VeraBd.ttf", ITALIC: "VeraIt.ttf"}
+
+
+def _register_fonts() -> None:
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    folder = Path(reportlab.__file__).parent / "fonts"
+    for name, file in _FONT_FILES.items():
+        pdfmetrics.registerFont(TTFont(name, str(folder / file)))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=ITALIC, boldItalic=BOLD)
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What the frame of a document says about it."""
+
+    title: str
+    case_number: str
+    #: The form the document is made from (footer); "" for a letter that is no form.
+    form_id: str = ""
+    form_version: int | None = None
+    subject: str = ""  # the PDF's subject line (metadata), e.g. the child's name
+
+    @property
+    def footer_form(self) -> str:
+        if not self.form_id:
+            return "Feltmappe"
+        version = f" version {self.form_version}" if self.form_version is not None else ""
+        return f"Skema {self.form_id}{version}"
+
+
+class Styles:
+    """The paragraph styles of every document."""
+
+    def __init__(self) -> None:
+        _register_fonts()
+        self.body = ParagraphStyle(
+            "body",
+            fontName=FONT,
+            bulletFontName=FONT,  # (reportlab's default, Helvetica, would not be embedded)
+            fontSize=10.5,
+            leading=14.5,
+            alignment=TA_LEFT,
+            spaceAfter=5,
+        )
+        self.title = ParagraphStyle(
+            "title", parent=self.body, fontName=BOLD, fontSize=16, leading=20, spaceAfter=10
+        )
+        self.heading = ParagraphStyle(
+            "heading",
+            parent=self.body,
+            fontName=BOLD,
+            fontSize=12.5,
+            leading=16,
+            spaceBefore=10,
+            spaceAfter=4,
+        )
+        self.label = ParagraphStyle(
+            "label", parent=self.body, fontName=BOLD, fontSize=9.5, leading=12.5, spaceAfter=1
+        )
+        self.help = ParagraphStyle(
+            "help", parent=self.body, fontName=ITALIC, fontSize=9, leading=12, textColor=colors.grey
+        )
+        self.small = ParagraphStyle("small", parent=self.body, fontSize=9, leading=12)
+
+
+def text(value: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain text (no markup: what a user typed is never read as tags); line
+    breaks are kept."""
+    escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return Paragraph(escaped.replace("\n", "<br/>"), style)
+
+
+def facts_table(rows: Sequence[tuple[str, str]], styles: Styles) -> Table:
+    """Label/value pairs in two columns (the head of a letter or a form)."""
+    data = [[text(label, styles.label), text(value or "–", styles.body)] for label, value in rows]
+    table = Table(data, colWidths=[48 * mm, None], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return table
+
+
+def answer_block(label: str, value: str, styles: Styles, help_text: str = "") -> Flowable:
+    """One question and its answer, kept on one page when short."""
+    parts: list[Flowable] = [text(label, styles.label)]
+    if help_text:
+        parts.append(text(help_text, styles.help))
+    parts.append(text(value or "Ikke besvaret", styles.body))
+    parts.append(Spacer(1, 2 * mm))
+    return KeepTogether(parts)
+
+
+def _numbered_canvas(info: DocumentInfo) -> type[Canvas]:
+    """A canvas that draws the frame after the last page, when the page count is known."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            # Not Helvetica (the template passes None, reportlab's default): it is not embedded.
+            kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+            self._pages.append(dict(self.__dict__))
+            self._startPage()  # type: ignore[attr-defined]  # (the recipe in reportlab's docs)
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._frame(total)
+                super().showPage()
+            super().save()
+
+        def _frame(self, total: int) -> None:
+            width, height = A4
+            self.saveState()
+            self.setFont(BOLD, 9)
+            self.setFillColor(colors.HexColor("#8b0000"))
+            self.drawString(MARGIN, height - 12 * mm, CONFIDENTIAL)
+            self.setFillColor(colors.black)
+            self.setFont(FONT, 9)
+            self.drawRightString(width - MARGIN, height - 12 * mm, f"Sag {info.case_number}")
+            self.setStrokeColor(colors.lightgrey)
+            self.line(MARGIN, height - 14 * mm, width - MARGIN, height - 14 * mm)
+            self.line(MARGIN, 14 * mm, width - MARGIN, 14 * mm)
+            self.drawString(MARGIN, 10 * mm, f"{info.title} · {info.footer_form}")
+            self.drawRightString(width - MARGIN, 10 * mm, f"Side {self.getPageNumber()} af {total}")
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+def build_pdf(info: DocumentInfo, story: Sequence[Flowable]) -> bytes:
+    """The document as PDF bytes."""
+    _register_fonts()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + 2 * mm,
+        bottomMargin=MARGIN,
+        title=info.title,
+        subject=" · ".join(p for p in (f"Sag {info.case_number}", info.subject) if p),
+        author="Feltmappe",
+        creator="Feltmappe",
+        keywords=[CONFIDENTIAL, info.case_number],
+        invariant=True,  # the same document gives the same bytes (no creation time inside)
+    )
+    doc.build(list(story), canvasmaker=_numbered_canvas(info))
+    return buffer.getvalue()
+
+
+def danish_date(day: date | None) -> str:
+    """ "3. april 2025"; "" for no date."""
+    return long_date_da(day) if day else ""

@@ -1,0 +1,123 @@
+"""Case documents as PDF (issue 13): the shared frame (embedded font with æ, ø, å, "Fortroligt"
+and the case number on every page, "Side x af y", form id and version, metadata, extractable
+text) and the receipt to a professional notifier (Barnets Lov § 138, stk. 1)."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+from pypdf import PdfReader
+
+from models import services
+from models.documents.pdf import DocumentInfo, Styles, answer_block, build_pdf, text
+from models.documents.receipt import TITLE, Sender, receipt_pdf
+from models.errors import NotFound
+from models.schema import Notification
+from models.vault import Vault
+from models.vocabulary import NotifierKind
+
+SENDER = Sender(name="Mette Rådgiver", municipality="Slagelse Kommune")
+
+
+def pages_text(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def fonts(pdf: bytes) -> set[str]:
+    found: set[str] = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            obj = font.get_object()
+            descriptor = obj.get("/FontDescriptor")
+            embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
+            found.add(f"{obj['/BaseFont']}:{'embedded' if embedded else 'not embedded'}")
+    return found
+
+
+def test_every_page_has_the_frame_and_the_text_is_extractable() -> None:
+    styles = Styles()
+    story = [text("Børnefaglig undersøgelse", styles.title)]
+    story += [
+        answer_block(f"Spørgsmål {i}", "Æbler, øl og ål. " * 40, styles, "Hjælp til feltet")
+        for i in range(30)
+    ]
+    info = DocumentInfo(
+        title="Børnefaglig undersøgelse",
+        case_number="2026-0042",
+        form_id="undersoegelse",
+        form_version=2,
+    )
+    pdf = build_pdf(info, story)
+    texts = pages_text(pdf)
+    total = len(texts)
+    assert total > 2
+    for number, page in enumerate(texts, start=1):
+        assert "Fortroligt" in page
+        assert "Sag 2026-0042" in page
+        assert f"Side {number} af {total}" in page
+        assert "Skema undersoegelse version 2" in page
+    assert "Æbler, øl og ål." in texts[0]
+    meta = PdfReader(io.BytesIO(pdf)).metadata
+    assert meta is not None
+    assert meta.title == "Børnefaglig undersøgelse"
+    assert "2026-0042" in (meta.subject or "")
+    assert all(f.endswith(":embedded") for f in fonts(pdf)), fonts(pdf)
+    assert build_pdf(info, story) == pdf  # the same document, the same bytes
+
+
+def test_typed_text_is_never_read_as_markup() -> None:
+    styles = Styles()
+    pdf = build_pdf(
+        DocumentInfo(title="Notat", case_number="1"),
+        [text("Mor sagde: <b>nej</b> & gik.\nNy linje", styles.body)],
+    )
+    assert "Mor sagde: <b>nej</b> & gik." in pages_text(pdf)[0]
+
+
+def notification(vault: Vault, kind: NotifierKind = NotifierKind.FAGPERSON) -> tuple[str, str]:
+    with vault.session() as s:
+        child, _ = services.create_person(s, "Åse", "Holm", cpr="050520-4012")
+        case = services.create_case(s, child, opened_on=date(2026, 11, 2))
+        row = services.add(
+            s,
+            Notification(
+                case_id=case.id,
+                received_at=datetime(2026, 11, 2, 23, 30, tzinfo=UTC),  # 3 Nov in Denmark
+                notifier_kind=kind,
+                notifier_name="Lise Lærer",
+                notifier_organisation="Nørrevangsskolen",
+            ),
+        )
+        return case.case_number, row.id
+
+
+def test_the_receipt_names_the_notifier_the_child_and_the_paragraph(vault: Vault) -> None:
+    case_number, row_id = notification(vault)
+    with vault.reading() as s:
+        pdf = receipt_pdf(s, row_id, SENDER, today=date(2026, 11, 4))
+    (page,) = pages_text(pdf)
+    for expected in (
+        TITLE,
+        "Lise Lærer",
+        "Nørrevangsskolen",
+        "Åse Holm",
+        "3. november 2026",  # received, in Danish time
+        "4. november 2026",
+        f"Sag {case_number}",
+        "Barnets Lov § 138, stk. 1",
+        "Mette Rådgiver",
+        "Slagelse Kommune",
+        "Side 1 af 1",
+    ):
+        assert expected in page, expected
+    assert "050520" not in page  # no CPR number in a letter to the notifier
+
+
+def test_no_receipt_for_a_citizen_or_an_unknown_row(vault: Vault) -> None:
+    _, row_id = notification(vault, NotifierKind.BORGER)
+    with vault.reading() as s, pytest.raises(NotFound):
+        receipt_pdf(s, row_id, SENDER)
+    with vault.reading() as s, pytest.raises(NotFound):
+        receipt_pdf(s, "no-such-row", SENDER)
