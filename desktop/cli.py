@@ -19,9 +19,18 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, NoReturn
 
-from desktop import cli_settings
+from desktop import cli_print, cli_settings
 from desktop.logsetup import safe_report, setup_logging
 from desktop.messages import error_text, sync_reason_text, warning_text
+from models.commandline import (
+    CommandError,
+    Parser,
+    add_password_stdin,
+    option,
+    password,
+    speak_danish,
+    stdin_line,
+)
 from models.errors import FeltmappeError
 from models.profile import DEMO_PASSPHRASE, default_profile_dir, demo_profile_dir
 from models.vocabulary import STAGE_LABELS
@@ -31,32 +40,10 @@ log = logging.getLogger("feltmappe.cli")
 ENV_PASSPHRASE = "FELTMAPPE_PASSPHRASE"  # noqa: S105 - a variable name, not a secret
 ENV_NEW_PASSPHRASE = "FELTMAPPE_NEW_PASSPHRASE"  # noqa: S105
 
-# argparse's own words, in Danish (it looks them up through its module-level ``_``).
-_ARGPARSE_DA = {
-    "usage: ": "Brug: ",
-    "positional arguments": "argumenter",
-    "options": "tilvalg",
-    "show this help message and exit": "vis denne hjælp og afslut",
-    "the following arguments are required: %s": "disse argumenter mangler: %s",
-    "unrecognized arguments: %s": "ukendte argumenter: %s",
-    "invalid choice: %(value)r (choose from %(choices)s)": "ugyldigt valg: %(value)r (vælg mellem %(choices)s)",
-    "expected one argument": "forventer én værdi",
-    "invalid %(type)s value: %(value)r": "ugyldig værdi: %(value)r",
-    "%(prog)s: error: %(message)s\n": "%(prog)s: fejl: %(message)s\n",
-    "argument %(argument_name)s: %(message)s": "%(argument_name)s: %(message)s",
-    "ambiguous option: %(option)s could match %(matches)s": "tvetydigt tilvalg: %(option)s kan være %(matches)s",
-}
+speak_danish()
 
-
-def _da(text: str) -> str:
-    return _ARGPARSE_DA.get(text, text)
-
-
-argparse._ = _da  # type: ignore[attr-defined]
-
-
-class CliError(Exception):
-    """A problem with the command's input (a file, a flag) — shown as one Danish line."""
+#: A problem with the command's input (a file, a flag): one Danish line.
+CliError = CommandError
 
 
 # -- passphrases ------------------------------------------------------------------------
@@ -321,137 +308,21 @@ def cmd_passwd(args: argparse.Namespace) -> int:
 
 # -- the central store --------------------------------------------------------------------
 
-_SERVER_PACKAGES = {"fastapi", "uvicorn", "starlette", "pydantic", "anyio", "h11"}
+
+def cmd_delegate(args: argparse.Namespace) -> int:
+    """``feltmappe server`` and ``feltmappe admin``: the central store's own commands, which live
+    with it in sync/server/ (reached here when an option came before the command's name)."""
+    return _delegate([args.command, *args.rest])
 
 
-def cmd_server(args: argparse.Namespace) -> int:
-    """Run the central store (blocks until stopped with Ctrl+C)."""
-    from sync.server.admin import database, shown_db
+def _delegate(argv: list[str]) -> int:
+    if argv[0] == "server":
+        from sync.server.serve import main as server_main
 
-    try:
-        from sync.server.run import serve
-    except ImportError as exc:
-        if (exc.name or "").split(".")[0] in _SERVER_PACKAGES:
-            raise CliError(
-                "Den centrale server kræver ekstra pakker. Installér med: "
-                "pip install 'feltmappe[server]'"
-            ) from exc
-        raise
-    from sync.server.run import Tls
-
-    tls = _server_tls(args)
-    proxy_ips = _proxy_ips(args.proxy_ips)
-    url = database(args.db)
-    console = logging.StreamHandler()
-    console.setLevel(logging.WARNING)
-    console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger("feltmappe").addHandler(console)
-    from sync.client import is_loopback
-
-    if tls is None and not is_loopback(args.vaert):
-        print(
-            f"Advarsel: serveren lytter på {args.vaert} uden TLS. Computerne forbinder kun med "
-            "https://, så den skal stå bag en TLS-proxy (se docs/deployment.md), eller startes "
-            "med --tls-cert og --tls-key.",
-            file=sys.stderr,
-            flush=True,
-        )
-    scheme = "https" if tls else "http"
-    print(
-        f"Den centrale server kører på {scheme}://{args.vaert}:{args.port} "
-        f"(database: {shown_db(url)}). Stop med Ctrl+C.",
-        flush=True,
-    )
-    serve(
-        url,
-        args.vaert,
-        args.port,
-        tls=Tls(*tls) if tls else None,
-        proxy_ips=proxy_ips,
-        min_protocol=args.min_protokol,
-    )
-    return 0
-
-
-def _proxy_ips(given: str | None) -> str | None:
-    """``--proxy-ips`` checked: uvicorn would take a mistyped entry as a name that never
-    matches, and the login back-off would quietly count the proxy instead of the laptops."""
-    if given is None:
-        return None
-    import ipaddress
-
-    items = [item.strip() for item in given.split(",") if item.strip()]
-    if not items:
-        raise CliError("--proxy-ips skal være en eller flere IP-adresser, adskilt af komma.")
-    for item in items:
-        if item == "*":
-            print(
-                "Advarsel: --proxy-ips '*' stoler på X-Forwarded-For fra alle. Brug det kun, "
-                "når ingen andre end proxyen kan nå serveren.",
-                file=sys.stderr,
-                flush=True,
-            )
-            continue
-        try:
-            ipaddress.ip_network(item, strict=False)
-        except ValueError:
-            raise CliError(
-                f"--proxy-ips: »{item}« er ikke en IP-adresse eller et net "
-                "(fx 10.1.2.3 eller 10.1.2.0/24)."
-            ) from None
-    return ",".join(items)
-
-
-def _server_tls(args: argparse.Namespace) -> tuple[str, str] | None:
-    """The certificate and key files, checked before the server starts."""
-    if bool(args.tls_cert) != bool(args.tls_key):
-        raise CliError("Angiv både --tls-cert og --tls-key (eller ingen af dem).")
-    if not args.tls_cert:
-        return None
-    import ssl
-
-    for flag, name in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
-        path = Path(name)
-        if not path.exists():
-            raise CliError(f"Filen til {flag} findes ikke: {name}")
-        if not path.is_file():
-            raise CliError(f"{flag} skal pege på en fil, ikke en mappe: {name}")
-        try:
-            path.read_bytes()
-        except OSError as exc:
-            raise CliError(
-                f"Filen til {flag} kan ikke læses ({type(exc).__name__}): {name}"
-            ) from exc
-    try:
-        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
-            args.tls_cert, args.tls_key
-        )
-    except (OSError, ssl.SSLError) as exc:
-        raise CliError(
-            "Certifikatet og nøglen kan ikke bruges (de skal være PEM-filer, og nøglen skal "
-            f"passe til certifikatet): {type(exc).__name__}."
-        ) from exc
-    return args.tls_cert, args.tls_key
-
-
-def cmd_admin(args: argparse.Namespace) -> int:
+        return server_main(argv[1:], prog="feltmappe server")
     from sync.server.admin import main as admin_main
 
-    return admin_main(args.rest, prog="feltmappe admin")
-
-
-def _server_password(args: argparse.Namespace) -> str:
-    if args.adgangskode_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise CliError("Der kom ingen adgangskode på standard-input.")
-        return password
-    if not sys.stdin.isatty():
-        raise CliError(
-            "Adgangskoden til den centrale server skal indtastes, eller gives på "
-            "standard-input med --adgangskode-stdin."
-        )
-    return getpass.getpass("Adgangskode til den centrale server: ")
+    return admin_main(argv[1:], prog="feltmappe admin")
 
 
 def cmd_sync_connect(args: argparse.Namespace) -> int:
@@ -463,9 +334,7 @@ def cmd_sync_connect(args: argparse.Namespace) -> int:
         sc.tls_context(ca_file)  # a bad bundle is told before anything is asked
     device = args.enhed or f"Feltmappe på {socket.gethostname()}"
     if args.noegle_stdin:
-        token = sys.stdin.readline().strip()
-        if not token:
-            raise CliError("Der kom ingen enhedsnøgle på standard-input.")
+        token = stdin_line("enhedsnøgle", strip=True)
         with _open_vault(args) as vault:
             device_id = sc.connect_with_token(vault, args.url, token, ca_file=ca_file)
             user = vault.user
@@ -474,12 +343,14 @@ def cmd_sync_connect(args: argparse.Namespace) -> int:
         print("Kør »feltmappe sync kør« for at hente sagerne.")
         return 0
     if not args.bruger:
-        raise CliError(
-            "Angiv dit brugernavn med --bruger (eller en enhedsnøgle med --nøgle-stdin)."
-        )
+        raise CliError("Angiv dit brugernavn med --user (eller en enhedsnøgle med --token-stdin).")
     with _open_vault(args) as vault:
-        password = _server_password(args)
-        device_id = sc.connect(vault, args.url, args.bruger, password, device, ca_file=ca_file)
+        secret = password(
+            args.adgangskode_stdin,
+            "Adgangskode til den centrale server: ",
+            what="Adgangskoden til den centrale server",
+        )
+        device_id = sc.connect(vault, args.url, args.bruger, secret, device, ca_file=ca_file)
     log.info("connected to the central store as device %s", device_id)
     print(f"Computeren er forbundet til {args.url} som {args.bruger} (enhed »{device}«).")
     print("Kør »feltmappe sync kør« for at hente sagerne.")
@@ -568,11 +439,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # Subcommands accept --profile too; SUPPRESS keeps their default from overwriting the
     # value given before the subcommand (an argparse quirk with shared options).
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument(
         "--profile", metavar="MAPPE", type=Path, default=argparse.SUPPRESS, help=profile_help
     )
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="feltmappe",
         description="Feltmappe – den krypterede feltmappe til rådgivere på børne- og ungeområdet. "
         "Uden kommando startes programmet.",
@@ -638,6 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("passwd", parents=[common], help="skift adgangsfrase")
     p.set_defaults(func=cmd_passwd)
     cli_settings.add_parser(sub, common, _open_vault)
+    cli_print.add_parser(sub, common, _open_vault)
 
     p = sub.add_parser(
         "sync", parents=[common], help="forbind computeren til den centrale server og synkronisér"
@@ -645,25 +517,31 @@ def build_parser() -> argparse.ArgumentParser:
     sync = p.add_subparsers(title="handlinger", metavar="HANDLING", required=True)
     p = sync.add_parser("forbind", parents=[common], help="forbind profilen til en central server")
     p.add_argument("url", metavar="URL", help="serverens adresse, fx https://feltmappe.kommune.dk")
-    p.add_argument("--bruger", metavar="BRUGERNAVN", default="", help="dit brugernavn")
     p.add_argument(
-        "--token-stdin",
-        "--nøgle-stdin",
+        *option("--user", old=["--bruger"]),
+        dest="bruger",
+        metavar="BRUGERNAVN",
+        default="",
+        help="dit brugernavn",
+    )
+    p.add_argument(
+        *option("--token-stdin", old=["--nøgle-stdin"]),
         dest="noegle_stdin",
         action="store_true",
         help="forbind med en enhedsnøgle fra administratoren (én linje på standard-input) "
         "i stedet for brugernavn og adgangskode",
     )
     p.add_argument(
-        "--enhed", metavar="NAVN", default="", help="computerens navn (standard: maskinens navn)"
+        *option("--device", old=["--enhed"]),
+        dest="enhed",
+        metavar="NAVN",
+        default="",
+        help="computerens navn (standard: maskinens navn)",
     )
+    add_password_stdin(p, "læs adgangskoden som én linje fra standard-input")
     p.add_argument(
-        "--adgangskode-stdin",
-        action="store_true",
-        help="læs adgangskoden som én linje fra standard-input",
-    )
-    p.add_argument(
-        "--ca-fil",
+        *option("--ca-file", old=["--ca-fil"]),
+        dest="ca_fil",
         metavar="FIL",
         help="kommunens CA-certifikat (PEM), hvis serverens certifikat ikke er udstedt af en "
         "almindelig certifikatudsteder",
@@ -674,55 +552,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sync.add_parser("kør", parents=[common], help="synkronisér nu")
     p.set_defaults(func=cmd_sync_run)
 
-    p = sub.add_parser(
-        "server",
-        help="kør den centrale server",
-        description="Kør Feltmappes centrale server (kræver feltmappe[server]).",
-    )
-    p.add_argument(
-        "--db",
-        metavar="URL_ELLER_FIL",
-        help="databasen: en SQLite-fil eller en URL (standard: $FELTMAPPE_SERVER_DB eller "
-        "programmets datamappe)",
-    )
-    p.add_argument(
-        "--host",
-        "--vært",
-        dest="vaert",
-        default="127.0.0.1",
-        metavar="VÆRT",
-        help="adressen, serveren lytter på (standard 127.0.0.1)",
-    )
-    p.add_argument("--port", type=int, default=8765, metavar="PORT", help="port (standard 8765)")
-    p.add_argument(
-        "--min-protokol",
-        type=int,
-        default=1,
-        metavar="N",
-        help="ældste protokolversion, der må hente data (standard 1)",
-    )
-    p.add_argument(
-        "--tls-cert",
-        metavar="FIL",
-        help="serverens certifikat (PEM, med mellemliggende certifikater); kræver --tls-key",
-    )
-    p.add_argument("--tls-key", metavar="FIL", help="serverens private nøgle (PEM)")
-    p.add_argument(
-        "--proxy-ips",
-        metavar="ADRESSER",
-        default=None,
-        help="IP-adresser eller net (kommasepareret) på reverse proxies, hvis X-Forwarded-For "
-        "der stoles på (standard: denne computer, 127.0.0.1 og ::1)",
-    )
-    p.set_defaults(func=cmd_server)
-
-    p = sub.add_parser(
-        "admin",
-        add_help=False,
-        help="administrér den centrale server (som feltmappe-admin; se feltmappe admin --help)",
-    )
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_admin)
+    for name, text in (
+        ("server", "kør den centrale server (se feltmappe server --help)"),
+        (
+            "admin",
+            "administrér den centrale server (som feltmappe-admin; se feltmappe admin --help)",
+        ),
+    ):
+        p = sub.add_parser(name, add_help=False, help=text)
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+        p.set_defaults(func=cmd_delegate, command=name)
     return parser
 
 
@@ -737,21 +576,16 @@ def _resolve_profile(args: argparse.Namespace) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["admin"]:
-        # Everything after "admin" is feltmappe-admin's, --help included.
-        from sync.server.admin import main as admin_main
-
-        return admin_main(argv[1:], prog="feltmappe admin")
+    if argv[:1] in (["server"], ["admin"]):
+        # Everything after "server" or "admin" is the central store's command's, --help included.
+        return _delegate(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     args.profile = _resolve_profile(args)
     func: Callable[[argparse.Namespace], int] = args.func
-    if func is cmd_admin:
-        return cmd_admin(args)
-    if func is cmd_server:
-        # The central store logs to the console, never into a caseworker's profile.
-        setup_logging(None)
-    elif func is not cmd_start:
+    if func is cmd_delegate:
+        return cmd_delegate(args)
+    if func is not cmd_start:
         # The GUI sets up its own logging once it knows the profile exists.
         setup_logging(args.profile if args.profile.exists() else None)
     try:

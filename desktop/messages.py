@@ -173,6 +173,8 @@ def error_text(err: FeltmappeError) -> str:
         return import_problems_text(p.get("problems", []), total=p.get("total"))
     if code.startswith("deadline."):
         return deadline_text(code, p)
+    if code.startswith("document."):
+        return document_text(code, p)
     if code.startswith("settings."):
         return settings_text(code, p)
     if code == "validation.required" and str(p.get("field")) in REQUIRED_FIELDS:
@@ -260,6 +262,16 @@ def deadline_text(code: str, p: dict[str, Any]) -> str:
     if code == "deadline.met_by_missing":
         return "Det valgte notat, møde eller dokument findes ikke (længere) i sagen."
     return "Fristindstillingen er ugyldig."
+
+
+def document_text(code: str, p: dict[str, Any]) -> str:
+    if code == "document.unknown":
+        return "Ukendt dokument. Mulige: " + ", ".join(p.get("known", [])) + "."
+    if code == "document.none":
+        return f"Sag {p.get('case', '')} har intet at lave »{p.get('document', '')}« fra."
+    if code == "document.choose":
+        return "Sagen har flere; vælg én med --id:\n  " + "\n  ".join(p.get("choices", []))
+    return f"Fejl: {code}"
 
 
 def settings_text(code: str, p: dict[str, Any]) -> str:

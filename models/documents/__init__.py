@@ -1,0 +1,119 @@
+"""The case documents Feltmappe prints (issue 13), by kind: what each is called, which row of
+the case it is made from, and how. ``make_document`` is the one way in for the CLI
+(``feltmappe print``) and the app ("Udskriv", "Gem som PDF"); it returns the PDF as bytes and
+never writes a file. The caller logs the print or export (``log_document``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import services
+from models.deadlines.calendar import local_date
+from models.documents.receipt import Sender, receipt_pdf
+from models.errors import NotFound, ValidationError
+from models.schema import Case, Notification
+from models.vocabulary import AuditAction, NotifierKind
+
+__all__ = ["DOCUMENTS", "DocumentKind", "Made", "Sender", "log_document", "make_document"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A row of the case a document can be made from, as the user picks it."""
+
+    row_id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    key: str  # ASCII, for the command line
+    title: str  # Danish
+    #: The rows of a case this document can be made from.
+    candidates: Callable[[Session, str], list[Candidate]]
+    #: session, row id, sender → PDF bytes.
+    make: Callable[[Session, str, Sender], bytes]
+
+
+@dataclass(frozen=True)
+class Made:
+    pdf: bytes
+    kind: DocumentKind
+    case_id: str
+    case_number: str
+    row_id: str
+
+
+def _professional_notifications(session: Session, case_id: str) -> list[Candidate]:
+    rows = session.scalars(
+        select(Notification)
+        .where(
+            Notification.case_id == case_id,
+            Notification.deleted_at.is_(None),
+            Notification.notifier_kind == NotifierKind.FAGPERSON,
+        )
+        .order_by(Notification.received_at)
+    )
+    return [
+        Candidate(
+            n.id,
+            " · ".join(
+                p
+                for p in (
+                    f"{local_date(n.received_at):%d.%m.%Y}" if n.received_at else "",
+                    n.notifier_name,
+                    n.notifier_organisation,
+                )
+                if p
+            ),
+        )
+        for n in rows
+    ]
+
+
+DOCUMENTS: dict[str, DocumentKind] = {
+    "kvittering": DocumentKind(
+        "kvittering",
+        "Kvittering til fagperson for modtaget underretning",
+        _professional_notifications,
+        receipt_pdf,
+    ),
+}
+
+
+def make_document(
+    session: Session, case_ref: str, kind_key: str, sender: Sender, row_id: str | None = None
+) -> Made:
+    """The document ``kind_key`` of the case ``case_ref`` (id or case number). Without
+    ``row_id`` the case must have exactly one row to make it from; otherwise the refusal lists
+    them (``document.choose``) so the user can name one."""
+    kind = DOCUMENTS.get(kind_key)
+    if kind is None:
+        raise ValidationError("document.unknown", field="document", known=sorted(DOCUMENTS))
+    case: Case = services.find_case(session, case_ref)
+    candidates = kind.candidates(session, case.id)
+    if row_id is None:
+        if not candidates:
+            raise NotFound("document.none", document=kind.title, case=case.case_number)
+        if len(candidates) > 1:
+            raise ValidationError(
+                "document.choose",
+                field="id",
+                choices=[f"{c.row_id}  {c.label}" for c in candidates],
+            )
+        row_id = candidates[0].row_id
+    elif row_id not in {c.row_id for c in candidates}:
+        # Only a row of this case: an id of another case's row is not found here.
+        raise NotFound("document.none", document=kind.title, case=case.case_number)
+    return Made(kind.make(session, row_id, sender), kind, case.id, case.case_number, row_id)
+
+
+def log_document(session: Session, made: Made, action: AuditAction) -> None:
+    """The print (``UDSKREVET``) or export to a file (``EKSPORTERET``) in the case's access log."""
+    services.record_access(
+        session, made.case_id, action, entity=f"dokument:{made.kind.key}", entity_id=made.row_id
+    )

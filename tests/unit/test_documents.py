@@ -5,7 +5,9 @@ text) and the receipt to a professional notifier (Barnets Lov § 138, stk. 1).""
 from __future__ import annotations
 
 import io
+import stat
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -14,9 +16,10 @@ from models import services
 from models.documents.pdf import DocumentInfo, Styles, answer_block, build_pdf, text
 from models.documents.receipt import TITLE, Sender, receipt_pdf
 from models.errors import NotFound
-from models.schema import Notification
+from models.schema import AuditEvent, Notification
 from models.vault import Vault
-from models.vocabulary import NotifierKind
+from models.vocabulary import AuditAction, NotifierKind
+from tests.conftest import PASSPHRASE
 
 SENDER = Sender(name="Mette Rådgiver", municipality="Slagelse Kommune")
 
@@ -121,3 +124,76 @@ def test_no_receipt_for_a_citizen_or_an_unknown_row(vault: Vault) -> None:
         receipt_pdf(s, row_id, SENDER)
     with vault.reading() as s, pytest.raises(NotFound):
         receipt_pdf(s, "no-such-row", SENDER)
+
+
+# -- feltmappe print -----------------------------------------------------------------------------
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from desktop.cli import main
+
+    capsys.readouterr()
+    try:
+        code = main(list(args))
+    except SystemExit as exc:
+        code = int(exc.code) if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_print_writes_the_receipt_privately_and_logs_the_export(
+    vault: Vault,
+    profile: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    case_number, row_id = notification(vault)
+    vault.set_setting("display_name", "Mette Rådgiver")
+    vault.close()
+    monkeypatch.setenv("FELTMAPPE_PASSPHRASE", PASSPHRASE)
+    code, out, _ = run(capsys, "print", "--list", "--profile", str(profile))
+    assert code == 0 and out.startswith("kvittering ")
+
+    target = tmp_path / "ud" / "kvittering.pdf"
+    target.parent.mkdir()
+    code, out, err = run(
+        capsys,
+        "print",
+        "--case",
+        case_number,
+        "--document",
+        "kvittering",
+        "-o",
+        str(target),
+        "--profile",
+        str(profile),
+    )
+    assert (code, err) == (0, ""), err
+    assert f"sag {case_number}" in out
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert "Lise Lærer" in pages_text(target.read_bytes())[0]
+    assert "Mette Rådgiver" in pages_text(target.read_bytes())[0]
+    assert [p.name for p in target.parent.iterdir()] == ["kvittering.pdf"]  # no leftovers
+    with Vault.open(profile, PASSPHRASE) as v, v.reading() as s:
+        (event,) = s.query(AuditEvent).filter_by(entity="dokument:kvittering").all()
+        assert (event.action, event.entity_id) == (AuditAction.EKSPORTERET, row_id)
+
+
+def test_print_refusals_are_danish_and_write_nothing(
+    vault: Vault,
+    profile: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    case_number, _ = notification(vault, NotifierKind.BORGER)
+    vault.close()
+    monkeypatch.setenv("FELTMAPPE_PASSPHRASE", PASSPHRASE)
+    target = tmp_path / "x.pdf"
+    base = ["print", "--case", case_number, "-o", str(target), "--profile", str(profile)]
+    code, _, err = run(capsys, *base, "--document", "kvittering")
+    assert code != 0 and "har intet at lave" in err
+    code, _, err = run(capsys, *base, "--document", "brev")
+    assert code != 0 and "Ukendt dokument. Mulige: kvittering." in err
+    assert not target.exists()
