@@ -6,16 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QEvent,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from desktop.display import danish_sort_key
+from desktop.table_model import ROW_ROLE, RowTableModel, SortingProxy, keep_selection
 from desktop.widgets import ErrorLabel
 from models.changes import ChangeSet
 from models.errors import FeltmappeError
@@ -38,16 +32,20 @@ from models.vault import Vault
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 
-COL_DATE, COL_EVENT, COL_DETAIL = range(3)
-HEADERS = ("Dato", "Hændelse", "Detaljer")
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-EVENT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+class Column(IntEnum):
+    DATO = 0
+    HAENDELSE = 1
+    DETALJER = 2
+
+
+HEADERS: dict[Column, str] = {
+    Column.DATO: "Dato",
+    Column.HAENDELSE: "Hændelse",
+    Column.DETALJER: "Detaljer",
+}
 EMPTY = "Der er ingen hændelser i sagen endnu."
 
-_Index = QModelIndex | QPersistentModelIndex
-_ROLES = frozenset(
-    {Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, SORT_ROLE, EVENT_ROLE}
-)
 #: Room around a cell's text (margins of the style and the grid).
 _CELL_PADDING = 24
 #: The longest event column before its text is elided (the tooltip has it whole).
@@ -62,108 +60,32 @@ def format_when(event: TimelineEvent) -> str:
     return day if event.all_day else f"{day} {d.hour:02d}:{d.minute:02d}"
 
 
-class TimelineModel(QAbstractTableModel):
-    """The events of one case. What a cell shows and sorts by is made once per event when the
-    events are set (Qt asks for a cell many times a paint). The model sorts itself in Python
-    (``sort``); the proxy hands sorting to it instead of asking ``data`` per comparison."""
+def _event_key(event: TimelineEvent) -> tuple[str, str | None, str]:
+    """What an event is across reloads (its line is made again from the vault)."""
+    return (event.entity, event.entity_id, event.kind)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._events: list[TimelineEvent] = []
-        self._cells: list[tuple[str, str, str]] = []
-        self._rank: list[int] = []  # each row's place in the timeline's own order (newest first)
-        self._sort: tuple[int, Qt.SortOrder] = (COL_DATE, Qt.SortOrder.DescendingOrder)
 
-    def set_events(self, events: list[TimelineEvent]) -> None:
-        """Show ``events`` (newest first, the timeline's order), sorted as last asked."""
-        self.beginResetModel()
-        self._events = list(events)
-        self._cells = [(format_when(e), e.title, e.detail) for e in self._events]
-        self._rank = list(range(len(self._events)))
-        self._arrange(*self._sort)
-        self.endResetModel()
+class TimelineModel(RowTableModel[TimelineEvent]):
+    """The events of one case, given newest first (the timeline's order). A row's texts are
+    made once, when it is first shown; the model sorts itself (the proxy hands it the sort).
+    By date, newest or oldest first: events at one moment keep the timeline's fixed order."""
 
-    def event_at(self, row: int) -> TimelineEvent:
-        return self._events[row]
+    columns = Column
+    headers = HEADERS
+    text_tooltips = True
+    keep_texts = True
 
     def titles(self) -> set[str]:
-        return {cells[COL_EVENT] for cells in self._cells}
+        return {event.title for event in self.rows}
 
-    def _key(self, column: int) -> Callable[[int], Any]:
-        rank, cells = self._rank, self._cells
-        if column == COL_DATE:
-            # Newest first is the timeline's order (same moments keep their fixed order).
-            return lambda row: -rank[row]
-        return lambda row: (danish_sort_key(cells[row][column]), -rank[row])
+    def display(self, row: TimelineEvent, column: Column) -> str:
+        if column == Column.DATO:
+            return format_when(row)
+        return row.title if column == Column.HAENDELSE else row.detail
 
-    def _arrange(self, column: int, order: Qt.SortOrder) -> list[int]:
-        """Put the rows in the order asked; returns the new row of each old row."""
-        rows = sorted(
-            range(len(self._events)),
-            key=self._key(column),
-            reverse=order == Qt.SortOrder.DescendingOrder,
-        )
-        self._events = [self._events[r] for r in rows]
-        self._cells = [self._cells[r] for r in rows]
-        self._rank = [self._rank[r] for r in rows]
-        moved = [0] * len(rows)
-        for new, old in enumerate(rows):
-            moved[old] = new
-        return moved
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(HEADERS):
-            return
-        self.layoutAboutToBeChanged.emit()
-        self._sort = (column, order)
-        moved = self._arrange(column, order)
-        old = self.persistentIndexList()
-        self.changePersistentIndexList(old, [self.index(moved[i.row()], i.column()) for i in old])
-        self.layoutChanged.emit()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
-        return 0 if parent.isValid() else len(self._events)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role not in _ROLES:
-            return None
-        row, col = index.row(), index.column()
-        if not (0 <= row < len(self._events) and 0 <= col < len(HEADERS)):
-            return None
-        if role == EVENT_ROLE:
-            return self._events[row]
-        if role == SORT_ROLE:
-            return self._key(col)(row)
-        return self._cells[row][col]  # display and tooltip
-
-    def headerData(  # noqa: N802 (Qt API)
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(HEADERS)
-        ):
-            return HEADERS[section]
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-
-class _SortProxy(QSortFilterProxyModel):
-    """Hands sorting to the model, which sorts its rows in one Python sort: a sort here would
-    call ``data`` twice per comparison (thousands of calls for a case with 500 notes)."""
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        source = self.sourceModel()
-        if source is not None:
-            source.sort(column, order)
+    def sort_value(self, row: TimelineEvent, column: Column) -> Any:
+        # (Ties keep the order the rows were given in: the timeline's.)
+        return row.at if column == Column.DATO else super().sort_value(row, column)
 
 
 class TimelineWidget(QWidget):
@@ -179,7 +101,7 @@ class TimelineWidget(QWidget):
         self.case_id = case_id
 
         self.model = TimelineModel(self)
-        self.proxy = _SortProxy(self)
+        self.proxy = SortingProxy(self)
         self.proxy.setSourceModel(self.model)
 
         heading = QLabel("Tidslinje", self)
@@ -192,7 +114,7 @@ class TimelineWidget(QWidget):
         self.view.setAccessibleName("Tidslinje")
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
-        self.view.sortByColumn(COL_DATE, Qt.SortOrder.DescendingOrder)
+        self.view.sortByColumn(Column.DATO, Qt.SortOrder.DescendingOrder)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -251,9 +173,9 @@ class TimelineWidget(QWidget):
         head = header.fontMetrics()
         date = max(metrics.horizontalAdvance("00.00.0000 00:00"), head.horizontalAdvance("Dato"))
         titles = [metrics.horizontalAdvance(t) for t in self.model.titles()]
-        event = max([head.horizontalAdvance(HEADERS[COL_EVENT]), *titles])
-        header.resizeSection(COL_DATE, date + _CELL_PADDING)
-        header.resizeSection(COL_EVENT, min(event + _CELL_PADDING, _EVENT_WIDTH_MAX))
+        event = max([head.horizontalAdvance(HEADERS[Column.HAENDELSE]), *titles])
+        header.resizeSection(Column.DATO, date + _CELL_PADDING)
+        header.resizeSection(Column.HAENDELSE, min(event + _CELL_PADDING, _EVENT_WIDTH_MAX))
 
     def on_changes(self, changes: ChangeSet) -> None:
         """Anything of this case changed (a save here, a sync): reload, keeping the selection."""
@@ -264,7 +186,7 @@ class TimelineWidget(QWidget):
                 self._stale = True  # read again when shown
 
     def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        event = current.data(EVENT_ROLE) if current.isValid() else None
+        event = current.data(ROW_ROLE) if current.isValid() else None
         if isinstance(event, TimelineEvent):
             when = format_when(event)
             self.detail.setPlainText(f"{event.title} · {when}\n\n{event.full or event.detail}")
@@ -280,22 +202,14 @@ class TimelineWidget(QWidget):
             self.error.show_error(err, prefix="Tidslinjen kan ikke vises. ")
             return
         self.error.clear_error()
-        current = self.view.currentIndex().data(EVENT_ROLE)
-        keep = (current.entity, current.entity_id, current.kind) if current else None
-        scroll = self.view.verticalScrollBar().value()
-        self.model.set_events(events)
+        restore = keep_selection(self.view, _event_key)
+        self.model.set_rows(events)
         self._fit_columns()
         self.empty.setVisible(not events)
-        if keep is not None:
-            for row in range(self.proxy.rowCount()):
-                e = self.proxy.index(row, 0).data(EVENT_ROLE)
-                if (e.entity, e.entity_id, e.kind) == keep:
-                    self.view.setCurrentIndex(self.proxy.index(row, 0))
-                    break
-            self.view.verticalScrollBar().setValue(scroll)
+        restore()
 
     def events(self) -> list[TimelineEvent]:
         """The events in the order the view shows them."""
         if self._stale:
             self.refresh()
-        return [self.proxy.index(row, 0).data(EVENT_ROLE) for row in range(self.proxy.rowCount())]
+        return [self.proxy.index(row, 0).data(ROW_ROLE) for row in range(self.proxy.rowCount())]

@@ -13,7 +13,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from desktop.home_visit import NO_ASSESSMENT, HomeVisitWidget
-from desktop.timeline import COL_DATE, COL_DETAIL, COL_EVENT, EMPTY, TimelineWidget
+from desktop.timeline import EMPTY, Column, TimelineWidget
 from models import services
 from models.schema import Assessment, Meeting, Notification
 from models.vault import Vault
@@ -112,10 +112,10 @@ def test_registering_a_visit_fulfils_the_deadline(
         [timeline.proxy.index(r, c).data() for c in range(3)]
         for r in range(timeline.proxy.rowCount())
     ]
-    assert rows[0][COL_EVENT] == "Hjemmebesøg"
-    assert rows[0][COL_DETAIL].startswith("Til stede: Hanne Holm, Morfar, tolk")
-    assert rows[0][COL_DATE].endswith("10:00")
-    assert [r[COL_EVENT] for r in rows[1:]] == [
+    assert rows[0][Column.HAENDELSE] == "Hjemmebesøg"
+    assert rows[0][Column.DETALJER].startswith("Til stede: Hanne Holm, Morfar, tolk")
+    assert rows[0][Column.DATO].endswith("10:00")
+    assert [r[Column.HAENDELSE] for r in rows[1:]] == [
         "Børnefaglig undersøgelse startet",
         "Underretning modtaget",
     ]
