@@ -6,21 +6,12 @@ caseworker to settle. Nothing here deletes the outbox: only the server's answer 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from enum import IntEnum
-from typing import Any
+from typing import Any, ClassVar
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,6 +37,7 @@ from desktop.sync_views import (
     load_quarantined,
     load_rejected,
 )
+from desktop.table_model import ROW_ROLE, RowTableModel, SortingProxy, keep_selection
 from desktop.tasks import run_in_background
 from desktop.widgets import ErrorLabel, log_refusal
 from models import settings
@@ -418,8 +410,6 @@ class SyncStatusBar(QWidget):
 
 # -- the panel: conflicts and rejected changes ---------------------------------------------
 
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
-
 
 class ConflictColumn(IntEnum):
     SAG = 0
@@ -436,66 +426,77 @@ class RejectedColumn(IntEnum):
     AARSAG = 3
 
 
-class _ListModel(QAbstractTableModel):
-    """Rows of frozen views, one attribute per column; ``ROW_ROLE`` gives the view."""
+class QuarantineColumn(IntEnum):
+    SAG = 0
+    HVAD = 1
+    FELTER = 2
+    STATUS = 3
 
-    headers: tuple[str, ...] = ()
-    attrs: tuple[str, ...] = ()
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[Any] = []
+class _ListModel(RowTableModel[Any]):
+    """Rows of frozen views, one attribute per column (``attrs``); ``ROW_ROLE`` gives the view,
+    the tooltip the whole of a cut text."""
 
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
+    attrs: ClassVar[Mapping[Any, str]]
+    text_tooltips = True
+    keep_texts = True
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.headers)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        row = self.rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return str(getattr(row, self.attrs[index.column()]))
-        if role == ROW_ROLE:
-            return row
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.headers)
-        ):
-            return self.headers[section]
-        return None
+    def display(self, row: Any, column: Any) -> str:
+        return str(getattr(row, self.attrs[column]))
 
 
 class ConflictModel(_ListModel):
-    headers = ("Sag", "Hvad", "Felt", "Din værdi", "Serverens værdi")
-    attrs = ("case", "what", "field", "mine", "theirs")
+    columns = ConflictColumn
+    headers: ClassVar[Mapping[Any, str]] = {
+        ConflictColumn.SAG: "Sag",
+        ConflictColumn.HVAD: "Hvad",
+        ConflictColumn.FELT: "Felt",
+        ConflictColumn.MIN: "Din værdi",
+        ConflictColumn.SERVER: "Serverens værdi",
+    }
+    attrs: ClassVar[Mapping[Any, str]] = {
+        ConflictColumn.SAG: "case",
+        ConflictColumn.HVAD: "what",
+        ConflictColumn.FELT: "field",
+        ConflictColumn.MIN: "mine",
+        ConflictColumn.SERVER: "theirs",
+    }
 
 
 class RejectedModel(_ListModel):
-    headers = ("Sag", "Hvad", "Ændring", "Årsag")
-    attrs = ("case", "what", "change", "reason")
+    columns = RejectedColumn
+    headers: ClassVar[Mapping[Any, str]] = {
+        RejectedColumn.SAG: "Sag",
+        RejectedColumn.HVAD: "Hvad",
+        RejectedColumn.AENDRING: "Ændring",
+        RejectedColumn.AARSAG: "Årsag",
+    }
+    attrs: ClassVar[Mapping[Any, str]] = {
+        RejectedColumn.SAG: "case",
+        RejectedColumn.HVAD: "what",
+        RejectedColumn.AENDRING: "change",
+        RejectedColumn.AARSAG: "reason",
+    }
 
 
 class QuarantineModel(_ListModel):
-    headers = ("Sag", "Hvad", "Ugyldige felter", "Status")
-    attrs = ("case", "what", "fields", "state")
+    columns = QuarantineColumn
+    headers: ClassVar[Mapping[Any, str]] = {
+        QuarantineColumn.SAG: "Sag",
+        QuarantineColumn.HVAD: "Hvad",
+        QuarantineColumn.FELTER: "Ugyldige felter",
+        QuarantineColumn.STATUS: "Status",
+    }
+    attrs: ClassVar[Mapping[Any, str]] = {
+        QuarantineColumn.SAG: "case",
+        QuarantineColumn.HVAD: "what",
+        QuarantineColumn.FELTER: "fields",
+        QuarantineColumn.STATUS: "state",
+    }
 
 
-def _table(
-    model: _ListModel, name: str, parent: QWidget
-) -> tuple[QTableView, QSortFilterProxyModel]:
-    proxy = QSortFilterProxyModel(parent)
+def _table(model: _ListModel, name: str, parent: QWidget) -> tuple[QTableView, SortingProxy]:
+    proxy = SortingProxy(parent)
     proxy.setSourceModel(model)
     view = QTableView(parent)
     view.setObjectName(name)
@@ -648,6 +649,12 @@ class SyncPanel(QWidget):
         except FeltmappeError as err:
             self.error.show_error(err)
             return
+        # Read again after every sync and status change: what the caseworker selected stays.
+        kept = [
+            keep_selection(self.conflicts, lambda c: c.conflict_id),
+            keep_selection(self.rejected, lambda r: r.seq),
+            keep_selection(self.quarantine, lambda q: q),
+        ]
         self.conflict_model.set_rows(conflicts)
         self.rejected_model.set_rows(rejected)
         self.quarantine_model.set_rows(quarantined)
@@ -657,6 +664,8 @@ class SyncPanel(QWidget):
             view.resizeColumnsToContents()
             for col in range(view.model().columnCount()):
                 view.setColumnWidth(col, min(view.columnWidth(col), 320))
+        for restore in kept:
+            restore()
         self._update_buttons()
 
     def _status_changed(self, status: sc.SyncStatus) -> None:
@@ -684,17 +693,17 @@ class SyncPanel(QWidget):
         elif isinstance(exc, FeltmappeError):
             self.error.show_error(exc)
 
-    def _selected(self, view: QTableView, proxy: QSortFilterProxyModel) -> list[Any]:
-        rows = {proxy.mapToSource(i).row() for i in view.selectionModel().selectedRows()}
-        model = proxy.sourceModel()
-        assert isinstance(model, _ListModel)
-        return [model.rows[r] for r in sorted(rows)]
+    @staticmethod
+    def _selected(view: QTableView) -> list[Any]:
+        """The views of the selected rows, in the list's order."""
+        rows = sorted(view.selectionModel().selectedRows(), key=lambda i: i.row())
+        return [i.data(ROW_ROLE) for i in rows]
 
     def selected_conflicts(self) -> list[ConflictView]:
-        return self._selected(self.conflicts, self.conflict_proxy)
+        return self._selected(self.conflicts)
 
     def selected_rejected(self) -> list[RejectedView]:
-        return self._selected(self.rejected, self.rejected_proxy)
+        return self._selected(self.rejected)
 
     def _update_buttons(self) -> None:
         has_conflict = bool(self.selected_conflicts())

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -27,12 +28,14 @@ from desktop.sync_panel import (
     UPGRADE_TEXT,
     ConflictModel,
     ConflictView,
+    QuarantineModel,
     RejectedModel,
     RejectedView,
     last_sync_text,
     pending_text,
     problems_text,
 )
+from desktop.sync_views import QuarantineView
 from models import services
 from models.keyfile import KdfParams
 from models.profile import DB_FILE, KEY_FILE
@@ -194,6 +197,10 @@ def test_panel_models(qtmodeltester: Any) -> None:
     rejected = RejectedModel()
     rejected.set_rows([RejectedView(1, "2026-0001", "sager", "Ændret: stage", "Ingen adgang")])
     qtmodeltester.check(rejected)
+    quarantined = QuarantineModel()
+    quarantined.set_rows([QuarantineView("2026-0001", "sager", "stage", "Venter")])
+    quarantined.sort(0, Qt.SortOrder.DescendingOrder)
+    qtmodeltester.check(quarantined)
 
 
 # -- the status bar and "Synkroniser nu" ----------------------------------------------------
@@ -397,6 +404,14 @@ def test_rejected_changes_are_listed_retried_and_discarded(
     assert model.index(0, 2).data() == "Ændret: tekst"
     reason = model.index(0, 3).data()
     assert reason and "sync." not in reason  # Danish, not a code
+
+    # A sync reads the lists again: the selected change stays selected.
+    panel.rejected.selectRow(1)
+    chosen = panel.selected_rejected()
+    assert len(chosen) == 1
+    sync_and_wait(qtbot, window)
+    assert panel.selected_rejected() == chosen
+    assert panel.discard_button.isEnabled()
 
     # Discard the first: asked first, done in the background.
     panel.rejected.selectRow(0)
