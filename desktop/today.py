@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.display import deadline_foreground, deadline_tooltip, format_date
+from desktop.table_model import ROW_ROLE
 from desktop.tasks import run_in_background
 from models import services
 from models.changes import ChangeSet
@@ -65,10 +66,11 @@ EMPTY_TEXTS: dict[Group, str] = {
     Group.MANGLER: "Ingen frister mangler oplysninger",
 }
 
-#: The ``Deadline`` behind a row (on every column of a deadline row).
-DEADLINE_ROLE = Qt.ItemDataRole.UserRole + 1
+#: The ``Deadline`` behind a row (on every column of a deadline row): the role of the object
+#: behind a row in every table (a tree of two levels does not fit the table-model base).
+DEADLINE_ROLE = ROW_ROLE
 #: The ``Group`` of a group heading.
-GROUP_ROLE = Qt.ItemDataRole.UserRole + 2
+GROUP_ROLE = ROW_ROLE + 1
 
 
 def long_date(day: date) -> str:
