@@ -4,7 +4,8 @@ and the "Mine sager", phase and "Overskredet eller snart" filters, deciding all 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractItemModel, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import QWidget
@@ -45,6 +46,32 @@ def parse_query(text: str) -> Query:
     return tuple(words)
 
 
+class _FastPath:
+    """What ``CaseFilterProxy.data`` needs, in a plain object (looking up an attribute, and
+    above all a method, on a QObject goes through Qt's machinery: microseconds, thousands of
+    times a paint)."""
+
+    __slots__ = ("cell", "count", "model", "row_count", "shown", "version")
+
+    def __init__(
+        self,
+        model: CaseTableModel | None = None,
+        version: int = -1,
+        shown: list[int] | None = None,
+        count: int = -1,
+        row_count: Callable[[], int] = lambda: -2,
+    ) -> None:
+        self.model = model
+        self.cell: Callable[[int, int, int], Any] = (
+            model.cell if model is not None else lambda *_: None
+        )
+        self.version = version
+        #: The source rows shown, in order; None: every row.
+        self.shown = shown
+        self.count = count
+        self.row_count = row_count
+
+
 class CaseFilterProxy(QSortFilterProxyModel):
     """Keeps the rows that match every word of the search text and the filters; sorting is
     passed on to the source model, which sorts in Python (``SORT_ROLE`` still gives each cell's
@@ -63,12 +90,48 @@ class CaseFilterProxy(QSortFilterProxyModel):
         # of the model (its ``version``), not row by row through Qt.
         self._accepted: list[bool] = []
         self._accepted_version = -1
+        self._fast = _FastPath()
+
+    def data(self, index: ModelIndex, role: int = 0) -> Any:
+        """Answered from the model's rows: this proxy only filters (the model sorts itself), so
+        its row i is the i-th accepted row. One Python call per cell and role instead of three
+        (Qt's mapping asks the model's rowCount and columnCount for every one)."""
+        fast = self._fast
+        if fast.model is None or not (
+            fast.version == fast.model.version and fast.count == fast.row_count()
+        ):
+            fast = self._fast = self._fast_path()
+            if fast.model is None:  # between a change and the proxy catching up with it
+                return super().data(index, role)
+        r, shown = index.row(), fast.shown
+        if shown is not None:
+            if not 0 <= r < len(shown):
+                return None
+            r = shown[r]
+        return fast.cell(r, index.column(), role)
+
+    def _fast_path(self) -> _FastPath:
+        """The rows shown as of the model's version, if Qt's mapping has caught up with it."""
+        model = self._model
+        if model is None:
+            return _FastPath()
+        if not (self._query or self._mine or self._stage or self._urgent):
+            shown, count = None, len(model.rows)
+        elif self._accepted_version == model.version:
+            shown = [i for i, ok in enumerate(self._accepted) if ok]
+            count = len(shown)
+        else:
+            return _FastPath()
+        if count != self.rowCount():
+            return _FastPath()
+        return _FastPath(model, model.version, shown, count, self.rowCount)
 
     def setSourceModel(self, model: QAbstractItemModel) -> None:  # noqa: N802
         from desktop.case_list import CaseTableModel
 
         self._model = model if isinstance(model, CaseTableModel) else None
         self._accepted_version = -1
+        self._fast = _FastPath()
         super().setSourceModel(model)
 
     def set_filters(self, *, mine: bool, stage: CaseStage | None, urgent: bool) -> None:
@@ -78,6 +141,7 @@ class CaseFilterProxy(QSortFilterProxyModel):
         self.beginFilterChange()
         self._mine, self._stage, self._urgent = mine, stage, urgent
         self._accepted_version = -1
+        self._fast = _FastPath()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -93,6 +157,7 @@ class CaseFilterProxy(QSortFilterProxyModel):
         self.beginFilterChange()
         self._query = query
         self._accepted_version = -1
+        self._fast = _FastPath()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:  # noqa: N802

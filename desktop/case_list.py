@@ -57,7 +57,7 @@ from desktop.display import (
     format_date,
     next_deadline,
 )
-from desktop.table_model import ROW_ROLE, SORT_ROLE, ModelIndex, RowTableModel  # noqa: F401
+from desktop.table_model import ROW_ROLE, SORT_ROLE, ModelIndex, RowTableModel
 from models import services
 from models.changes import ChangeSet
 from models.cpr import mask
@@ -293,13 +293,15 @@ class CaseTableModel(RowTableModel[CaseRow]):
     # -- RowTableModel -----------------------------------------------------------------
 
     def data(self, index: ModelIndex, role: int = _DISPLAY) -> Any:
-        """Qt asks seven roles of every visible cell at each paint (and after each keystroke):
-        texts come from the row's cache, and each role goes straight to the one column that
-        answers it; the rest (sort value, row object) is the base's."""
+        return self.cell(index.row(), index.column(), role)
+
+    def cell(self, r: int, c: int, role: int) -> Any:
+        """What cell (r, c) gives for ``role``: Qt asks seven roles of every visible cell at each
+        paint (and after each keystroke), so texts come from the row's cache and each role goes
+        straight to the one column that answers it (the filter proxy asks here directly)."""
+        if not (0 <= r < len(self._rows) and 0 <= c < _COLUMNS):
+            return None  # (an invalid index has row -1)
         if role == _DISPLAY:
-            r, c = index.row(), index.column()
-            if not (0 <= r < len(self._rows) and 0 <= c < _COLUMNS):
-                return None
             if c == _FRIST:
                 deadline = self._next.get(self._rows[r].case_id)
                 return "" if deadline is None else deadline_text(deadline)
@@ -310,13 +312,16 @@ class CaseTableModel(RowTableModel[CaseRow]):
                 self._texts[r] = texts
             return texts[c]
         if role == _ALIGNMENT:
-            return _RIGHT if index.column() == _ALDER else None
+            return _RIGHT if c == _ALDER else None
         if role in _DEADLINE_ROLES:
-            r = index.row()
-            if index.column() != _FRIST or not 0 <= r < len(self._rows):
+            if c != _FRIST:
                 return None
             return self._deadline_data(self._next.get(self._rows[r].case_id), role)
-        return super().data(index, role)
+        if role == SORT_ROLE:
+            return self.sort_value(self._rows[r], Column(c))
+        if role == ROW_ROLE:
+            return self._rows[r]
+        return None
 
     def cell_data(self, row: CaseRow, column: Column, role: int) -> Any:
         if role == Qt.ItemDataRole.TextAlignmentRole and column == Column.ALDER:
