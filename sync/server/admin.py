@@ -1,6 +1,6 @@
-"""``feltmappe-admin``: the central store's accounts, teams, case assignments, devices and logs,
-for the municipality's IT administrator. Danish throughout (the layering keeps desktop/ out of
-sync/, so this module has its own Danish texts).
+"""``feltmappe-admin`` (also ``feltmappe admin``): the central store's accounts, teams, case
+assignments, devices and logs, for the municipality's IT administrator. Danish throughout; the
+texts it shares with ``feltmappe`` are in models/commandline.py.
 
 Exit codes: 0 done, 1 an expected problem (one line on stderr), 2 wrong use of the command."""
 
@@ -21,6 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from models.commandline import (
+    CommandError,
+    Parser,
+    add_password_stdin,
+    option,
+    password,
+    speak_danish,
+)
 from models.private_files import make_private_dir
 from models.vocabulary import AUDIT_ACTION_LABELS, TABLE_LABELS, AuditAction, UserRole
 from sync.server.store import Store, StoreError
@@ -83,34 +91,8 @@ EVENT_LABELS = {
     "device_told_to_wipe": "enhed bedt om at slette data",
 }
 
-# argparse's own words, in Danish (it looks them up through its module-level ``_``). The same
-# table as desktop/cli.py, which sync/ may not import.
-_ARGPARSE_DA = {
-    "usage: ": "Brug: ",
-    "positional arguments": "argumenter",
-    "options": "tilvalg",
-    "show this help message and exit": "vis denne hjælp og afslut",
-    "the following arguments are required: %s": "disse argumenter mangler: %s",
-    "unrecognized arguments: %s": "ukendte argumenter: %s",
-    "invalid choice: %(value)r (choose from %(choices)s)": (
-        "ugyldigt valg: %(value)r (vælg mellem %(choices)s)"
-    ),
-    "expected one argument": "forventer én værdi",
-    "invalid %(type)s value: %(value)r": "ugyldig værdi: %(value)r",
-    "%(prog)s: error: %(message)s\n": "%(prog)s: fejl: %(message)s\n",
-    "argument %(argument_name)s: %(message)s": "%(argument_name)s: %(message)s",
-    "ambiguous option: %(option)s could match %(matches)s": (
-        "tvetydigt tilvalg: %(option)s kan være %(matches)s"
-    ),
-}
-
-
-def _da(text: str) -> str:
-    return _ARGPARSE_DA.get(text, text)
-
-
-class AdminError(Exception):
-    """A problem with the command's input (a password, a flag): one Danish line."""
+#: A problem with the command's input (a password, a flag): one Danish line.
+AdminError = CommandError
 
 
 def store_error_text(err: StoreError) -> str:
@@ -162,21 +144,8 @@ def _actor() -> str:
 
 
 def _password(args: argparse.Namespace) -> str:
-    """The new password: one line on stdin with --adgangskode-stdin, else typed twice."""
-    if args.adgangskode_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise AdminError("Der kom ingen adgangskode på standard-input.")
-        return password
-    if not sys.stdin.isatty():
-        raise AdminError(
-            "Adgangskoden skal indtastes, eller gives på standard-input med --adgangskode-stdin."
-        )
-    first = getpass.getpass("Ny adgangskode: ")
-    second = getpass.getpass("Gentag adgangskoden: ")
-    if first != second:
-        raise AdminError("De to adgangskoder er ikke ens. Intet er ændret.")
-    return first
+    """The new password: one line on stdin with --password-stdin, else typed twice."""
+    return password(args.adgangskode_stdin, "Ny adgangskode: ", repeat="Gentag adgangskoden: ")
 
 
 def _when(moment: datetime | None) -> str:
@@ -256,7 +225,7 @@ def cmd_user_list(store: Store, _args: argparse.Namespace) -> int:
 
 def cmd_user_change(store: Store, args: argparse.Namespace) -> int:
     if args.rolle is None and args.team is None:
-        raise AdminError("Angiv hvad der skal ændres: --rolle og/eller --team.")
+        raise AdminError("Angiv hvad der skal ændres: --role og/eller --team.")
     store.set_user(args.brugernavn, role=args.rolle, team=args.team, actor=_actor())
     print(f"Brugeren »{args.brugernavn}« er ændret.")
     return 0
@@ -441,8 +410,8 @@ def _count(text: str) -> int:
 
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
-    argparse._ = _da  # type: ignore[attr-defined]
-    parser = argparse.ArgumentParser(
+    speak_danish()
+    parser = Parser(
         prog=prog,
         description="Administration af Feltmappes centrale server: teams, brugere, "
         "tildeling af sager, enheder og log.",
@@ -461,10 +430,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         return p.add_subparsers(title="handlinger", metavar="HANDLING", required=True)
 
     def stdin_flag(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--adgangskode-stdin",
-            action="store_true",
-            help="læs adgangskoden som én linje fra standard-input (ellers spørges der to gange)",
+        add_password_stdin(
+            p, "læs adgangskoden som én linje fra standard-input (ellers spørges der to gange)"
         )
 
     roles = [r.value for r in UserRole]
@@ -479,8 +446,20 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     user = group("bruger", "brugere og adgangskoder")
     p = user.add_parser("opret", help="opret en bruger")
     p.add_argument("brugernavn", metavar="BRUGERNAVN", help="brugernavnet (uden mellemrum)")
-    p.add_argument("--navn", required=True, metavar="NAVN", help="brugerens fulde navn")
-    p.add_argument("--rolle", required=True, choices=roles, help="brugerens rolle")
+    p.add_argument(
+        *option("--name", old=["--navn"]),
+        dest="navn",
+        required=True,
+        metavar="NAVN",
+        help="brugerens fulde navn",
+    )
+    p.add_argument(
+        *option("--role", old=["--rolle"]),
+        dest="rolle",
+        required=True,
+        choices=roles,
+        help="brugerens rolle",
+    )
     p.add_argument("--team", metavar="TEAM", help="brugerens team")
     stdin_flag(p)
     p.set_defaults(func=cmd_user_create)
@@ -488,7 +467,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_user_list)
     p = user.add_parser("ret", help="ret en brugers rolle eller team")
     p.add_argument("brugernavn", metavar="BRUGERNAVN")
-    p.add_argument("--rolle", choices=roles, help="ny rolle")
+    p.add_argument(*option("--role", old=["--rolle"]), dest="rolle", choices=roles, help="ny rolle")
     p.add_argument(
         "--team", metavar="TEAM", help='nyt team (--team "" fjerner brugeren fra teamet)'
     )
@@ -521,29 +500,53 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     p.add_argument("brugernavn", metavar="BRUGERNAVN")
     p.set_defaults(func=cmd_case_unassign)
     p = case.add_parser("liste", help="vis tildelte sager")
-    p.add_argument("--bruger", metavar="BRUGERNAVN", help="kun denne brugers sager")
+    p.add_argument(
+        *option("--user", old=["--bruger"]),
+        dest="bruger",
+        metavar="BRUGERNAVN",
+        help="kun denne brugers sager",
+    )
     p.set_defaults(func=cmd_case_list)
 
     device = group("enhed", "enheder (computere) og deres adgangsnøgler")
     p = device.add_parser("opret", help="opret en enhed og vis dens adgangsnøgle én gang")
     p.add_argument("brugernavn", metavar="BRUGERNAVN")
     p.add_argument(
-        "--navn", required=True, metavar="NAVN", help="enhedens navn, fx »Annas bærbare«"
+        *option("--name", old=["--navn"]),
+        dest="navn",
+        required=True,
+        metavar="NAVN",
+        help="enhedens navn, fx »Annas bærbare«",
     )
     p.set_defaults(func=cmd_device_create)
     p = device.add_parser("liste", help="vis enheder")
-    p.add_argument("--bruger", metavar="BRUGERNAVN", help="kun denne brugers enheder")
+    p.add_argument(
+        *option("--user", old=["--bruger"]),
+        dest="bruger",
+        metavar="BRUGERNAVN",
+        help="kun denne brugers enheder",
+    )
     p.set_defaults(func=cmd_device_list)
     p = device.add_parser("spær", help="spær en enhed; den sletter sine data ved næste kontakt")
     p.add_argument("enheds_id", metavar="ENHEDS_ID")
     p.set_defaults(func=cmd_device_revoke)
 
     p = groups.add_parser(
-        "log", help="vis administrationsloggen (og med --sag: hvem har set eller ændret sagen)"
+        "log", help="vis administrationsloggen (og med --case: hvem har set eller ændret sagen)"
     )
-    p.add_argument("--sag", metavar="SAG", help="sagens id eller sagsnummer")
     p.add_argument(
-        "--antal", type=_count, default=50, metavar="N", help="højst N hændelser (standard 50)"
+        *option("--case", old=["--sag"]),
+        dest="sag",
+        metavar="SAG",
+        help="sagens id eller sagsnummer",
+    )
+    p.add_argument(
+        *option("--limit", old=["--antal"]),
+        dest="antal",
+        type=_count,
+        default=50,
+        metavar="N",
+        help="højst N hændelser (standard 50)",
     )
     p.set_defaults(func=cmd_log)
     return parser

@@ -63,11 +63,11 @@ def add_user(
         "bruger",
         "opret",
         username,
-        "--navn",
+        "--name",
         f"{username.title()} Holm",
-        "--rolle",
+        "--role",
         role,
-        "--adgangskode-stdin",
+        "--password-stdin",
         *extra,
         monkeypatch=monkeypatch,
         stdin=PASSWORD + "\n",
@@ -111,7 +111,7 @@ def test_users(
     assert "Teamet »Team Vest« findes ikke." in out(capsys)[1]
 
     # ret: role and team; leaving the team with --team "".
-    assert admin(db, "bruger", "ret", "anna", "--rolle", "teamleder", "--team", "") == 0
+    assert admin(db, "bruger", "ret", "anna", "--role", "teamleder", "--team", "") == 0
     assert "Brugeren »anna« er ændret." in out(capsys)[0]
     store = Store.open(str(db))
     try:
@@ -134,11 +134,11 @@ def test_users(
 
 def test_wrong_role_is_a_usage_error(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
-        admin(db, "bruger", "opret", "x", "--navn", "X", "--rolle", "chef")
+        admin(db, "bruger", "opret", "x", "--name", "X", "--role", "chef")
     assert exc.value.code == 2
     assert "ugyldigt valg: 'chef'" in out(capsys)[1]
     with pytest.raises(SystemExit) as exc:
-        admin(db, "bruger", "ret", "x", "--rolle", "chef")
+        admin(db, "bruger", "ret", "x", "--role", "chef")
     assert exc.value.code == 2
 
 
@@ -146,10 +146,10 @@ def test_unknown_user(
     db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for args in (
-        ("bruger", "ret", "nobody", "--rolle", "admin"),
+        ("bruger", "ret", "nobody", "--role", "admin"),
         ("bruger", "deaktiver", "nobody"),
         ("bruger", "aktiver", "nobody"),
-        ("enhed", "opret", "nobody", "--navn", "PC"),
+        ("enhed", "opret", "nobody", "--name", "PC"),
     ):
         assert admin(db, *args) == 1
         assert out(capsys)[1] == "feltmappe-admin: Brugeren »nobody« findes ikke.\n"
@@ -159,7 +159,7 @@ def test_unknown_user(
             "bruger",
             "adgangskode",
             "nobody",
-            "--adgangskode-stdin",
+            "--password-stdin",
             monkeypatch=monkeypatch,
             stdin=PASSWORD + "\n",
         )
@@ -175,18 +175,18 @@ def test_passwords(
     monkeypatch.setattr(sys, "stdin", Tty())
     typed = iter(["hemmelig-adgang-1", "hemmelig-adgang-2"])
     monkeypatch.setattr("getpass.getpass", lambda _prompt="": next(typed))
-    args = ("bruger", "opret", "anna", "--navn", "Anna Holm", "--rolle", "raadgiver")
+    args = ("bruger", "opret", "anna", "--name", "Anna Holm", "--role", "raadgiver")
     assert admin(db, *args) == 1
     assert "De to adgangskoder er ikke ens" in out(capsys)[1]
     typed = iter(["hemmelig-adgang-1"] * 2)
     assert admin(db, *args) == 0
     capsys.readouterr()
 
-    # Not at a terminal and no --adgangskode-stdin: refused, not hung.
+    # Not at a terminal and no --password-stdin: refused, not hung.
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     assert admin(db, "bruger", "adgangskode", "anna") == 1
-    assert "--adgangskode-stdin" in out(capsys)[1]
-    assert admin(db, "bruger", "adgangskode", "anna", "--adgangskode-stdin") == 1
+    assert "--password-stdin" in out(capsys)[1]
+    assert admin(db, "bruger", "adgangskode", "anna", "--password-stdin") == 1
     assert "ingen adgangskode" in out(capsys)[1]
     assert (
         admin(
@@ -194,7 +194,7 @@ def test_passwords(
             "bruger",
             "adgangskode",
             "anna",
-            "--adgangskode-stdin",
+            "--password-stdin",
             monkeypatch=monkeypatch,
             stdin="kort\n",
         )
@@ -207,7 +207,7 @@ def test_passwords(
             "bruger",
             "adgangskode",
             "anna",
-            "--adgangskode-stdin",
+            "--password-stdin",
             monkeypatch=monkeypatch,
             stdin="nyt-og-langt-kodeord\n",
         )
@@ -229,13 +229,13 @@ def test_device_token_is_shown_once_and_works_until_revoked(
 ) -> None:
     add_user(db, monkeypatch, "anna")
     capsys.readouterr()
-    assert admin(db, "enhed", "opret", "anna", "--navn", "Annas bærbare") == 0
+    assert admin(db, "enhed", "opret", "anna", "--name", "Annas bærbare") == 0
     text = out(capsys)[0]
     assert "vises kun denne ene gang" in text
     device_id = next(x.split()[-1] for x in text.splitlines() if x.startswith("Enheds-id:"))
     token = next(x.split()[-1] for x in text.splitlines() if x.startswith("Adgangsnøgle:"))
 
-    assert admin(db, "enhed", "liste", "--bruger", "anna") == 0
+    assert admin(db, "enhed", "liste", "--user", "anna") == 0
     listing = out(capsys)[0]
     assert device_id in listing and "Annas bærbare" in listing and "aktiv" in listing
     assert token not in listing  # shown once, never again
@@ -259,7 +259,7 @@ def test_device_token_is_shown_once_and_works_until_revoked(
 
     # A deactivated user gets no new device.
     admin(db, "bruger", "deaktiver", "anna")
-    assert admin(db, "enhed", "opret", "anna", "--navn", "PC") == 1
+    assert admin(db, "enhed", "opret", "anna", "--name", "PC") == 1
     assert "er deaktiveret" in out(capsys)[1]
 
 
@@ -308,7 +308,7 @@ def test_cases_and_log(
         [number, case_id, "bo"],
     ]
     assert lines[3] == "2 tildelinger"
-    assert admin(db, "sag", "liste", "--bruger", "bo") == 0
+    assert admin(db, "sag", "liste", "--user", "bo") == 0
     assert out(capsys)[0].splitlines()[-1] == "1 tildeling"
 
     assert admin(db, "sag", "fjern", number, "bo") == 0
@@ -316,12 +316,12 @@ def test_cases_and_log(
     assert admin(db, "sag", "fjern", number, "bo") == 1
     assert "er ikke tildelt bo" in out(capsys)[1]
 
-    assert admin(db, "log", "--antal", "3") == 0
+    assert admin(db, "log", "--limit", "3") == 0
     text = out(capsys)[0]
     assert text.startswith("Administration:")
     assert "tildeling fjernet" in text and text.rstrip().endswith("3 hændelser")
 
-    assert admin(db, "log", "--sag", number) == 0
+    assert admin(db, "log", "--case", number) == 0
     text = out(capsys)[0]
     assert f"Administration af sag {number}:" in text
     assert "sag tildelt" in text and "tildeling fjernet" in text
@@ -365,7 +365,71 @@ def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Brug: feltmappe admin" in text and "enheder" in text
     with pytest.raises(SystemExit):
         cli_main(["server", "--help"])
-    assert "--min-protokol" in out(capsys)[0]
+    assert "Brug: feltmappe server" in out(capsys)[0]
+
+
+def test_option_names_are_ascii_and_the_old_spellings_still_work(
+    db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every option of feltmappe, feltmappe server and feltmappe admin is named in ASCII. The
+    Danish spellings scripts may already use are accepted, but help does not show them."""
+    import argparse
+
+    from desktop.cli import build_parser as feltmappe_parser
+    from sync.server.admin import build_parser as admin_parser
+    from sync.server.serve import build_parser as server_parser
+
+    def parsers(p: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+        yield p
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in dict.fromkeys(action.choices.values()):
+                    yield from parsers(sub)
+
+    shown: set[str] = set()
+    for top in (feltmappe_parser(), admin_parser(), server_parser()):
+        for p in parsers(top):
+            text = p.format_help()
+            for action in p._actions:
+                if not action.option_strings:
+                    continue
+                first, *old = [s for s in action.option_strings if s.startswith("--")]
+                assert first.isascii(), (p.prog, first)
+                shown.add(first)
+                assert not any(re.search(re.escape(s) + r"(?![\w-])", text) for s in old)
+    assert {"--host", "--min-protocol", "--token-stdin", "--password-stdin", "--ca-file"} <= shown
+
+    for argv in (["server", "--help"], ["sync", "forbind", "--help"], ["admin", "log", "--help"]):
+        with pytest.raises(SystemExit):
+            cli_main(argv)
+        options = re.findall(r"--[^\s,\[\]]+", out(capsys)[0])
+        assert options and all(o.isascii() for o in options), options
+    with pytest.raises(SystemExit):
+        cli_main(["server", "--help"])
+    text = out(capsys)[0]
+    assert "--host" in text and "--min-protocol" in text
+    assert "--vært" not in text and "--min-protokol" not in text
+    with pytest.raises(SystemExit):
+        cli_main(["server", "--min-protokol", "x"])
+    assert out(capsys)[1].endswith("fejl: --min-protocol: ugyldig værdi: 'x'\n")
+
+    # The old spellings, as a script written before may use them.
+    old = ("bruger", "opret", "anna", "--navn", "Anna Holm", "--rolle", "teamleder")
+    assert admin(db, *old, "--adgangskode-stdin", monkeypatch=monkeypatch, stdin=PASSWORD) == 0
+    assert admin(db, "enhed", "opret", "anna", "--navn", "PC") == 0
+    assert admin(db, "enhed", "liste", "--bruger", "anna") == 0
+    assert admin(db, "log", "--antal", "1") == 0
+    assert "PC" in out(capsys)[0]
+    args = server_parser().parse_args(["--vært", "10.0.0.5", "--min-protokol", "2"])
+    assert (args.vaert, args.min_protokol) == ("10.0.0.5", 2)
+    args = feltmappe_parser().parse_args(
+        ["sync", "forbind", "https://x", "--bruger", "a", "--enhed", "b", "--ca-fil", "c"]
+    )
+    assert (args.bruger, args.enhed, args.ca_fil) == ("a", "b", "c")
+    args = feltmappe_parser().parse_args(
+        ["sync", "forbind", "https://x", "--nøgle-stdin", "--adgangskode-stdin"]
+    )
+    assert args.noegle_stdin and args.adgangskode_stdin
 
 
 def test_feltmappe_admin_delegates(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -381,10 +445,11 @@ def test_server_without_its_packages(
     monkeypatch.setitem(sys.modules, "uvicorn", None)
     monkeypatch.delitem(sys.modules, "sync.server.run", raising=False)
     monkeypatch.delitem(sys.modules, "sync.server.app", raising=False)
-    with pytest.raises(SystemExit) as exc:
-        cli_main(["server", "--db", "x.db"])
-    assert exc.value.code == 1
-    assert "pip install 'feltmappe[server]'" in out(capsys)[1]
+    assert cli_main(["server", "--db", "x.db"]) == 1
+    assert out(capsys)[1] == (
+        "feltmappe server: Den centrale server kræver ekstra pakker. Installér med: "
+        "pip install 'feltmappe[server]'\n"
+    )
 
 
 def test_console_script_help() -> None:
@@ -436,11 +501,11 @@ def test_sync_connect_status_run(
     # A wrong password, then the right one.
     monkeypatch.setattr(sys, "stdin", io.StringIO("forkert-adgangskode\n"))
     with pytest.raises(SystemExit):
-        sync_cli(profile, "forbind", server.url, "--bruger", "anna", "--adgangskode-stdin")
+        sync_cli(profile, "forbind", server.url, "--user", "anna", "--password-stdin")
     assert "Forkert brugernavn eller adgangskode" in out(capsys)[1]
     monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
-    args = ("forbind", server.url, "--bruger", "anna", "--enhed", "Annas bærbare")
-    assert sync_cli(profile, *args, "--adgangskode-stdin") == 0
+    args = ("forbind", server.url, "--user", "anna", "--device", "Annas bærbare")
+    assert sync_cli(profile, *args, "--password-stdin") == 0
     assert f"forbundet til {server.url} som anna" in out(capsys)[0]
     assert [d.name for d, _u in store.devices("anna")] == ["Annas bærbare"]
 
@@ -469,7 +534,7 @@ def test_sync_offline_keeps_the_changes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
-    assert sync_cli(profile, "forbind", server.url, "--bruger", "anna", "--adgangskode-stdin") == 0
+    assert sync_cli(profile, "forbind", server.url, "--user", "anna", "--password-stdin") == 0
     with Vault.open(profile, PASSPHRASE) as vault:
         vault.set_setting(sc.URL_KEY, "http://127.0.0.1:9")  # nothing listens there
     capsys.readouterr()
@@ -491,7 +556,7 @@ def test_sync_on_a_revoked_device_wipes_the_profile(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
-    assert sync_cli(profile, "forbind", server.url, "--bruger", "anna", "--adgangskode-stdin") == 0
+    assert sync_cli(profile, "forbind", server.url, "--user", "anna", "--password-stdin") == 0
     assert sync_cli(profile, "kør") == 0
     capsys.readouterr()
     ((device, _user),) = store.devices("anna")
@@ -538,10 +603,10 @@ def test_sync_connects_with_a_device_token_from_the_administrator(
     device_id, token = store.register_device("anna", "Annas bærbare")
     monkeypatch.setattr(sys, "stdin", io.StringIO("ikke-en-gyldig-nøgle\n"))
     with pytest.raises(SystemExit):
-        sync_cli(profile, "forbind", server.url, "--nøgle-stdin")
+        sync_cli(profile, "forbind", server.url, "--token-stdin")
     assert out(capsys)[1].strip()
     monkeypatch.setattr(sys, "stdin", io.StringIO(token + "\n"))
-    assert sync_cli(profile, "forbind", server.url, "--nøgle-stdin") == 0
+    assert sync_cli(profile, "forbind", server.url, "--token-stdin") == 0
     assert f"forbundet til {server.url} som anna" in out(capsys)[0]
     assert sync_cli(profile, "kør") == 0
     assert "0 afvist" in out(capsys)[0]

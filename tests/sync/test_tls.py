@@ -165,9 +165,9 @@ def test_the_command_line_refuses_plain_http_in_danish(
                 "http://feltmappe.kommune.dk",
                 "--profile",
                 str(tmp_path / "anna"),
-                "--bruger",
+                "--user",
                 "anna",
-                "--adgangskode-stdin",
+                "--password-stdin",
             ]
         )
     assert stopped.value.code != 0
@@ -190,9 +190,9 @@ def test_the_command_line_refuses_a_bad_ca_bundle(
                 "https://feltmappe.kommune.dk",
                 "--profile",
                 str(tmp_path / "anna"),
-                "--bruger",
+                "--user",
                 "anna",
-                "--ca-fil",
+                "--ca-file",
                 str(bad),
             ]
         )
@@ -256,8 +256,8 @@ def test_the_command_line_connects_with_the_municipal_ca_and_keeps_it(
     profile = tmp_path / "anna"
     _vault(tmp_path, "anna").close()
     monkeypatch.setenv("FELTMAPPE_PASSPHRASE", PASSPHRASE)
-    connect = ["sync", "forbind", server.url, "--profile", str(profile), "--bruger", "anna"]
-    connect.append("--adgangskode-stdin")
+    connect = ["sync", "forbind", server.url, "--profile", str(profile), "--user", "anna"]
+    connect.append("--password-stdin")
 
     monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
     with pytest.raises(SystemExit):
@@ -266,7 +266,7 @@ def test_the_command_line_connects_with_the_municipal_ca_and_keeps_it(
 
     monkeypatch.chdir(pki.ca.parent)  # a relative path is kept as an absolute one
     monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
-    assert cli_main([*connect, "--ca-fil", pki.ca.name]) == 0
+    assert cli_main([*connect, "--ca-file", pki.ca.name]) == 0
     assert "Computeren er forbundet til https://127.0.0.1:" in capsys.readouterr().out
     vault = Vault.open(profile, PASSPHRASE)
     try:
@@ -312,7 +312,7 @@ def test_the_server_command_warns_in_clear_off_loopback_and_passes_tls_and_proxi
     monkeypatch.setattr(feltmappe_log, "handlers", list(feltmappe_log.handlers))
     monkeypatch.setattr(feltmappe_log, "level", feltmappe_log.level)
     flags = ["--tls-cert", str(pki.cert), "--tls-key", str(pki.key)] if tls else []
-    args = ["server", "--db", str(tmp_path / "c.db"), "--vært", host, "--port", "8443"]
+    args = ["server", "--db", str(tmp_path / "c.db"), "--host", host, "--port", "8443"]
     assert cli_main([*args, "--proxy-ips", "10.1.2.3,10.1.2.4", *flags]) == 0
     out, err = capsys.readouterr()
     assert ("uden TLS" in err and "bag en TLS-proxy" in err) == warned, err
@@ -381,7 +381,6 @@ def test_the_server_command_checks_its_proxy_addresses(
         assert cli_main(args) == 0
         assert served == [passed_on]
     else:
-        with pytest.raises(SystemExit):
-            cli_main(args)
+        assert cli_main(args) == 1
         assert served == []  # the server never started
     assert message in capsys.readouterr().err

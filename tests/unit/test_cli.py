@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -306,3 +307,38 @@ def test_sync_server_and_admin_in_help() -> None:
         assert word in result.stdout
     result = run_cli("sync", "status", "--help")
     assert result.returncode == 0 and "Brug: feltmappe sync status" in result.stdout
+
+
+def test_one_module_holds_the_danish_argparse_texts_and_the_password_from_stdin() -> None:
+    """feltmappe and feltmappe admin share models/commandline.py; the central store's commands
+    live with it in sync/server/ and are reached through `feltmappe server` / `feltmappe admin`."""
+    root = Path(__file__).parents[2]
+    for path in sorted([*root.glob("desktop/*.py"), *root.glob("sync/**/*.py")]):
+        text = path.read_text(encoding="utf-8")
+        assert "show this help message and exit" not in text, path
+        assert "sys.stdin.readline" not in text, path
+    cli = (root / "desktop" / "cli.py").read_text(encoding="utf-8")
+    assert "--tls-cert" not in cli and "--proxy-ips" not in cli
+    assert len(cli.splitlines()) < 800
+
+
+def test_server_and_admin_dispatch_to_sync_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, list[str], str]] = []
+
+    def fake(name: str) -> Any:
+        def main(argv: list[str], *, prog: str) -> int:
+            calls.append((name, list(argv), prog))
+            return 7
+
+        return main
+
+    monkeypatch.setattr("sync.server.serve.main", fake("server"))
+    monkeypatch.setattr("sync.server.admin.main", fake("admin"))
+    assert main(["server", "--port", "1"]) == 7
+    assert main(["admin", "team", "liste"]) == 7
+    assert main(["--profile", "/tmp/x", "server", "run"]) == 7
+    assert calls == [
+        ("server", ["--port", "1"], "feltmappe server"),
+        ("admin", ["team", "liste"], "feltmappe admin"),
+        ("server", ["run"], "feltmappe server"),
+    ]
