@@ -15,7 +15,7 @@ import importlib
 import logging
 import threading
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop import memory
 
@@ -45,8 +45,12 @@ SCREEN_MODULES = (
     "desktop.case_summary",
     "desktop.main_window",
 )
-#: How often the GUI thread looks whether the background imports are done.
-POLL_MS = 25
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; the import thread's ``done`` is queued across to it."""
+
+    done = Signal()
 
 
 class _Preload:
@@ -55,22 +59,19 @@ class _Preload:
         #: The unlock (or quitting) came first: the GUI thread imports what it needs itself.
         self.overtaken = False
         self.failed = False
+        self.relay: _Relay | None = None
 
-    def run(self) -> None:
+    def run(self, relay: _Relay) -> None:
         for name in BACKGROUND_MODULES:
             try:
                 importlib.import_module(name)
             except Exception as exc:  # the GUI thread imports it again and reports it
                 self.failed = True
                 log.warning("preload stopped at %s: %s", name, type(exc).__name__)
-                return
+                break
+        relay.done.emit()
 
-    def poll(self) -> None:
-        if self.overtaken:
-            return
-        if running():
-            QTimer.singleShot(POLL_MS, self.poll)
-            return
+    def background_done(self) -> None:
         self.import_screens(list(SCREEN_MODULES))
 
     def import_screens(self, names: list[str]) -> None:
@@ -91,9 +92,12 @@ def start() -> None:
     """Begin the warm-up (once per process; later calls do nothing)."""
     if _state.thread is not None:
         return
-    _state.thread = threading.Thread(target=_state.run, name="feltmappe-preload", daemon=True)
+    relay = _state.relay = _Relay()
+    relay.done.connect(_state.background_done)
+    _state.thread = threading.Thread(
+        target=_state.run, args=(relay,), name="feltmappe-preload", daemon=True
+    )
     _state.thread.start()
-    QTimer.singleShot(POLL_MS, _state.poll)
 
 
 def finish() -> None:
