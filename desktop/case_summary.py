@@ -275,6 +275,12 @@ class CaseSummaryDialog(QDialog):
         self.interventions.setObjectName("interventions")
 
         buttons = QDialogButtonBox(self)
+        self.documents_button: QPushButton | None = None
+        if vault is not None:
+            self.documents_button = QPushButton("Udskriv eller &gem som PDF…", self)
+            self.documents_button.setToolTip("Udskriv eller gem sagens dokumenter som PDF")
+            self.documents_button.clicked.connect(self.show_documents)
+            buttons.addButton(self.documents_button, QDialogButtonBox.ButtonRole.ActionRole)
         close = buttons.addButton("Luk", QDialogButtonBox.ButtonRole.RejectRole)
         close.clicked.connect(self.reject)
 
@@ -408,6 +414,17 @@ class CaseSummaryDialog(QDialog):
             lambda err: show_error(self, err),
             busy=[self.show_cpr, self.show_party_cpr],
         )
+
+    def show_documents(self) -> QDialog | None:
+        """The case's documents: print or save as PDF (``desktop.documents``)."""
+        if self._vault is None:
+            return None
+        from desktop.documents import DocumentsDialog
+
+        dialog = DocumentsDialog(self._vault, self.summary.case_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _reveal_selected_party(self) -> None:
         row = self.parties.currentRow()

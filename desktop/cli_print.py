@@ -14,25 +14,8 @@ from desktop.cli_settings import OpenVault
 # every start, the app's included (start-up time, issue 11).
 
 
-def sender_of(vault: Any) -> Any:
-    """Who signs a letter (``models.documents.Sender``): the profile's name and its
-    municipality's name."""
-    from models import settings
-    from models.deadlines.standards import load as load_standards
-    from models.documents import Sender
-    from models.errors import FeltmappeError
-
-    name = settings.get(vault, settings.DISPLAY_NAME) or vault.user or ""
-    try:
-        municipality = load_standards(settings.get(vault, settings.MUNICIPALITY)).municipality
-    except FeltmappeError:  # a broken settings file must not stop a letter
-        municipality = ""
-    # The bundled default ("Standard") is no municipality's name: the letter says "Kommunen".
-    return Sender(name=name, municipality="" if municipality == "Standard" else municipality)
-
-
 def cmd_print(args: argparse.Namespace, open_vault: OpenVault) -> int:
-    from models.documents import DOCUMENTS, log_document, make_document
+    from models.documents import DOCUMENTS, log_document, make_document, sender_for
     from models.private_files import open_private
     from models.vocabulary import AuditAction
 
@@ -44,7 +27,7 @@ def cmd_print(args: argparse.Namespace, open_vault: OpenVault) -> int:
         raise SystemExit("feltmappe print: angiv --case, --document og -o (eller --list)")
     target = Path(args.output)
     with open_vault(args) as vault:
-        sender = sender_of(vault)
+        sender = sender_for(vault)
         with vault.reading() as session:
             made = make_document(session, args.case, args.document, sender, args.id)
         partial = target.with_name(f".{target.name}.delvis")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,11 +15,19 @@ from sqlalchemy.orm import Session
 from models import services
 from models.deadlines.calendar import local_date
 from models.documents.receipt import Sender, receipt_pdf
-from models.errors import NotFound, ValidationError
+from models.errors import FeltmappeError, NotFound, ValidationError
 from models.schema import Case, Notification
 from models.vocabulary import AuditAction, NotifierKind
 
-__all__ = ["DOCUMENTS", "DocumentKind", "Made", "Sender", "log_document", "make_document"]
+__all__ = [
+    "DOCUMENTS",
+    "DocumentKind",
+    "Made",
+    "Sender",
+    "log_document",
+    "make_document",
+    "sender_for",
+]
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,20 @@ DOCUMENTS: dict[str, DocumentKind] = {
         receipt_pdf,
     ),
 }
+
+
+def sender_for(vault: Any) -> Sender:
+    """Who signs a letter: the profile's name (or username) and its municipality's own name
+    (the bundled default "Standard" is nobody's name: the letter then says "Kommunen")."""
+    from models import settings
+    from models.deadlines.standards import load
+
+    name = settings.get(vault, settings.DISPLAY_NAME) or vault.user or ""
+    try:
+        municipality = load(settings.get(vault, settings.MUNICIPALITY)).municipality
+    except FeltmappeError:  # a broken settings file must not stop a letter
+        municipality = ""
+    return Sender(name=name, municipality="" if municipality == "Standard" else municipality)
 
 
 def make_document(
