@@ -28,6 +28,7 @@ from models.commandline import (
     add_password_stdin,
     option,
     password,
+    quiet_on_closed_pipe,
     speak_danish,
     stdin_line,
 )
@@ -575,7 +576,11 @@ def _resolve_profile(args: argparse.Namespace) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    return quiet_on_closed_pipe(lambda: _main(given))
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] in (["server"], ["admin"]):
         # Everything after "server" or "admin" is the central store's command's, --help included.
         return _delegate(argv)
@@ -597,6 +602,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(str(exc))
     except KeyboardInterrupt:
         _fail("Afbrudt.")
+    except BrokenPipeError:
+        raise  # the reader went away (| head): not a failure, see quiet_on_closed_pipe
     except Exception as exc:
         log.error("unexpected error:\n%s", safe_report(exc))
         _fail(

@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import copy
 import getpass
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
 # argparse's own words, in Danish (it looks them up through its module-level ``_``).
@@ -32,6 +33,10 @@ ARGPARSE_DA = {
     ),
     "not allowed with argument %s": "kan ikke bruges sammen med %s",
 }
+
+#: The exit code of a command whose reader went away: what a shell reports for a Unix tool ended
+#: by SIGPIPE (128 + 13), so ``set -o pipefail`` treats ``feltmappe cases | head`` as ``yes | head``.
+EXIT_CLOSED_PIPE = 141
 
 
 def _da(text: str) -> str:
@@ -123,3 +128,19 @@ def password(
     if repeat is not None and getpass.getpass(repeat) != first:
         raise CommandError("De to adgangskoder er ikke ens. Intet er ændret.")
     return first
+
+
+def quiet_on_closed_pipe(command: Callable[[], int]) -> int:
+    """Run ``command`` and flush what it wrote. A reader that stops early (``| head -n 3``) is
+    not an error: as the Python documentation advises (library/signal, "Note on SIGPIPE"),
+    stdout is pointed at devnull so the flush at exit cannot fail again, and the command ends
+    without a word, with the exit code of a Unix tool ended by SIGPIPE."""
+    try:
+        try:
+            return command()
+        finally:
+            sys.stdout.flush()  # also after --help, which ends in SystemExit
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_CLOSED_PIPE

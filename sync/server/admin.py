@@ -27,6 +27,7 @@ from models.commandline import (
     add_password_stdin,
     option,
     password,
+    quiet_on_closed_pipe,
     speak_danish,
 )
 from models.private_files import make_private_dir
@@ -558,6 +559,10 @@ def _fail(prog: str, message: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
+    return quiet_on_closed_pipe(lambda: _main(argv, prog))
+
+
+def _main(argv: Sequence[str] | None, prog: str) -> int:
     args = build_parser(prog).parse_args(argv)
     func: Callable[[Store, argparse.Namespace], int] = args.func
     url = database(args.db)

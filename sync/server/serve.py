@@ -15,7 +15,13 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from models.commandline import CommandError, Parser, option, speak_danish
+from models.commandline import (
+    CommandError,
+    Parser,
+    option,
+    quiet_on_closed_pipe,
+    speak_danish,
+)
 from sync.server.admin import ENV_DB, database, shown_db
 
 PROG = "feltmappe server"
@@ -193,6 +199,10 @@ def _server_tls(args: argparse.Namespace) -> tuple[str, str] | None:
 
 
 def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
+    return quiet_on_closed_pipe(lambda: _main(argv, prog))
+
+
+def _main(argv: Sequence[str] | None, prog: str) -> int:
     args = build_parser(prog).parse_args(argv)
     try:
         return run(args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -342,3 +343,56 @@ def test_server_and_admin_dispatch_to_sync_server(monkeypatch: pytest.MonkeyPatc
         ("admin", ["team", "liste"], "feltmappe admin"),
         ("server", ["run"], "feltmappe server"),
     ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("cases",),
+        ("deadlines", "--today", TODAY),
+        ("--help",),
+        ("admin", "--help"),
+        ("admin", "--db", "{tmp}/central.db", "bruger", "liste"),
+    ],
+    ids=["cases", "deadlines", "help", "admin-help", "admin-users"],
+)
+def test_a_reader_that_goes_away_ends_the_command_quietly(
+    args: tuple[str, ...], demo_profile: Path
+) -> None:
+    """`feltmappe cases | head -n 3`: the pipe closed before the output was all written is how
+    Unix tools are used, not an "Uventet fejl". The command ends without a word, with the code
+    of a tool ended by SIGPIPE (141)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FELTMAPPE_")}
+    env["FELTMAPPE_PASSPHRASE"] = PASSPHRASE
+    env["FELTMAPPE_PROFILE"] = str(demo_profile)
+    tmp = str(demo_profile.parent)
+    command = [sys.executable, "-m", "desktop.cli", *(a.format(tmp=tmp) for a in args)]
+    # The reading end closed before the command writes: what head does once it has its lines.
+    with subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        code = proc.wait(timeout=120)
+        assert err == ""
+        # argparse itself swallows the failed write of --help, and ends with 0.
+        assert code == 141 or (code == 0 and "--help" in args)
+
+    # And through a real head, as it is typed.
+    head_command = shutil.which("head")
+    if head_command is None:
+        return  # not on Windows
+    with (
+        subprocess.Popen(
+            [head_command, "-n", "3"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        ) as head,
+        subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=head.stdin, stderr=subprocess.PIPE, env=env
+        ) as proc,
+    ):
+        assert head.stdin is not None and head.stdout is not None and proc.stderr is not None
+        head.stdin.close()
+        assert 2 <= len(head.stdout.read().decode().splitlines()) <= 3
+        err = proc.stderr.read().decode()
+        assert (proc.wait(timeout=120) in (0, 141), err) == (True, "")
