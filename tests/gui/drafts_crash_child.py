@@ -1,6 +1,6 @@
 """Child process of the draft crash test (not a test itself): start the real app on PROFILE,
-unlock, open CASE_ID, type TEXT into the home visit's observations and the journal, print SAVED
-once both are kept in the vault, then keep running until the parent kills it with SIGKILL.
+unlock, open CASE_ID, type TEXT into the persons form, the home visit's observations and the
+journal, print SAVED once all three are kept in the vault, then keep running until the parent kills it with SIGKILL.
 
     python tests/gui/drafts_crash_child.py PROFILE PASSPHRASE CASE_ID TEXT"""
 
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from desktop.app import AppController, configure_app
 from desktop.home_visit import HomeVisitWidget
 from desktop.journal import JournalWidget
+from desktop.persons import PartiesWidget
 from desktop.unlock import UnlockDialog
 from models.drafts import drafts
 from models.schema import JournalNote
@@ -41,7 +42,10 @@ def main() -> int:
     assert case is not None
     home = case.findChild(HomeVisitWidget)
     journal = case.findChild(JournalWidget)
-    assert home is not None and journal is not None
+    persons = case.findChild(PartiesWidget)
+    assert home is not None and journal is not None and persons is not None
+    case.tabs.setCurrentWidget(persons)
+    QTest.keyClicks(persons.note, text)  # a person being added, not saved
     case.tabs.setCurrentWidget(home)
     QTest.keyClicks(home.observations, text)
     case.tabs.setCurrentWidget(journal)
@@ -53,7 +57,8 @@ def main() -> int:
         with vault.session() as s:
             kept = [d.key for d in drafts(s, case_id)]
             note = s.query(JournalNote).filter_by(case_id=case_id).first()
-        if f"home_visit:{case_id}" in kept and note is not None and note.body == text:
+        wanted = {f"home_visit:{case_id}", f"persons:{case_id}"}
+        if wanted <= set(kept) and note is not None and note.body == text:
             poll.stop()
             print("SAVED", flush=True)
 

@@ -20,6 +20,7 @@ from desktop.case_summary import CaseSummaryDialog
 from desktop.drafts import DraftKeeper
 from desktop.home_visit import HomeVisitWidget
 from desktop.journal import JournalWidget
+from desktop.persons import PartiesWidget
 from desktop.unlock import UnlockDialog
 from models import services
 from models.drafts import drafts
@@ -171,6 +172,8 @@ def test_typed_text_survives_sigkill_and_restart(
     assert home.observations.toPlainText() == TYPED
     assert dialogs[0].tabs.currentWidget() is journal  # the tab it was on
     assert journal.body.toPlainText() == TYPED
+    persons = dialogs[0].findChild(PartiesWidget)
+    assert persons is not None and persons.note.text() == TYPED  # the person being added
 
 
 def test_the_gui_thread_does_not_wait_while_the_writer_is_busy(
