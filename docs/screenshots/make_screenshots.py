@@ -31,6 +31,7 @@ from desktop.app import DEMO_PASSPHRASE, configure_app
 from desktop.case_list import CASE_ROLE
 from desktop.connect_dialog import ConnectDialog
 from desktop.deadline_actions import DeadlineActions
+from desktop.documents import DocumentsDialog
 from desktop.first_run import FirstRunDialog
 from desktop.main_window import MainWindow
 from desktop.settings_dialog import SettingsDialog
@@ -38,8 +39,9 @@ from desktop.unlock import UnlockDialog
 from desktop.zoom import TextSize
 from models import demo, services
 from models.keyfile import KdfParams
-from models.schema import Case, JournalNote
+from models.schema import Case, JournalNote, Notification
 from models.vault import Vault
+from models.vocabulary import NotifierKind
 from sync import client as sc
 from sync.server.run import ServerThread
 from sync.server.store import Store
@@ -129,6 +131,24 @@ def main() -> int:
             written.append(on_desktop(summary, name, behind=window))
         summary.tabs.setCurrentIndex(0)
         summary.close()
+
+        # "Udskriv eller gem som PDF…" in a case with an underretning from a professional.
+        with vault.reading() as s:
+            with_receipt = s.scalar(
+                select(Notification.case_id).where(
+                    Notification.notifier_kind == NotifierKind.FAGPERSON
+                )
+            )
+        if with_receipt is not None:
+            summary = window.show_case(with_receipt)
+            assert summary is not None and summary.documents_button is not None
+            summary.documents_button.click()
+            settle()
+            documents = summary.findChild(DocumentsDialog)
+            assert isinstance(documents, DocumentsDialog)
+            written.append(on_desktop(documents, "documents", behind=summary))
+            documents.close()
+            summary.close()
 
         window.case_list.search.setText("an")
         settle()
