@@ -33,7 +33,7 @@ from models.commandline import (
     stdin_line,
 )
 from models.errors import FeltmappeError
-from models.profile import DEMO_PASSPHRASE, default_profile_dir, demo_profile_dir
+from models.profile import DEMO_PASSPHRASE, ENV_PROFILE, default_profile_dir, demo_profile_dir
 from models.vocabulary import STAGE_LABELS
 
 log = logging.getLogger("feltmappe.cli")
@@ -463,7 +463,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", metavar="NAVN", default="", help="dit navn, som det vises")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("demo", parents=[common], help="opret en demoprofil med opdigtede sager")
+    p = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="opret en demoprofil med opdigtede sager",
+        description="Opret en demoprofil med opdigtede sager: i --profile, ellers i "
+        "$FELTMAPPE_PROFILE, ellers i programmets demomappe (den, feltmappe --demo åbner).",
+    )
     p.add_argument(
         "--seed", type=int, default=1, metavar="N", help="frø, så data kan genskabes (standard 1)"
     )
@@ -570,8 +576,10 @@ def _resolve_profile(args: argparse.Namespace) -> Path:
     given = getattr(args, "profile", None)  # absent (SUPPRESS) unless given on the command line
     if given is not None:
         return Path(given).expanduser()
-    if getattr(args, "demo", False) or getattr(args, "demo_profile", False):
-        return demo_profile_dir()
+    if getattr(args, "demo", False):
+        return demo_profile_dir()  # "start på demoprofilen": the app's own demo, by name
+    if getattr(args, "demo_profile", False) and not os.environ.get(ENV_PROFILE):
+        return demo_profile_dir()  # "feltmappe demo": $FELTMAPPE_PROFILE first, as every command
     return default_profile_dir()
 
 

@@ -396,3 +396,25 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(
         assert 2 <= len(head.stdout.read().decode().splitlines()) <= 3
         err = proc.stderr.read().decode()
         assert (proc.wait(timeout=120) in (0, 141), err) == (True, "")
+
+
+def test_demo_honours_the_profile_from_the_environment(
+    tmp_path: Path, env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`feltmappe demo` goes where every other command looks: --profile, else
+    $FELTMAPPE_PROFILE; only without both into the demo folder that `feltmappe --demo` opens."""
+    from models.profile import profile_exists
+
+    monkeypatch.setattr("models.keyfile.KdfParams.__init__.__defaults__", (1, 8 * 1024, 1))
+    monkeypatch.setattr("desktop.cli.demo_profile_dir", lambda: tmp_path / "demo")
+    monkeypatch.setenv("FELTMAPPE_PROFILE", str(tmp_path / "fra-miljoe"))
+    assert main(["demo", "--cases", "2", "--today", TODAY]) == 0
+    assert f"Demoprofil oprettet i {tmp_path / 'fra-miljoe'}." in capsys.readouterr().out
+    assert profile_exists(tmp_path / "fra-miljoe")
+    assert not (tmp_path / "demo").exists()
+    assert main(["cases"]) == 0
+    assert "2 sager" in capsys.readouterr().out
+
+    monkeypatch.delenv("FELTMAPPE_PROFILE")
+    assert main(["demo", "--cases", "1", "--today", TODAY]) == 0
+    assert profile_exists(tmp_path / "demo")
