@@ -237,14 +237,19 @@ def cmd_deadlines(args: argparse.Namespace) -> int:
     from models.deadlines.service import all_deadlines, deadlines_for_case, standards_for
     from models.schema import Case
 
-    now = datetime.now(DK) if args.today is None else datetime.combine(args.today, time(12), DK)
+    # A moment asked for (--now, or noon of --today) before the present gets the deadlines as
+    # they stood then; dates are judged impossible only against the present.
+    present = datetime.now(DK)
+    now = args.now or (
+        present if args.today is None else datetime.combine(args.today, time(12), DK)
+    )
     with _open_vault(args) as vault:
         standards = standards_for(vault)
         with vault.session() as session:
             if args.case:
-                found = deadlines_for_case(session, args.case, now, standards)
+                found = deadlines_for_case(session, args.case, now, standards, present=present)
             else:
-                found = all_deadlines(session, now, standards)
+                found = all_deadlines(session, now, standards, present=present)
             numbers = {r[0]: r[1] for r in session.execute(select(Case.id, Case.case_number))}
     shown = [d for d in found if args.all or d.is_open]
     if args.json:
@@ -423,6 +428,20 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"ugyldig dato {text!r} (brug ÅÅÅÅ-MM-DD)") from None
 
 
+def _moment(text: str) -> datetime:
+    """A date and time, in Danish local time unless it names its own offset."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"ugyldigt tidspunkt {text!r} (brug dato og klokkeslæt, fx 2026-11-20T15:00)"
+        ) from None
+    denmark = ZoneInfo("Europe/Copenhagen")
+    return moment.replace(tzinfo=denmark) if moment.tzinfo is None else moment.astimezone(denmark)
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -505,7 +524,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_log)
 
     p = sub.add_parser("deadlines", parents=[common], help="vis frister, de mest presserende først")
-    p.add_argument("--today", type=_date, metavar="ÅÅÅÅ-MM-DD", help="dato fristerne regnes fra")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument(
+        "--today", type=_date, metavar="ÅÅÅÅ-MM-DD", help="dato fristerne regnes fra (kl. 12)"
+    )
+    when.add_argument(
+        "--now",
+        type=_moment,
+        metavar="TIDSPUNKT",
+        help="dato og klokkeslæt fristerne regnes fra, dansk tid (fx 2026-11-20T15:00); et "
+        "tidspunkt før sagens hændelser viser fristerne, som de stod dengang",
+    )
     p.add_argument("--case", metavar="SAG", help="kun én sag (id eller sagsnummer)")
     p.add_argument(
         "--json", action="store_true", help="skriv fristerne som JSON (docs/deadlines.md)"

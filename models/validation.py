@@ -23,6 +23,9 @@ from models.values import max_chars
 
 _DK = ZoneInfo("Europe/Copenhagen")
 
+#: The code of a date that lies after the moment it is judged at.
+FUTURE_DATE = "validation.future_date"
+
 
 def _later(a: date | None, b: date | None) -> bool:
     return a is not None and b is not None and a > b
@@ -31,7 +34,7 @@ def _later(a: date | None, b: date | None) -> bool:
 def date_problem(row: Any, now: datetime) -> tuple[str, str] | None:
     """(code, field) of the first impossible date in ``row`` at ``now``, or None."""
     today = now.astimezone(_DK).date()
-    future, order = "validation.future_date", "validation.end_before_start"
+    future, order = FUTURE_DATE, "validation.end_before_start"
     if isinstance(row, Notification):
         if row.received_at is not None and row.received_at > now:
             return future, "received_at"

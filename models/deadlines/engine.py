@@ -11,7 +11,7 @@ from models.deadlines.rules import ALL_RULES, Ctx
 from models.deadlines.standards import Standards
 from models.deadlines.types import CaseFacts, Deadline, DeadlineStatus
 from models.errors import ValidationError
-from models.validation import check_row
+from models.validation import FUTURE_DATE, check_row, date_problem
 from models.vocabulary import MET_BY_LABELS, DeadlineAckKind
 
 
@@ -81,6 +81,25 @@ def check_facts(facts: CaseFacts, now: datetime) -> None:
     ]
     for row in rows:
         check_row(row, now)
+
+
+def as_of(facts: CaseFacts, now: datetime) -> CaseFacts:
+    """The case as it stood at ``now``, a moment in the past: a notification received, an
+    undersøgelse begun or an indsats decided after it had not happened yet, so it is left out
+    (a moment before all of a case's events has none of their deadlines). What was done after
+    ``now`` needs nothing here: every rule counts only what was done by ``now``. The dates are
+    checked against the present first (``check_facts``), so an impossible one is not hidden."""
+
+    def happened(row: object) -> bool:
+        problem = date_problem(row, now)
+        return problem is None or problem[0] != FUTURE_DATE
+
+    return replace(
+        facts,
+        notifications=tuple(filter(happened, facts.notifications)),
+        assessments=tuple(filter(happened, facts.assessments)),
+        interventions=tuple(filter(happened, facts.interventions)),
+    )
 
 
 INVALID_DATES_RULE = "ugyldige_datoer"

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import services
-from models.deadlines.engine import check_facts, compute, invalid_dates
+from models.deadlines.calendar import local_date
+from models.deadlines.engine import as_of, check_facts, compute, invalid_dates
 from models.deadlines.rules import RULES
 from models.deadlines.standards import Standards
 from models.deadlines.types import CaseFacts, Deadline
@@ -114,13 +115,23 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
 
 
 def deadlines_for_case(
-    session: Session, case_id: str, now: datetime, standards: Standards | None = None
+    session: Session,
+    case_id: str,
+    now: datetime,
+    standards: Standards | None = None,
+    *,
+    present: datetime | None = None,
 ) -> list[Deadline]:
-    """One case's deadlines (by id or case number), most urgent first."""
+    """One case's deadlines (by id or case number) at ``now``, most urgent first.
+
+    ``present`` is the real moment (default: ``now``). A date after it is impossible (another
+    device's wrong clock) and refused with the row and field named. Asked about an earlier
+    moment, the answer is the deadlines as they stood then (``as_of``; none before the case was
+    opened), not an error."""
     case = services.find_case(session, case_id)
     facts = load_facts(session, [case.id])[0]
-    check_facts(facts, now)
-    return compute(facts, now, standards)
+    check_facts(facts, _checked_at(now, present))
+    return _compute(facts, now, present, standards)
 
 
 def all_deadlines(
@@ -129,20 +140,38 @@ def all_deadlines(
     standards: Standards | None = None,
     *,
     assigned_to: str | None = None,
+    present: datetime | None = None,
 ) -> list[Deadline]:
-    """Every deadline of every open case (or of one caseworker's cases), most urgent first. A
-    case with an impossible date (e.g. synced from a device with a wrong clock) shows one
-    "mangler oplysninger" item naming the row and field instead of its deadlines."""
+    """Every deadline of every open case (or of one caseworker's cases) at ``now``, most urgent
+    first; ``present`` as for ``deadlines_for_case``. A case with an impossible date (e.g.
+    synced from a device with a wrong clock) shows one "mangler oplysninger" item naming the
+    row and field instead of its deadlines."""
+    checked_at = _checked_at(now, present)
     out: list[Deadline] = []
     for facts in load_facts(session, assigned_to=assigned_to):
         try:
-            check_facts(facts, now)
+            check_facts(facts, checked_at)
         except ValidationError as exc:
             # One case's bad row must not hide every other case's deadlines.
             out.append(invalid_dates(facts, exc))
             continue
-        out.extend(compute(facts, now, standards))
+        out.extend(_compute(facts, now, present, standards))
     return sorted(out, key=Deadline.sort_key)
+
+
+def _checked_at(now: datetime, present: datetime | None) -> datetime:
+    """The moment dates are judged impossible at: the present, or ``now`` if that is later."""
+    return now if present is None else max(now, present)
+
+
+def _compute(
+    facts: CaseFacts, now: datetime, present: datetime | None, standards: Standards | None
+) -> list[Deadline]:
+    if present is not None and now < present:
+        if facts.case.opened_on > local_date(now):
+            return []  # the case had not been opened: it had no deadlines yet
+        facts = as_of(facts, now)
+    return compute(facts, now, standards)
 
 
 def _ack(

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -418,3 +419,38 @@ def test_demo_honours_the_profile_from_the_environment(
     monkeypatch.delenv("FELTMAPPE_PROFILE")
     assert main(["demo", "--cases", "1", "--today", TODAY]) == 0
     assert profile_exists(tmp_path / "demo")
+
+
+def test_deadlines_now_is_a_date_and_time_and_a_moment_before_the_case_is_an_answer(
+    demo_profile: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`feltmappe deadlines --now 2026-11-20T15:00` (Danish time) besides --today; one case at a
+    moment before its events gets the deadlines as they stood (here: none), not an error."""
+    profile = ["--profile", str(demo_profile)]
+    capsys.readouterr()
+    assert main(["deadlines", *profile, "--now", "2026-11-20T15:00", "--json", "--all"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["now"] == "2026-11-20T15:00:00+01:00"
+    assert doc["deadlines"]
+    # A notification received after the moment asked about had not come yet: no 24-hour
+    # assessment of it is due, and nothing done later counts as done.
+    now = datetime.fromisoformat(doc["now"])
+    for d in doc["deadlines"]:
+        if d["rule"] == "underretning_24_timer":
+            assert datetime.fromisoformat(d["trigger"]) <= now
+        assert d["fulfilled_at"] is None or datetime.fromisoformat(d["fulfilled_at"]) <= now
+    case = doc["deadlines"][0]["case_number"]
+
+    for moment in ("2000-01-01T09:00", "2026-11-20T15:00"):
+        args = ["deadlines", *profile, "--case", case, "--now", moment, "--json", "--all"]
+        assert main(args) == 0
+        assert json.loads(capsys.readouterr().out)["now"].startswith(moment)
+    assert main(["deadlines", *profile, "--case", case, "--now", "2000-01-01T09:00"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "0 frister"
+
+    result = run_cli("deadlines", "--now", "2026-11-20 kl 15")
+    assert result.returncode == 2
+    assert "ugyldigt tidspunkt" in result.stderr
+    result = run_cli("deadlines", "--now", "2026-11-20T15:00", "--today", "2026-11-20")
+    assert result.returncode == 2
+    assert "kan ikke bruges sammen med" in result.stderr

@@ -260,6 +260,60 @@ def test_a_bad_row_from_sync_is_named_not_guessed(demo_vault: Vault) -> None:
     assert _one(later, "underretning_24_timer", row_id).status == DeadlineStatus.SNART
 
 
+def test_a_moment_before_the_case_s_events_gets_the_deadlines_as_they_stood(
+    demo_vault: Vault,
+) -> None:
+    """`feltmappe deadlines --case X --now <earlier>`: asked about a moment before some of the
+    case's events (``present`` is the real clock), the answer is the deadlines as they stood,
+    not "a date in the future". Before the case was opened there were none. A date after the
+    real present is still impossible, and still named."""
+    from models import services
+    from models.deadlines.engine import INVALID_DATES_RULE
+
+    present = datetime.now(UTC)
+    with demo_vault.session() as s:
+        case_id = _open_overdue(s).case_id
+        before = deadlines_for_case(s, case_id, NOW)
+        opened_on = s.get_one(Case, case_id).opened_on
+    with demo_vault.session() as s:
+        later = services.add(
+            s,
+            Notification(
+                case_id=case_id,
+                received_at=NOW + timedelta(days=3),
+                notifier_kind=NotifierKind.BORGER,
+            ),
+        ).id
+    with demo_vault.session() as s:
+        # Received three days after NOW: at NOW it had not come, so it gives no deadline.
+        assert deadlines_for_case(s, case_id, NOW, present=present) == before
+        mine = [d for d in all_deadlines(s, NOW, present=present) if d.case_id == case_id]
+        assert sorted(mine, key=Deadline.sort_key) == before
+        assert INVALID_DATES_RULE not in {d.rule for d in mine}
+        # Three days later it has come and has its deadlines.
+        after = deadlines_for_case(s, case_id, NOW + timedelta(days=3, hours=1), present=present)
+        assert _one(after, "underretning_24_timer", later).status == DeadlineStatus.SNART
+        # Before the case was opened: no deadlines, and no error.
+        day_before = datetime.combine(opened_on - timedelta(days=1), time(9), UTC)
+        assert deadlines_for_case(s, case_id, day_before, present=present) == []
+        assert (
+            deadlines_for_case(s, case_id, datetime(2000, 1, 1, tzinfo=UTC), present=present) == []
+        )
+    with demo_vault.session(sync_apply=True) as s:
+        wrong_clock = services.add(
+            s,
+            Notification(
+                case_id=case_id,
+                received_at=present + timedelta(hours=2),
+                notifier_kind=NotifierKind.BORGER,
+            ),
+        ).id
+    with demo_vault.session() as s, pytest.raises(ValidationError) as err:
+        deadlines_for_case(s, case_id, NOW, present=present)
+    assert err.value.code == "validation.future_date"
+    assert err.value.params["row_id"] == wrong_clock
+
+
 def test_my_deadlines_are_the_vault_users_cases(demo_vault: Vault) -> None:
     """The "I dag" source: deadlines of the cases assigned to the profile's own user."""
     from models.deadlines.service import my_deadlines
