@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 
 from models import services
 from models.errors import ImportFailed
-from models.schema import CASE_TABLES, Base, Case, Person, Synced, UTCDateTime
+from models.schema import CASE_TABLES, Base, Case, Person, Synced, UTCDateTime, utcnow
 from models.tracking import META_FIELDS, row_values
+from models.validation import CLOCK_GRACE, FUTURE_DATE, NOT_BEFORE, date_problem
 from models.vocabulary import AuditAction
 
 FORMAT = "feltmappe-case"
@@ -597,6 +598,25 @@ def _check_rows(session: Session, doc: dict[str, Any], person_ids: set[str], pla
                 )
 
 
+def _check_dates(doc: dict[str, Any], plan: _Plan) -> None:
+    """The dates the vault refuses when a row is saved (models/validation.py), named here
+    before anything is written: one that says something has happened lies in the future, or
+    a date lies before the one it follows. Every other date may lie in the future."""
+    now = utcnow() + CLOCK_GRACE
+    tables: list[tuple[str, type[Synced]]] = [("persons", Person), *_collections()]
+    for key, cls in tables:
+        name = cls.__tablename__  # type: ignore[attr-defined]
+        for i, row in enumerate(doc[key]):
+            problem = date_problem(cls(**_values(cls, row)), now)
+            if problem is None:
+                continue
+            code, field = problem
+            if code == FUTURE_DATE:
+                plan.problem([key, i, field], "ligger i fremtiden")
+            else:
+                plan.problem([key, i, field], f"ligger før '{NOT_BEFORE[(name, field)]}'")
+
+
 def import_case(session: Session, doc: Any) -> str:
     """Add the case in ``doc`` to the vault and return its id. Everything is checked before
     anything is added; on any problem ``ImportFailed(problems=[(path, Danish text), …])`` is
@@ -614,6 +634,7 @@ def import_case(session: Session, doc: Any) -> str:
         raise _fail(plan.problems)
     person_ids = _check_persons(session, doc, plan)
     _check_rows(session, doc, person_ids, plan)
+    _check_dates(doc, plan)
     if plan.problems:
         raise _fail(plan.problems)
 

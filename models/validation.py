@@ -4,7 +4,7 @@ are computed (rows from sync or another device's clock bypass the first check)."
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,32 @@ _DK = ZoneInfo("Europe/Copenhagen")
 
 #: The code of a date that lies after the moment it is judged at.
 FUTURE_DATE = "validation.future_date"
+END_BEFORE_START = "validation.end_before_start"
+
+#: A few minutes' grace: a laptop clock a little behind the notifier's is not an error.
+CLOCK_GRACE = timedelta(minutes=5)
+
+#: The dates that say something has happened, so they never lie in the future (table -> dates).
+#: Every other date may: a planned meeting, an unborn child's expected date, a start or end
+#: date, a follow-up or review due, a hearing deadline. docs/case-format.md says the same.
+NOT_IN_FUTURE: dict[str, tuple[str, ...]] = {
+    "notification": ("received_at",),
+    "assessment": ("aware_on",),
+    "intervention": ("decided_on",),
+    "person": ("birth_date",),
+}
+
+#: (table, date) -> the date of the same row it may not lie before.
+NOT_BEFORE: dict[tuple[str, str], str] = {
+    ("notification", "assessed_at"): "received_at",
+    ("notification", "receipt_sent_on"): "received_at",
+    ("assessment", "started_on"): "aware_on",
+    ("assessment", "completed_on"): "started_on",
+    ("assessment", "preliminary_on"): "started_on",
+    ("intervention", "end_on"): "start_on",
+    ("follow_up", "hearing_deadline"): "hearing_sent_on",
+    ("agreement", "last_follow_up_on"): "signed_on",
+}
 
 
 def _later(a: date | None, b: date | None) -> bool:
@@ -32,9 +58,10 @@ def _later(a: date | None, b: date | None) -> bool:
 
 
 def date_problem(row: Any, now: datetime) -> tuple[str, str] | None:
-    """(code, field) of the first impossible date in ``row`` at ``now``, or None."""
+    """(code, field) of the first impossible date in ``row`` at ``now``, or None: a date of
+    ``NOT_IN_FUTURE`` after ``now``, or a date before its ``NOT_BEFORE`` date."""
     today = now.astimezone(_DK).date()
-    future, order = FUTURE_DATE, "validation.end_before_start"
+    future, order = FUTURE_DATE, END_BEFORE_START
     if isinstance(row, Notification):
         if row.received_at is not None and row.received_at > now:
             return future, "received_at"

@@ -501,6 +501,21 @@ BAD_DOCS: dict[str, tuple[Callable[[dict[str, Any]], tuple[str, str]], str, str]
     "dangling row reference": (_dangling_correction, "", ""),
     "row of another case": (_foreign_row, "", ""),
     "duplicate row id": (_duplicate_row, "", ""),
+    "received in the future": (
+        _set("notifications", 0, "received_at", value="2099-01-01T08:00:00+00:00"),
+        "",
+        "ligger i fremtiden",
+    ),
+    "unborn child with a birth date to come": (
+        _set("persons", 0, "birth_date", value="2099-01-01"),
+        "",
+        "ligger i fremtiden",
+    ),
+    "completed before it started": (
+        _set("assessments", 0, "completed_on", value="2024-03-05"),
+        "",
+        "ligger før 'started_on'",
+    ),
 }
 
 
@@ -597,3 +612,96 @@ def test_parse_json_reports_line_and_column() -> None:
 
 def test_check_schema_command_passes_on_the_committed_file() -> None:
     assert exchange.main(["--check-schema"]) == 0
+
+
+# -- dates in the future ----------------------------------------------------------------------
+
+
+def test_dates_that_may_lie_in_the_future_are_imported(doc: dict[str, Any], other: Vault) -> None:
+    """docs/case-format.md: a planned meeting, an unborn child's expected date, an indsats'
+    start and end, a review, a follow-up due and a hearing deadline may all lie ahead."""
+    future = copy.deepcopy(doc)
+    ahead = (datetime.now(UTC) + timedelta(days=30)).date()
+    future["meetings"][0]["planned_at"] = f"{ahead + timedelta(days=3)}T09:00:00+00:00"
+    child = next(p for p in future["persons"] if p["id"] == future["case"]["child_id"])
+    child.update(unborn=True, birth_date=None, cpr=None, expected_date=str(ahead))
+    future["interventions"][0].update(start_on=str(ahead), end_on=str(ahead + timedelta(days=90)))
+    future["plans"][0]["review_on"] = str(ahead)
+    future["follow_ups"][0].update(
+        due_on=str(ahead),
+        next_due_on=str(ahead + timedelta(days=180)),
+        hearing_sent_on=str(ahead),
+        hearing_deadline=str(ahead + timedelta(days=14)),
+    )
+    future["case"]["closed_on"] = str(ahead + timedelta(days=365))
+    assert import_(other, future) == future["case"]["id"]
+    assert export(other, future["case"]["id"]) == future
+
+
+def _case_format_dates() -> tuple[set[tuple[str, str]], dict[tuple[str, str], tuple[str, str]]]:
+    """The two tables of docs/case-format.md's "Dates in the future"."""
+    import re
+
+    text = (Path(__file__).parents[2] / "docs" / "case-format.md").read_text(encoding="utf-8")
+    section = text.split("### Dates in the future", 1)[1].split("\n## ", 1)[0]
+    never, order = section.split("A date may not lie before", 1)
+    cell = r"`([a-z_]+)\.([a-z_]+)`"
+    future = set(re.findall(rf"^\| {cell} \|", never, re.MULTILINE))
+    before = {
+        (t, f): (t2, f2)
+        for t, f, t2, f2 in re.findall(rf"^\| {cell} \| {cell}", order, re.MULTILINE)
+    }
+    return future, before
+
+
+def test_the_case_format_the_app_and_the_importer_agree_on_dates() -> None:
+    """The dates docs/case-format.md says may not lie in the future (or before another) are the
+    ones models/validation.py refuses: every date column of every table in the file is tried."""
+    from sqlalchemy import Date, inspect
+
+    from models.schema import UTCDateTime
+    from models.validation import (
+        END_BEFORE_START,
+        FUTURE_DATE,
+        NOT_BEFORE,
+        NOT_IN_FUTURE,
+        date_problem,
+    )
+
+    future, before = _case_format_dates()
+    assert future == {(t, f) for t, fields in NOT_IN_FUTURE.items() for f in fields}
+    assert before == {(t, f): (t, earlier) for (t, f), earlier in NOT_BEFORE.items()}
+
+    def value(col: Any, day: date) -> Any:
+        return (
+            datetime.combine(day, datetime.min.time(), UTC)
+            if isinstance(col.type, UTCDateTime)
+            else day
+        )
+
+    now = datetime.now(UTC)
+    refused_ahead: set[tuple[str, str]] = set()
+    for cls in (Person, *CASE_TABLES):
+        columns = inspect(cls).columns
+        for col in columns:
+            if not isinstance(col.type, Date | UTCDateTime) or col.key in (
+                "updated_at",
+                "deleted_at",
+            ):
+                continue
+            row = cls(**{col.key: value(col, date(2999, 1, 1))})
+            problem = date_problem(row, now)
+            assert problem is None or problem == (FUTURE_DATE, col.key), (cls, col.key)
+            if problem:
+                refused_ahead.add((cls.__tablename__, col.key))
+    assert refused_ahead == future
+    for (table, later), earlier in NOT_BEFORE.items():
+        cls = next(c for c in (Person, *CASE_TABLES) if c.__tablename__ == table)
+        columns = inspect(cls).columns
+        row = cls(
+            **{
+                earlier: value(columns[earlier], date(2024, 3, 10)),
+                later: value(columns[later], date(2024, 3, 1)),
+            }
+        )
+        assert date_problem(row, now) == (END_BEFORE_START, later), (table, later)
