@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models import services
@@ -137,6 +137,7 @@ answer_values = st.one_of(st.none(), st.booleans(), st.integers(0, 10), st.text(
 answer_maps = st.dictionaries(st.sampled_from("abcde"), answer_values, max_size=5)
 
 
+@settings(deadline=None)  # (a loaded CI machine: no per-example time limit)
 @given(answer_maps, answer_maps, answer_maps)
 def test_merge_keeps_every_one_sided_change_and_flags_only_real_clashes(
     base: dict[str, Any], mine: dict[str, Any], theirs: dict[str, Any]
