@@ -62,6 +62,8 @@ if TYPE_CHECKING:
 WARM_UP_DELAY_MS = 100
 #: After a lock, the closed cases' objects are collected this long after (see ``memory``).
 RELEASE_DELAY_MS = 500
+#: How long a thread running Python keeps the GIL from another that waits for it.
+GIL_SWITCH_INTERVAL_S = 0.001
 
 log = logging.getLogger("feltmappe.app")
 qt_log = logging.getLogger("feltmappe.qt")
@@ -399,7 +401,8 @@ def _same_path(a: Path, b: Path) -> bool:
 
 
 def configure_app(app: QApplication) -> None:
-    """Name, Danish locale and Qt's own Danish texts (standard buttons, context menus)."""
+    """Name, Danish locale and Qt's own Danish texts (standard buttons, context menus), and
+    the GIL's switch interval."""
     app.setApplicationName("Feltmappe")
     app.setApplicationVersion(app_version())
     QLocale.setDefault(QLocale(QLocale.Language.Danish, QLocale.Country.Denmark))
@@ -409,6 +412,10 @@ def configure_app(app: QApplication) -> None:
         app.installTranslator(translator)
     # The controller decides when to quit (a dialog closing between two screens must not).
     app.setQuitOnLastWindowClosed(False)
+    # Every cell Qt paints calls into Python, and each call waits for the GIL while a worker
+    # (the deadline engine, a sync) runs Python: up to the switch interval each time. 1 ms
+    # instead of 5 keeps the GUI responsive then (decision 0008).
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
 
 def run_gui(profile: Path | None = None, *, demo: bool = False) -> int:

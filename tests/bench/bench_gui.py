@@ -31,7 +31,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from desktop import memory
-from desktop.app import AppController
+from desktop.app import AppController, configure_app
 from desktop.case_list import CaseListData, CaseListWidget
 from desktop.case_summary import CaseSummaryDialog, load_case_summary
 from desktop.journal import JournalWidget
@@ -509,6 +509,7 @@ def bench_start(app: QApplication, tmp: Path, cases: int = 500, rounds: int = 5)
 def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
+    configure_app(app)  # as the app is configured (locale, GIL switch interval)
     bench_filter(app)
     with tempfile.TemporaryDirectory() as tmp:
         bench_open_case(app, Path(tmp))
