@@ -379,8 +379,16 @@ class AuditEvent(Base):
 
 
 class ChangeEntry(Base):
-    """The local outbox: one entry per changed synced row, written in the same transaction as the
-    change. ``changes`` maps each changed field to [old, new]. Not synced itself; sync drains it."""
+    """The local outbox, written in the same transaction as each change. Not synced itself;
+    sync drains it. ``changes`` maps each changed field to [old, new].
+
+    Changes to one row are coalesced (``models.tracking``): until a push has been attempted
+    with it, a row's newest entry takes every new change (the earliest old value stays, which
+    conflict detection needs), and its fields hold [old] alone: the new value is the row's own,
+    so the outbox keeps no second copy of a note typed over an hour. The push writes the new
+    values in when it first sends the entry (``attempted``); from then on the entry never
+    changes, since a push that may have reached the store is retried with the same id and
+    content, and a later change makes a new entry."""
 
     __tablename__ = "change_entry"
 
@@ -397,6 +405,7 @@ class ChangeEntry(Base):
     # out of the next push until the user retries or discards it. Applied entries are deleted.
     status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
     reason: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    attempted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 #: While this local setting names a case, the finalised notes of that case may be deleted: the

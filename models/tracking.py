@@ -2,11 +2,16 @@
 writes the sync outbox (``ChangeEntry``) and the access log (``AuditEvent``) in the same
 transaction, refuses hard deletes and edits of finalised journal notes.
 
+The outbox coalesces: a change joins the row's newest entry while no push has been attempted
+with it, so a note saved at every pause in typing is one entry (the access log keeps an event
+per save). See ``ChangeEntry`` for the format.
+
 Hooked into SQLAlchemy's ``before_flush``, so a feature never has to remember to do it."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,7 +19,16 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.errors import ImmutableRecord
-from models.schema import AuditEvent, Case, ChangeEntry, JournalNote, Synced, new_id, utcnow
+from models.schema import (
+    SYNCED_TABLES,
+    AuditEvent,
+    Case,
+    ChangeEntry,
+    JournalNote,
+    Synced,
+    new_id,
+    utcnow,
+)
 from models.validation import check_row
 from models.vocabulary import AuditAction
 
@@ -61,8 +75,7 @@ def _on_new(session: Session, obj: Synced, now: datetime, preserve: bool) -> Non
         obj.updated_by = session.info.get("user", "")
     if session.info.get("sync_apply"):
         return
-    values = row_values(obj)
-    changes = {k: [None, val] for k, val in values.items() if k not in META_FIELDS}
+    keys = (attr.key for attr in inspect(type(obj)).column_attrs)
     session.add(
         ChangeEntry(
             table=type(obj).__tablename__,  # type: ignore[attr-defined]
@@ -70,7 +83,8 @@ def _on_new(session: Session, obj: Synced, now: datetime, preserve: bool) -> Non
             case_id=obj.case_id,
             op="insert",
             base_rev=obj.rev or 0,
-            changes=changes,
+            # Every field, its new value the row's own until the entry is sent (``freeze``).
+            changes={k: [None] for k in keys if k not in META_FIELDS},
         )
     )
     _audit(session, obj, AuditAction.IMPORTERET if preserve else AuditAction.OPRETTET)
@@ -134,17 +148,96 @@ def _on_dirty(session: Session, obj: Synced, now: datetime, preserve: bool) -> N
     if session.info.get("sync_apply"):
         return
     deleted = "deleted_at" in changes and changes["deleted_at"][1] is not None
-    session.add(
-        ChangeEntry(
-            table=type(obj).__tablename__,  # type: ignore[attr-defined]
-            row_id=obj.id,
-            case_id=obj.case_id,
-            op="delete" if deleted else "update",
-            base_rev=obj.rev or 0,
-            changes=changes,
-        )
-    )
+    _record(session, obj, {key: old for key, (old, _new) in changes.items()})
     _audit(session, obj, AuditAction.SLETTET if deleted else AuditAction.AENDRET)
+
+
+def _open_entry(session: Session, table: str, row_id: str) -> ChangeEntry | None:
+    """The row's newest outbox entry if a change may still join it: waiting, and never sent (a
+    push that may have reached the store is retried with what it sent, under the same id)."""
+    entry = session.scalars(
+        select(ChangeEntry)
+        .where(ChangeEntry.row_id == row_id)
+        .order_by(ChangeEntry.seq.desc())
+        .limit(1)
+    ).first()
+    if entry is None or entry.attempted or entry.status != "pending" or entry.table != table:
+        return None
+    return entry
+
+
+def _record(session: Session, obj: Synced, olds: dict[str, Any]) -> None:
+    """Put a change of ``obj`` (its fields' values before it, as JSON) in the outbox: into the
+    row's open entry, keeping each field's earliest old value (a colleague's change since then
+    must still be seen as a conflict), or else into a new entry."""
+    table: str = type(obj).__tablename__  # type: ignore[attr-defined]
+    entry = _open_entry(session, table, obj.id)
+    if entry is None:
+        entry = ChangeEntry(
+            table=table, row_id=obj.id, case_id=obj.case_id, base_rev=obj.rev or 0, changes={}
+        )
+        session.add(entry)
+    changes = dict(entry.changes)
+    for key, old in olds.items():
+        earlier = changes.get(key)
+        changes[key] = [earlier[0] if earlier else old]
+    entry.changes = changes
+    if entry.op != "insert":
+        # Created and then deleted before any push: still one insert (of the tombstone), as
+        # the store knows no row to delete.
+        deleted = "deleted_at" in changes and obj.deleted_at is not None
+        entry.op = "delete" if deleted else "update"
+
+
+_CLASSES: dict[str, type[Synced]] = {
+    cls.__tablename__: cls  # type: ignore[attr-defined]
+    for cls in SYNCED_TABLES
+}
+
+
+def freeze(session: Session, entries: Iterable[ChangeEntry]) -> list[ChangeEntry]:
+    """Write the row's current value into each field of ``entries`` that holds none ([old] →
+    [old, new]): the push does it in the transaction that marks them attempted, and a row about
+    to leave the laptop has its waiting changes frozen first. Returns the entries whose row is
+    no longer on the laptop (nothing is known to send for them)."""
+    by_table: dict[str, list[ChangeEntry]] = {}
+    for entry in entries:
+        if any(len(change) < 2 for change in entry.changes.values()):
+            by_table.setdefault(entry.table, []).append(entry)
+    gone: list[ChangeEntry] = []
+    for table, group in by_table.items():
+        cls = _CLASSES.get(table)
+        if cls is None:
+            gone.extend(group)
+            continue
+        rows: dict[str, dict[str, Any]] = {}
+        ids = sorted({e.row_id for e in group})
+        for start in range(0, len(ids), 500):
+            query = select(cls).where(cls.id.in_(ids[start : start + 500]))
+            rows.update((obj.id, row_values(obj)) for obj in session.scalars(query))
+        for entry in group:
+            values = rows.get(entry.row_id)
+            if values is None:
+                gone.append(entry)
+                continue
+            entry.changes = {
+                key: change if len(change) > 1 else [change[0], values.get(key)]
+                for key, change in entry.changes.items()
+            }
+    return gone
+
+
+def mark_attempted(session: Session, entries: Sequence[ChangeEntry]) -> list[ChangeEntry]:
+    """Make ``entries`` ready to send: new values written in, never changed again. Returns the
+    entries to send; an entry whose row has left the laptop is dropped."""
+    fresh = [e for e in entries if not e.attempted]
+    gone = {e.seq for e in freeze(session, fresh)}
+    for entry in fresh:
+        if entry.seq in gone:
+            session.delete(entry)
+        else:
+            entry.attempted = True
+    return [e for e in entries if e.seq not in gone]
 
 
 #: ``session.info`` key: the (table, case id) pairs written in this unit of work, which the

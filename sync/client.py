@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import Column, delete, func, select, update
 
-from models import exchange, settings, values
+from models import exchange, settings, tracking, values
 from models.changes import ChangeSet
 from models.errors import FeltmappeError
 from models.profile import BACKUP_DIR, DB_FILE, KEY_FILE
@@ -427,17 +427,9 @@ class SyncClient:
         done = 0
         last_seq = 0
         while True:
-            with self.vault.session() as s:
-                entries = list(
-                    s.scalars(
-                        select(ChangeEntry)
-                        .where(ChangeEntry.status == "pending", ChangeEntry.seq > last_seq)
-                        .order_by(ChangeEntry.seq)
-                        .limit(self.push_batch)
-                    )
-                )
-                audit = list(s.scalars(select(AuditEvent).where(AuditEvent.rev == 0).limit(1000)))
-            if not entries and not audit:
+            batch = partial(_take_batch, self.vault, last_seq, self.push_batch)
+            entries, audit, read = self.vault.write(batch)
+            if not read and not audit:
                 return
             body = {
                 "mutations": [_mutation(e) for e in entries],
@@ -485,11 +477,11 @@ class SyncClient:
                 # whatever still waits here over it.
                 found = self.conn.request("POST", "/v1/rows", {"ids": behind})
                 apply_rows(self.vault, found["rows"], {}, force=True)
-            if entries:
-                last_seq = entries[-1].seq
-            done += len(entries)
+            if read:
+                last_seq = read[-1]
+            done += len(read)
             self.progress("push", done, max(total, done))
-            if len(entries) < self.push_batch and len(audit) < 1000:
+            if len(read) < self.push_batch and len(audit) < 1000:
                 return
 
     def _pending_count(self) -> int:
@@ -623,6 +615,32 @@ class SyncClient:
         for entry in entries:
             if entry.row_id not in known and entry.op == p.Op.INSERT.value:
                 _delete_rows(self.vault, entry.table, [entry.row_id])
+
+
+def _take_batch(
+    vault: Vault, after: int, limit: int
+) -> tuple[list[ChangeEntry], list[AuditEvent], list[int]]:
+    """The next batch to push (entries after sequence number ``after``, audit events not yet
+    sent) and the sequence numbers read; on the writer. Entries sent for the first time get
+    their new values and are marked attempted in the same transaction, before any of them
+    leaves: from then on a change makes a new entry, so a retry sends what was sent."""
+    with vault.session(sync_apply=True) as s:
+        found = list(
+            s.scalars(
+                select(ChangeEntry)
+                .where(ChangeEntry.status == "pending", ChangeEntry.seq > after)
+                .order_by(ChangeEntry.seq)
+                .limit(limit)
+            )
+        )
+        entries = tracking.mark_attempted(s, found)
+        if len(entries) < len(found):
+            log.warning(
+                "%d waiting changes of rows no longer on this laptop were dropped",
+                len(found) - len(entries),
+            )
+        audit = list(s.scalars(select(AuditEvent).where(AuditEvent.rev == 0).limit(1000)))
+    return entries, audit, [e.seq for e in found]
 
 
 def _record_answers(
@@ -972,6 +990,8 @@ def _apply(
         ids = [r["id"] for r in items]
         local: dict[str, int] = {}
         pending: dict[str, dict[str, Any]] = {}
+        #: Fields whose waiting change holds no new value (not sent yet): the row's is kept.
+        own: dict[str, set[str]] = {}
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
             for row_id, rev in dbapi.execute(
@@ -982,9 +1002,15 @@ def _apply(
                 f"SELECT row_id, changes FROM change_entry WHERE row_id IN ({marks}) ORDER BY seq",
                 list(chunk),
             ):
-                for key, (_old, new) in json.loads(changes).items():
-                    pending.setdefault(row_id, {})[key] = new
+                for key, change in json.loads(changes).items():
+                    if len(change) > 1:
+                        pending.setdefault(row_id, {})[key] = change[1]
+                        own.get(row_id, set()).discard(key)
+                    else:
+                        pending.get(row_id, {}).pop(key, None)
+                        own.setdefault(row_id, set()).add(key)
         keys, special, insert, upsert = _writer(table)
+        stored = _stored_values(dbapi, table, keys, [i for i in own if own[i] and i in local])
         fresh: list[list[Any]] = []
         known_rows: list[list[Any]] = []
         for item in items:
@@ -1012,12 +1038,33 @@ def _apply(
             values = [data.get(k) for k in keys]
             for i, conv in special:
                 values[i] = conv(values[i])
+            kept = stored.get(item["id"])
+            if kept is not None:
+                for key in own[item["id"]]:
+                    if key in keys:
+                        i = keys.index(key)
+                        values[i] = kept[i]
             (fresh if known is None else known_rows).append(values)
         if fresh:
             dbapi.executemany(insert, fresh)
         if known_rows:
             dbapi.executemany(upsert, known_rows)
     return applied, bad
+
+
+def _stored_values(
+    dbapi: Any, table: str, keys: list[str], ids: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
+    """The rows ``ids`` of ``table`` as stored (the columns ``keys``, in order)."""
+    found: dict[str, tuple[Any, ...]] = {}
+    names = ", ".join(f'"{k}"' for k in keys)
+    for chunk in _chunks(list(ids)):
+        marks = ",".join("?" * len(chunk))
+        for row in dbapi.execute(
+            f'SELECT {names} FROM "{table}" WHERE id IN ({marks})', list(chunk)
+        ):
+            found[row[keys.index("id")]] = tuple(row)
+    return found
 
 
 def _free_case_number(dbapi: Any, case_id: str, number: Any) -> None:
@@ -1106,6 +1153,16 @@ def case_labels(vault: Vault) -> dict[str, str]:
 
 def _remove_case_now(vault: Vault, case_id: str) -> None:
     tables = [cls.__tablename__ for cls in (*CASE_TABLES, SyncConflict)]  # type: ignore[attr-defined]
+    with vault.session(sync_apply=True) as s:
+        # Waiting changes not sent yet hold no new values (the rows do): they stay, whole.
+        tracking.freeze(
+            s,
+            s.scalars(
+                select(ChangeEntry).where(
+                    ChangeEntry.case_id == case_id, ChangeEntry.attempted.is_(False)
+                )
+            ),
+        )
     with _raw_transaction(vault) as dbapi:
         persons: set[str] = set()
         for table in tables:

@@ -387,8 +387,21 @@ class World:
     # -- edits ---------------------------------------------------------------------------------
 
     def _record(self, lap: Laptop, before: int, edits: list[Edit]) -> None:
+        rows = sorted({e.row_id for e in edits})
         with lap.vault.session() as s:
-            entries = list(s.scalars(select(ChangeEntry).where(ChangeEntry.seq > before)))
+            # New entries, and the row's open entry an edit joined (the outbox coalesces).
+            newest = (
+                select(func.max(ChangeEntry.seq))
+                .where(ChangeEntry.row_id.in_(rows))
+                .group_by(ChangeEntry.row_id)
+            )
+            entries = list(
+                s.scalars(
+                    select(ChangeEntry)
+                    .where((ChangeEntry.seq > before) | ChangeEntry.seq.in_(newest))
+                    .order_by(ChangeEntry.seq)
+                )
+            )
         by_row: dict[str, list[str]] = {}
         for e in entries:
             by_row.setdefault(e.row_id, []).append(e.mutation_id)

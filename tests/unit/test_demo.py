@@ -40,6 +40,7 @@ from models.vault import Vault
 from models.vocabulary import (
     AgreementKind,
     AssessmentStatus,
+    AuditAction,
     CaseStage,
     MeetingKind,
     NoteKind,
@@ -411,10 +412,17 @@ def test_outbox_and_access_log_were_written(session: Session) -> None:
     )
     audited = set(session.scalars(select(AuditEvent.case_id).distinct()))
     assert audited == case_ids
-    corrected = session.scalars(
-        select(ChangeEntry).where(ChangeEntry.table == "journal_note", ChangeEntry.op == "update")
+    # The notes were finalised through services.update: the access log has each change (the
+    # outbox coalesced them into the notes' inserts, as nothing was sent yet).
+    changed = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.entity == "journal_note", AuditEvent.action == AuditAction.AENDRET
+        )
     ).all()
-    assert corrected  # the correction went through services.correct_note and update
+    assert changed
+    assert not session.scalar(
+        select(func.count()).where(ChangeEntry.table == "journal_note", ChangeEntry.op == "update")
+    )
 
 
 def test_a_second_run_adds_cases_to_the_same_vault(vault: Vault) -> None:

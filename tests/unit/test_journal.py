@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desktop.messages import error_text
-from models import services
+from models import services, tracking
 from models.errors import ImmutableRecord, ValidationError
 from models.schema import Case, ChangeEntry, JournalNote
 from models.vault import Vault
@@ -169,7 +169,10 @@ def test_correction_is_a_new_note_pointing_at_the_original(vault: Vault, final_i
         entries = s.scalars(select(ChangeEntry).where(ChangeEntry.row_id == correction_id)).all()
         # One new row, one outbox entry, born pointing at the original.
         assert [e.op for e in entries] == ["insert"]
+        with s.no_autoflush:
+            tracking.freeze(s, entries)  # the values as the push sends them
         assert entries[0].changes["corrects_id"] == [None, final_id]
+        s.expunge(entries[0])
         notes = services.notes_for_case(s, before["case_id"])
         assert {n.id for n in notes} == {final_id, correction_id}
 

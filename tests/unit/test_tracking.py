@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from models import services
+from models import services, tracking
 from models.errors import ImmutableRecord
 from models.schema import AuditEvent, Case, CaseParty, ChangeEntry, JournalNote, Person
 from models.vault import Vault
@@ -24,11 +24,22 @@ class Boom(Exception):
 
 
 def entries(vault: Vault, row_id: str | None = None) -> list[ChangeEntry]:
+    """The outbox as a push would send it (new values written in), the vault left as it is."""
     with vault.session() as s:
         query = select(ChangeEntry).order_by(ChangeEntry.seq)
         if row_id is not None:
             query = query.where(ChangeEntry.row_id == row_id)
-        return list(s.scalars(query))
+        found = list(s.scalars(query))
+        with s.no_autoflush:
+            tracking.freeze(s, found)
+        s.expunge_all()
+        return found
+
+
+def attempt(vault: Vault) -> None:
+    """What a push does before it sends the outbox: later changes make entries of their own."""
+    with vault.session() as s:
+        tracking.mark_attempted(s, list(s.scalars(select(ChangeEntry))))
 
 
 def count(vault: Vault, cls: type[object]) -> int:
@@ -72,6 +83,7 @@ def test_insert_writes_one_entry_with_json_friendly_values(vault: Vault) -> None
 
 def test_update_writes_old_and_new_values(vault: Vault) -> None:
     case_id, _ = make_case(vault)
+    attempt(vault)  # sent: the change below makes an entry of its own
     with vault.session() as s:
         case = services.get(s, Case, case_id)
         services.update(s, case, stage=CaseStage.VURDERING, opened_on=date(2024, 1, 9))
@@ -86,6 +98,7 @@ def test_update_writes_old_and_new_values(vault: Vault) -> None:
 
 def test_soft_delete_writes_a_delete_entry_and_keeps_the_row(vault: Vault) -> None:
     case_id, child_id = make_case(vault)
+    attempt(vault)  # sent: the change below makes an entry of its own
     with vault.session() as s:
         party = s.scalars(select(CaseParty).where(CaseParty.person_id == child_id)).one()
         party_id = party.id
@@ -106,6 +119,7 @@ def test_soft_delete_writes_a_delete_entry_and_keeps_the_row(vault: Vault) -> No
 
 def test_base_rev_is_the_servers_revision(vault: Vault) -> None:
     _, child_id = make_case(vault)
+    attempt(vault)  # sent: the change below makes an entry of its own
     with vault.engine.begin() as conn:
         conn.execute(text("UPDATE person SET rev = 4 WHERE id = :id"), {"id": child_id})
     with vault.session() as s:
@@ -162,6 +176,7 @@ def test_rolled_back_update_leaves_no_entry(vault: Vault) -> None:
 
 def test_change_to_an_expired_object_records_the_real_old_value(vault: Vault) -> None:
     _, child_id = make_case(vault)
+    attempt(vault)  # sent: the change below makes an entry of its own
     with vault.session() as s:
         child = services.get(s, Person, child_id)
         s.expire(child)
