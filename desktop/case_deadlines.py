@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from models.deadlines.engine import check_facts, compute, invalid_dates
-from models.deadlines.service import load_facts, standards_for
+from models.deadlines.facts import load_facts
+from models.deadlines.service import standards_for
 from models.deadlines.types import Deadline
 from models.errors import ValidationError
 from models.schema import Case

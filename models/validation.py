@@ -11,14 +11,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, Text, inspect
 
 from models.errors import ValidationError
-from models.schema import (
-    Agreement,
-    Assessment,
-    FollowUp,
-    Intervention,
-    Notification,
-    Person,
-)
 from models.values import max_chars
 
 _DK = ZoneInfo("Europe/Copenhagen")
@@ -62,7 +54,10 @@ def date_problem(row: Any, now: datetime) -> tuple[str, str] | None:
     ``NOT_IN_FUTURE`` after ``now``, or a date before its ``NOT_BEFORE`` date."""
     today = now.astimezone(_DK).date()
     future, order = FUTURE_DATE, END_BEFORE_START
-    if isinstance(row, Notification):
+    # By table name, not class: the deadline engine's records (models.deadlines.types) are
+    # checked as the ORM rows they were read from.
+    table = getattr(row, "__tablename__", None)
+    if table == "notification":
         if row.received_at is not None and row.received_at > now:
             return future, "received_at"
         if row.received_at and row.assessed_at and row.assessed_at < row.received_at:
@@ -70,7 +65,7 @@ def date_problem(row: Any, now: datetime) -> tuple[str, str] | None:
         received = None if row.received_at is None else row.received_at.astimezone(_DK).date()
         if _later(received, row.receipt_sent_on):
             return order, "receipt_sent_on"
-    elif isinstance(row, Assessment):
+    elif table == "assessment":
         if _later(row.aware_on, today):
             return future, "aware_on"
         if _later(row.aware_on, row.started_on):
@@ -78,24 +73,31 @@ def date_problem(row: Any, now: datetime) -> tuple[str, str] | None:
         for field in ("completed_on", "preliminary_on"):
             if _later(row.started_on, getattr(row, field)):
                 return order, field
-    elif isinstance(row, Intervention):
+    elif table == "intervention":
         if _later(row.start_on, row.end_on):
             return order, "end_on"
         if _later(row.decided_on, today):
             return future, "decided_on"
-    elif isinstance(row, FollowUp):
+    elif table == "follow_up":
         if _later(row.hearing_sent_on, row.hearing_deadline):
             return order, "hearing_deadline"
-    elif isinstance(row, Agreement):
+    elif table == "agreement":
         if _later(row.signed_on, row.last_follow_up_on):
             return order, "last_follow_up_on"
-    elif isinstance(row, Person) and _later(row.birth_date, today):
+    elif table == "person" and _later(row.birth_date, today):
         return future, "birth_date"
     return None
 
 
+_UNMEASURED = object()
+
+
 def length_problem(row: Any) -> tuple[str, str] | None:
     """(code, field) of a text longer than its column holds (and than the store accepts)."""
+    measured = getattr(row, "text_too_long", _UNMEASURED)
+    if measured is not _UNMEASURED:
+        # A deadline record: the query that read it measured its texts (deadlines.facts).
+        return None if measured is None else ("validation.too_long", str(measured))
     for col in inspect(type(row)).columns:
         if isinstance(col.type, String | Text) and col.key is not None:
             value = getattr(row, col.key, None)

@@ -5,7 +5,7 @@ end), and working days (hverdage) without Danish public holidays, from the maint
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -25,6 +25,11 @@ __all__ = [
 ]
 
 
+# The engine asks for the same few thousand days and moments over and over (every case of a
+# vault, with one "now"): the answers are cached, as the values are immutable.
+
+
+@lru_cache(maxsize=1 << 16)
 def local_date(moment: datetime) -> date:
     """The Danish calendar day of an aware moment."""
     return moment.astimezone(DK).date()
@@ -40,6 +45,7 @@ def add_hours(moment: datetime, hours: int) -> datetime:
     return moment.astimezone(UTC) + timedelta(hours=hours)
 
 
+@lru_cache(maxsize=1 << 14)
 def end_of_day(day: date) -> datetime:
     """The last moment of ``day`` in Danish time: a day deadline is met all through that day."""
     return datetime.combine(day, time(23, 59, 59, 999999), tzinfo=DK)
@@ -61,6 +67,11 @@ def add_workdays(start: date, days: int, *, with_optional: bool = False) -> date
     """The ``days``-th working day after ``start`` (the day of receipt does not count)."""
     if days < 0:
         raise ValueError("days must not be negative")
+    return _add_workdays(start, days, with_optional)
+
+
+@lru_cache(maxsize=1 << 14)
+def _add_workdays(start: date, days: int, with_optional: bool) -> date:
     current, left = start, days
     while left:
         current += timedelta(days=1)

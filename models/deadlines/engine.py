@@ -9,7 +9,7 @@ from datetime import datetime
 from models.deadlines.calendar import local_date
 from models.deadlines.rules import ALL_RULES, Ctx
 from models.deadlines.standards import Standards
-from models.deadlines.types import CaseFacts, Deadline, DeadlineStatus
+from models.deadlines.types import AnyAck, CaseFacts, Deadline, DeadlineStatus
 from models.errors import ValidationError
 from models.validation import FUTURE_DATE, check_row, date_problem
 from models.vocabulary import MET_BY_LABELS, DeadlineAckKind
@@ -17,28 +17,42 @@ from models.vocabulary import MET_BY_LABELS, DeadlineAckKind
 
 def compute(facts: CaseFacts, now: datetime, standards: Standards | None = None) -> list[Deadline]:
     """All deadlines of one case at ``now`` (aware), most urgent first. A closed case has none."""
+    return sorted(deadlines_of(facts, now, standards), key=Deadline.sort_key)
+
+
+_DEFAULT_STANDARDS = Standards()
+
+
+def deadlines_of(
+    facts: CaseFacts, now: datetime, standards: Standards | None = None
+) -> list[Deadline]:
+    """``compute`` in the rules' order, not sorted: for a caller that sorts the deadlines of
+    many cases at once (a stable sort of them all gives the order of ``compute`` per case)."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     case = facts.case
     if case.closed_on is not None and case.closed_on <= local_date(now):
         return []
-    ctx = Ctx(facts, now, standards or Standards())
-    out = [_apply_acks(d, facts, now) for rule in ALL_RULES for d in rule(ctx)]
-    return sorted(out, key=Deadline.sort_key)
+    ctx = Ctx(facts, now, standards or _DEFAULT_STANDARDS)
+    out = [d for rule in ALL_RULES for d in rule(ctx)]
+    if not facts.acks:
+        return out
+    by_deadline: dict[tuple[str, str | None], list[AnyAck]] = {}
+    for ack in facts.acks:
+        if ack.acknowledged_at <= now:
+            by_deadline.setdefault((ack.rule, ack.subject_id or None), []).append(ack)
+    return [
+        _apply_acks(d, mine) if (mine := by_deadline.get((d.rule, d.subject_id or None))) else d
+        for d in out
+    ]
 
 
-def _apply_acks(d: Deadline, facts: CaseFacts, now: datetime) -> Deadline:
+def _apply_acks(d: Deadline, mine: list[AnyAck]) -> Deadline:
     """An exception (undtaget, with its documented reason) closes an open deadline; an
     acknowledgement only marks it seen. Neither is ever silent: both are stored rows.
     The vault returns rows in no promised order (and sync may insert them in any), so of
-    several exceptions the latest gives the reason, whatever order they came in."""
-    mine = [
-        ack
-        for ack in facts.acks
-        if ack.rule == d.rule
-        and (ack.subject_id or None) == (d.subject_id or None)
-        and ack.acknowledged_at <= now
-    ]
+    several exceptions the latest gives the reason, whatever order they came in. ``mine``:
+    the acks of this deadline (rule and subject) given by ``now``."""
     if any(ack.kind == DeadlineAckKind.KVITTERET for ack in mine):
         d = replace(d, acknowledged=True)
     met = [ack for ack in mine if ack.kind == DeadlineAckKind.OPFYLDT]

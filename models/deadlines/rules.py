@@ -10,13 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property, lru_cache
 
 from models.dates import add_months
 from models.deadlines.calendar import DK, add_hours, add_workdays, end_of_day, local_date
 from models.deadlines.standards import LEGAL_CALENDAR, LEGAL_LIMITS, Standards
-from models.deadlines.types import CaseFacts, Deadline, DeadlineStatus
-from models.schema import FollowUp, Intervention, Meeting, Plan
+from models.deadlines.types import (
+    AnyFollowUp,
+    AnyIntervention,
+    AnyMeeting,
+    AnyPlan,
+    CaseFacts,
+    Deadline,
+    DeadlineStatus,
+)
 from models.vocabulary import (
     AssessmentStatus,
     DeadlineAckKind,
@@ -105,14 +113,32 @@ class Ctx:
     now: datetime
     std: Standards
 
-    @property
+    @cached_property
     def today(self) -> date:
         return local_date(self.now)
+
+    @cached_property
+    def now_utc(self) -> datetime:
+        # Moments are compared in UTC: two aware datetimes of different zones compare through
+        # both offsets, which is most of the engine's time over a whole vault.
+        return self.now.astimezone(UTC)
+
+    @cached_property
+    def held(self) -> dict[MeetingKind, list[AnyMeeting]]:
+        """The case's held meetings of each kind, earliest first (asked for by several rules)."""
+        by_kind: dict[MeetingKind, list[AnyMeeting]] = {}
+        for m in self.facts.meetings:
+            if m.held_at is not None:
+                by_kind.setdefault(m.kind, []).append(m)
+        for meetings in by_kind.values():
+            meetings.sort(key=lambda m: m.held_at)  # type: ignore[arg-type, return-value]
+        return by_kind
 
     def local(self, basis: str) -> str:
         return f"{basis}: {self.std.municipality}" if basis == "Lokal standard" else basis
 
 
+@lru_cache(maxsize=1 << 14)
 def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=DK)
 
@@ -132,19 +158,6 @@ def legal_workday(c: Ctx, start: date, setting: str) -> date:
     return min(local, legal)
 
 
-def status_of(
-    due: datetime, now: datetime, done_at: datetime | None, soon_days: int
-) -> DeadlineStatus:
-    """Fulfilment counts only once it has happened (a recorded future date does not)."""
-    if done_at is not None and done_at <= now:
-        return DeadlineStatus.OPFYLDT
-    if now > due:
-        return DeadlineStatus.OVERSKREDET
-    if now >= due - timedelta(days=soon_days):
-        return DeadlineStatus.SNART
-    return DeadlineStatus.OK
-
-
 def make(
     c: Ctx,
     rule: str,
@@ -156,8 +169,22 @@ def make(
     fulfilled_by: str,
     title: str | None = None,
 ) -> Deadline:
+    """A deadline of ``rule`` with its status at ``c.now``. Fulfilment counts only once it has
+    happened (a recorded future date does not)."""
     base_title, basis = RULES[rule]
-    due = max(due, trigger)  # never before its trigger
+    now, due_utc = c.now_utc, due.astimezone(UTC)
+    trigger_utc = trigger.astimezone(UTC)
+    if trigger_utc > due_utc:  # never before its trigger
+        due, due_utc = trigger, trigger_utc
+    done = done_at is not None and done_at.astimezone(UTC) <= now
+    if done:
+        status = DeadlineStatus.OPFYLDT
+    elif now > due_utc:
+        status = DeadlineStatus.OVERSKREDET
+    elif now >= (due - timedelta(days=c.std.soon_days)).astimezone(UTC):
+        status = DeadlineStatus.SNART
+    else:
+        status = DeadlineStatus.OK
     return Deadline(
         rule=rule,
         case_id=c.facts.case.id,
@@ -166,9 +193,9 @@ def make(
         legal_basis=c.local(basis),
         trigger=trigger,
         due=due,
-        status=status_of(due, c.now, done_at, c.std.soon_days),
+        status=status,
         fulfilled_by=fulfilled_by,
-        fulfilled_at=done_at if done_at is not None and done_at <= c.now else None,
+        fulfilled_at=done_at if done else None,
     )
 
 
@@ -189,15 +216,8 @@ def missing(c: Ctx, rule: str, subject_id: str | None, what: str, fulfilled_by: 
     )
 
 
-def _held(meetings: Iterable[Meeting], kind: MeetingKind) -> list[Meeting]:
-    return sorted(
-        (m for m in meetings if m.kind == kind and m.held_at is not None),
-        key=lambda m: m.held_at,  # type: ignore[arg-type, return-value]
-    )
-
-
 def _first_held_after(c: Ctx, kind: MeetingKind, after: datetime) -> datetime | None:
-    for m in _held(c.facts.meetings, kind):
+    for m in c.held.get(kind, ()):
         assert m.held_at is not None
         if m.held_at >= after:
             return m.held_at
@@ -206,7 +226,7 @@ def _first_held_after(c: Ctx, kind: MeetingKind, after: datetime) -> datetime | 
 
 def _active_support(
     c: Ctx, at: date, bases: tuple[LegalBasis, ...] = SUPPORT
-) -> list[Intervention]:
+) -> list[AnyIntervention]:
     return [
         i
         for i in c.facts.interventions
@@ -214,7 +234,7 @@ def _active_support(
     ]
 
 
-def _placements(c: Ctx) -> list[Intervention]:
+def _placements(c: Ctx) -> list[AnyIntervention]:
     return [
         i
         for i in c.facts.interventions
@@ -222,7 +242,7 @@ def _placements(c: Ctx) -> list[Intervention]:
     ]
 
 
-def follow_up_done_on(f: FollowUp) -> date | None:
+def follow_up_done_on(f: AnyFollowUp) -> date | None:
     """The day a follow-up run was completed: its decision, else the last of four settled steps."""
     if f.decided_on is not None:
         return f.decided_on
@@ -502,7 +522,7 @@ def home_visit(c: Ctx) -> Iterator[Deadline]:
 # -- plans ---------------------------------------------------------------------------------
 
 
-def _approved(plans: Iterable[Plan], kinds: tuple[PlanKind, ...]) -> list[Plan]:
+def _approved(plans: Iterable[AnyPlan], kinds: tuple[PlanKind, ...]) -> list[AnyPlan]:
     return sorted(
         (
             p
@@ -713,7 +733,7 @@ def next_follow_up(c: Ctx) -> Iterator[Deadline]:
     )
 
 
-def _days_placed(placed: Iterable[Intervention], first: date, last: date) -> int:
+def _days_placed(placed: Iterable[AnyIntervention], first: date, last: date) -> int:
     """The days from ``first`` to ``last`` (inclusive) on which any of the placements ran."""
     spans = sorted((max(p.start_on, first), min(p.end_on or last, last)) for p in placed)
     days, covered_to = 0, first - timedelta(days=1)
@@ -742,7 +762,7 @@ def supervision(c: Ctx) -> Iterator[Deadline]:
             continue
         visits = [
             m
-            for m in _held(c.facts.meetings, MeetingKind.TILSYNSBESOEG)
+            for m in c.held.get(MeetingKind.TILSYNSBESOEG, ())
             if m.held_at is not None
             and local_date(m.held_at).year == year
             and m.child_alone is not None

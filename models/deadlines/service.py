@@ -4,8 +4,7 @@ and stores acknowledgements and exceptions (synced rows, never silent)."""
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,23 +14,20 @@ from sqlalchemy.orm import Session
 
 from models import services
 from models.deadlines.calendar import local_date
-from models.deadlines.engine import as_of, check_facts, compute, invalid_dates
+from models.deadlines.engine import as_of, check_facts, deadlines_of, invalid_dates
+from models.deadlines.facts import PER_CASE, load_facts
 from models.deadlines.rules import RULES
 from models.deadlines.standards import Standards
 from models.deadlines.types import CaseFacts, Deadline
 from models.errors import ValidationError
+from models.gc_pause import collector_paused
 from models.schema import (
     Agreement,
     Assessment,
-    Case,
-    CaseParty,
     DeadlineAck,
-    FollowUp,
-    Intervention,
     JournalNote,
     Meeting,
     Notification,
-    Person,
     Plan,
     utcnow,
 )
@@ -56,62 +52,10 @@ def _day_end(day: date | None) -> datetime | None:
     return None if day is None else end_of_day(day)
 
 
-_PER_CASE: dict[str, type[Any]] = {
-    "parties": CaseParty,
-    "notifications": Notification,
-    "assessments": Assessment,
-    "plans": Plan,
-    "follow_ups": FollowUp,
-    "meetings": Meeting,
-    "interventions": Intervention,
-    "agreements": Agreement,
-    "acks": DeadlineAck,
-}
-
-
 #: The tables whose rows the deadline engine reads: a change elsewhere moves no deadline.
-DEADLINE_TABLES = frozenset({"case", "person", *(cls.__tablename__ for cls in _PER_CASE.values())})
-
-
-def load_facts(
-    session: Session, case_ids: Sequence[str] | None = None, *, assigned_to: str | None = None
-) -> list[CaseFacts]:
-    """The facts of the given cases (default: every open case; or those assigned to a user)."""
-    query = select(Case, Person).join(Person, Person.id == Case.child_id)
-    query = query.where(Case.deleted_at.is_(None))
-    if case_ids is not None:
-        query = query.where(Case.id.in_(list(case_ids)))
-    if assigned_to is not None:
-        query = query.where(Case.assigned_to == assigned_to)
-    pairs = session.execute(query.order_by(Case.case_number)).all()
-    ids = [case.id for case, _ in pairs]
-    grouped: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    for name, cls in _PER_CASE.items():
-        rows = (
-            session.scalars(select(cls).where(cls.deleted_at.is_(None))).all()
-            if (case_ids is None and assigned_to is None)
-            else [
-                row
-                for chunk in _chunks(ids, 500)
-                for row in session.scalars(
-                    select(cls).where(cls.case_id.in_(chunk), cls.deleted_at.is_(None))
-                )
-            ]
-        )
-        for row in rows:
-            grouped[row.case_id][name].append(row)
-    return [
-        CaseFacts(
-            case=case,
-            child=child,
-            **{name: tuple(grouped[case.id][name]) for name in _PER_CASE},
-        )
-        for case, child in pairs
-    ]
-
-
-def _chunks(items: list[str], size: int) -> list[list[str]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+DEADLINE_TABLES = frozenset(
+    {"case", "person", *(cls.__tablename__ for cls, _record in PER_CASE.values())}
+)
 
 
 def deadlines_for_case(
@@ -131,7 +75,7 @@ def deadlines_for_case(
     case = services.find_case(session, case_id)
     facts = load_facts(session, [case.id])[0]
     check_facts(facts, _checked_at(now, present))
-    return _compute(facts, now, present, standards)
+    return sorted(_compute(facts, now, present, standards), key=Deadline.sort_key)
 
 
 def all_deadlines(
@@ -148,15 +92,16 @@ def all_deadlines(
     row and field instead of its deadlines."""
     checked_at = _checked_at(now, present)
     out: list[Deadline] = []
-    for facts in load_facts(session, assigned_to=assigned_to):
-        try:
-            check_facts(facts, checked_at)
-        except ValidationError as exc:
-            # One case's bad row must not hide every other case's deadlines.
-            out.append(invalid_dates(facts, exc))
-            continue
-        out.extend(_compute(facts, now, present, standards))
-    return sorted(out, key=Deadline.sort_key)
+    with collector_paused():  # ~10 records and ~10 deadlines per case, none in a cycle
+        for facts in load_facts(session, assigned_to=assigned_to):
+            try:
+                check_facts(facts, checked_at)
+            except ValidationError as exc:
+                # One case's bad row must not hide every other case's deadlines.
+                out.append(invalid_dates(facts, exc))
+                continue
+            out.extend(_compute(facts, now, present, standards))
+        return sorted(out, key=Deadline.sort_key)
 
 
 def _checked_at(now: datetime, present: datetime | None) -> datetime:
@@ -171,7 +116,7 @@ def _compute(
         if facts.case.opened_on > local_date(now):
             return []  # the case had not been opened: it had no deadlines yet
         facts = as_of(facts, now)
-    return compute(facts, now, standards)
+    return deadlines_of(facts, now, standards)  # not sorted yet
 
 
 def _ack(
