@@ -177,6 +177,10 @@ def error_text(err: FeltmappeError) -> str:
         return document_text(code, p)
     if code.startswith("settings."):
         return settings_text(code, p)
+    if code.startswith("form."):
+        from models.forms.messages import error_text as form_error_text
+
+        return form_error_text(code, p)
     if code == "validation.required" and str(p.get("field")) in REQUIRED_FIELDS:
         return REQUIRED_FIELDS[str(p.get("field"))]
     if code in VALIDATION:

@@ -113,6 +113,15 @@ class ScreeningOutcome(StrEnum):
     SAMMENLAGT = "sammenlagt"
 
 
+SCREENING_OUTCOME_LABELS: dict[ScreeningOutcome, str] = {
+    ScreeningOutcome.AKUT: "Akut handling",
+    ScreeningOutcome.UNDERSOEGELSE: "Børnefaglig undersøgelse",
+    ScreeningOutcome.RAAD_OG_VEJLEDNING: "Råd og vejledning",
+    ScreeningOutcome.INGEN_FORANSTALTNING: "Ingen yderligere handling",
+    ScreeningOutcome.SAMMENLAGT: "Lagt sammen med en anden underretning",
+}
+
+
 class AssessmentStatus(StrEnum):
     IGANG = "igang"
     FORELOEBIG = "foreloebig_vurdering"

@@ -1,0 +1,75 @@
+"""ICS forms as data (DESIGN.md "Forms as data", docs/forms.md): the typed definitions, the
+loader that checks a definition file, the registry of packaged forms and their versions,
+answer validation and completeness, and the service functions that save and finalise answers.
+Qt-free; the desktop's renderer and the PDF documents build on it."""
+
+from __future__ import annotations
+
+from models.forms.answers import (
+    AnswerProblem,
+    Missing,
+    SectionProgress,
+    is_answered,
+    missing_for_finalise,
+    section_progress,
+    validate_answers,
+    visible_fields,
+)
+from models.forms.errors import FormIncomplete, FormNotStored, OtherForm
+from models.forms.loader import FormDefinitionError, FormProblem
+from models.forms.registry import (
+    FormLibrary,
+    FormNotFound,
+    all_forms,
+    check_folder,
+    default_library,
+    ics_triangle,
+    load_form,
+)
+from models.forms.types import (
+    Choice,
+    Condition,
+    Field,
+    FieldType,
+    Form,
+    IcsDimension,
+    IcsSide,
+    IcsTriangle,
+    Record,
+    Section,
+    YesNo,
+)
+
+__all__ = [
+    "AnswerProblem",
+    "Choice",
+    "Condition",
+    "Field",
+    "FieldType",
+    "Form",
+    "FormDefinitionError",
+    "FormIncomplete",
+    "FormLibrary",
+    "FormNotFound",
+    "FormNotStored",
+    "FormProblem",
+    "IcsDimension",
+    "IcsSide",
+    "IcsTriangle",
+    "Missing",
+    "OtherForm",
+    "Record",
+    "Section",
+    "SectionProgress",
+    "YesNo",
+    "all_forms",
+    "check_folder",
+    "default_library",
+    "ics_triangle",
+    "is_answered",
+    "load_form",
+    "missing_for_finalise",
+    "section_progress",
+    "validate_answers",
+    "visible_fields",
+]

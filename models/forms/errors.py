@@ -1,0 +1,40 @@
+"""Expected errors of answering a form (codes ``form.*``; Danish text in
+``models.forms.messages.error_text``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from models.errors import FeltmappeError, ValidationError
+
+if TYPE_CHECKING:
+    from models.forms.answers import AnswerProblem, Missing
+
+
+class FormIncomplete(ValidationError):
+    """A form cannot be finalised yet: ``missing`` lists the required answers not given and
+    ``problems`` the answers that are wrong (also as Danish texts in the params)."""
+
+    code = "form.incomplete"
+
+    def __init__(self, missing: Sequence[Missing], problems: Sequence[AnswerProblem]) -> None:
+        self.missing = list(missing)
+        self.problems = list(problems)
+        super().__init__(
+            missing=[m.text for m in self.missing],
+            problems=[f"{p.path}: {p.text}" for p in self.problems],
+        )
+
+
+class FormNotStored(FeltmappeError):
+    """The form's answers have no place in the vault yet (``table`` has no answers columns),
+    or the form names no record."""
+
+    code = "form.not_stored"
+
+
+class OtherForm(ValidationError):
+    """The row already holds answers to another form (``form_id``)."""
+
+    code = "form.other_form"

@@ -1,0 +1,173 @@
+"""Saving and finalising form answers on their vault row (``Notification`` or ``Assessment``,
+the tables with ``FormAnswers`` columns). Writes go through ``models.services`` like every
+other write, so the tracker adds the outbox entry and the access log in the same
+transaction; the desktop runs these functions on the writer (``models.writer``).
+
+Saving keeps every answer (a draft may be incomplete or wrong: nothing typed is lost) and
+copies the valid answers of fields with a ``column`` to the row, so the deadline engine sees
+them. Finalising is refused with what is missing; when it succeeds it sets the form's
+``finalised`` column (``Notification.assessed_at``: the 24-hour assessment is met;
+``Assessment.completed_on``: the undersøgelse is done). A finalised form is read-only, except
+its sections marked ``after_finalise`` (the receipt and feedback to a notifier)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from models import services
+from models.errors import ImmutableRecord
+from models.forms.answers import missing_for_finalise, validate_answers, visible_fields
+from models.forms.errors import FormIncomplete, FormNotStored, OtherForm
+from models.forms.records import DATETIME_COLUMNS, STORED_TABLES, column_value
+from models.forms.registry import FormLibrary, default_library
+from models.forms.types import Form
+from models.schema import Assessment, Notification, utcnow
+from models.vocabulary import AssessmentStatus
+
+_DK = ZoneInfo("Europe/Copenhagen")
+
+#: A row that holds form answers.
+AnswerRow = Notification | Assessment
+
+#: What finalising sets besides the ``finalised`` column, per table.
+_FINALISE_EXTRAS: dict[str, dict[str, Any]] = {
+    "assessment": {"status": AssessmentStatus.AFSLUTTET},
+}
+
+
+def form_of(row: AnswerRow, library: FormLibrary | None = None) -> Form | None:
+    """The form (in the version) the row's answers were written to, or None before any."""
+    if row.form_id is None:
+        return None
+    return (library or default_library()).form(row.form_id, row.form_version)
+
+
+def _check_record(form: Form, row: AnswerRow) -> None:
+    table = row.__tablename__
+    if form.record is None or form.record.table not in STORED_TABLES:
+        raise FormNotStored(form_id=form.id, table=form.record.table if form.record else None)
+    if form.record.table != table:
+        raise FormNotStored(form_id=form.id, table=table)
+    if row.form_id is not None and (row.form_id, row.form_version) != (form.id, form.version):
+        raise OtherForm(form_id=row.form_id, version=row.form_version, table=table, row_id=row.id)
+
+
+def is_finalised(form: Form, row: Any) -> bool:
+    """Whether the row's form is finalised: its ``finalised`` column is set."""
+    column = form.record.finalised if form.record else None
+    return column is not None and getattr(row, column, None) is not None
+
+
+def column_updates(
+    form: Form,
+    answers: Mapping[str, Any],
+    *,
+    parties: Collection[str] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The row's columns the answers fill: every shown field with a ``column`` whose answer is
+    given and valid. Pure; an answer removed leaves its column as it was."""
+    shown = visible_fields(form, answers)
+    wrong = {p.field for p in validate_answers(form, answers, parties=parties, now=now)}
+    out: dict[str, Any] = {}
+    for fld in form.fields.values():
+        answer = answers.get(fld.id)
+        if fld.column is None or fld.id not in shown or fld.id in wrong:
+            continue
+        if answer is None or answer in ("", [], {}):
+            continue
+        out[fld.column] = column_value(fld, answer)
+    return out
+
+
+def finalise_updates(
+    form: Form,
+    answers: Mapping[str, Any],
+    now: datetime,
+    *,
+    parties: Collection[str] | None = None,
+) -> dict[str, Any]:
+    """The columns finalising writes (pure): the answers' columns, the ``finalised`` column
+    (its answer if the form has a field for it, else ``now``, or today in Denmark for a date
+    column) and the table's own (an undersøgelse becomes "afsluttet"). ``FormIncomplete``
+    when something is missing or wrong."""
+    missing, problems = missing_for_finalise(form, answers, parties=parties, now=now)
+    if missing or problems:
+        raise FormIncomplete(missing, problems)
+    updates = column_updates(form, answers, parties=parties, now=now)
+    record = form.record
+    if record is not None and record.finalised is not None:
+        if record.finalised not in updates:
+            stamp: datetime | date = now
+            if record.finalised not in DATETIME_COLUMNS:
+                stamp = now.astimezone(_DK).date()
+            updates[record.finalised] = stamp
+        updates.update(_FINALISE_EXTRAS.get(record.table, {}))
+    return updates
+
+
+def _editable_after_finalise(form: Form) -> set[str]:
+    return {f.id for s in form.sections if s.after_finalise for f in s.fields}
+
+
+def save_answers(
+    session: Session,
+    row: AnswerRow,
+    answers: Mapping[str, Any],
+    *,
+    form: Form | None = None,
+    parties: Collection[str] | None = None,
+    now: datetime | None = None,
+) -> AnswerRow:
+    """Store ``answers`` (the whole object, keyed by field id) on ``row`` with the form's id
+    and version, and copy the valid answers to the row's columns. ``form`` defaults to the
+    form the row was written to; a row with no answers yet needs it. A finalised form takes
+    changes only in its ``after_finalise`` sections (``ImmutableRecord`` otherwise)."""
+    form = form or form_of(row)
+    if form is None:
+        raise FormNotStored(table=row.__tablename__, row_id=row.id)
+    _check_record(form, row)
+    new = dict(answers)
+    if is_finalised(form, row):
+        old = row.answers or {}
+        open_ids = _editable_after_finalise(form)
+        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
+        if changed - open_ids:
+            raise ImmutableRecord(table=row.__tablename__, row_id=row.id)
+    updates = column_updates(form, new, parties=parties, now=now or utcnow())
+    if is_finalised(form, row) and form.record and form.record.finalised:
+        updates.pop(form.record.finalised, None)
+    return services.update(
+        session, row, form_id=form.id, form_version=form.version, answers=new, **updates
+    )
+
+
+def finalise(
+    session: Session,
+    row: AnswerRow,
+    *,
+    form: Form | None = None,
+    parties: Collection[str] | None = None,
+    now: datetime | None = None,
+) -> AnswerRow:
+    """Finalise the row's form: refused with ``FormIncomplete`` (what is missing, what is
+    wrong) until it is complete; then the row's columns are set (``finalise_updates``) and the
+    deadline engine sees the work as done. Finalising twice changes nothing."""
+    form = form or form_of(row)
+    if form is None:
+        raise FormNotStored(table=row.__tablename__, row_id=row.id)
+    _check_record(form, row)
+    if is_finalised(form, row):
+        return row
+    updates = finalise_updates(form, row.answers or {}, now or utcnow(), parties=parties)
+    return services.update(session, row, form_id=form.id, form_version=form.version, **updates)
+
+
+def case_party_ids(session: Session, case_id: str) -> set[str]:
+    """The person ids a person field of the case's forms may pick."""
+    return {person.id for _, person in services.case_parties(session, case_id)}

@@ -1,0 +1,149 @@
+"""Saving and finalising form answers on their vault row: answers kept as typed, valid answers
+copied to the row's columns, finalising refused with what is missing, and once finalised the
+row's date is set (the 24-hour assessment, the undersøgelse's completion) and the form is
+read-only except for its after-finalise sections."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from desktop.messages import error_text
+from models import services
+from models.errors import ImmutableRecord
+from models.forms import FormIncomplete, FormNotStored, load_form
+from models.forms.service import case_party_ids, finalise, form_of, save_answers
+from models.schema import Assessment, ChangeEntry, Notification
+from models.vault import Vault
+from models.vocabulary import AssessmentStatus, NotifierKind, ScreeningOutcome
+
+NOW = datetime.now(UTC)
+RECEIVED = (NOW - timedelta(hours=3)).replace(microsecond=0)
+
+
+def notification(vault: Vault) -> tuple[str, str]:
+    with vault.session() as s:
+        child, _ = services.create_person(s, "Åse", "Holm")
+        case = services.create_case(s, child, opened_on=date.today())
+        row = services.add(s, Notification(case_id=case.id, notifier_kind=NotifierKind.ANONYM))
+        return case.id, row.id
+
+
+COMPLETE: dict[str, Any] = {
+    "modtaget": RECEIVED.isoformat(),
+    "modtaget_hvordan": "mail",
+    "underretter_type": "fagperson",
+    "omraade": "skole",
+    "institution": "Bakkeskolen",
+    "underretter_navn": "Lærer Hansen",
+    "bekymring": "Åse kommer sulten i skole.",
+    "bekymring_ics": [{"dimension": "grundlaeggende_omsorg", "tekst": "Sulten"}],
+    "overgreb": {"value": False},
+    "i_fare": {"value": False},
+    "akut": {"value": False},
+    "vurdering": "Ikke akut; underretningsmøde.",
+    "udfald": "undersoegelse",
+    "loebende_stoette": {"value": False},
+}
+
+
+def test_answers_are_saved_and_copied_to_the_rows_columns(vault: Vault) -> None:
+    _, row_id = notification(vault)
+    form = load_form("underretning")
+    partial = {"modtaget": RECEIVED.isoformat(), "underretter_type": "fagperson", "omraade": "x"}
+    with vault.session() as s:
+        row = services.get(s, Notification, row_id)
+        save_answers(s, row, partial, form=form)
+    with vault.session() as s:
+        row = services.get(s, Notification, row_id)
+        assert (row.form_id, row.form_version, row.answers) == ("underretning", 1, partial)
+        assert row.received_at == RECEIVED
+        assert row.notifier_kind == NotifierKind.FAGPERSON
+        assert row.notifier_sector is None  # "x" is no sector: kept in the answers only
+        assert form_of(row) == form
+        assert row.assessed_at is None
+        entries = s.scalars(select(ChangeEntry).where(ChangeEntry.row_id == row_id)).all()
+        assert entries  # through the tracker: the outbox has it
+
+
+def test_finalising_is_refused_with_what_is_missing(vault: Vault) -> None:
+    _, row_id = notification(vault)
+    answers = {k: v for k, v in COMPLETE.items() if k not in ("vurdering", "i_fare")}
+    answers["akut"] = {"value": True}
+    with vault.session() as s:
+        row = services.get(s, Notification, row_id)
+        save_answers(s, row, answers, form=load_form("underretning"))
+        with pytest.raises(FormIncomplete) as err:
+            finalise(s, row)
+    assert [m.field for m in err.value.missing] == ["i_fare", "vurdering"]
+    assert [p.field for p in err.value.problems] == ["akut"]
+    text = error_text(err.value)
+    assert "Vurdering inden 24 timer: Er barnet i fare?" in text
+    assert "Vurdering inden 24 timer: Vurdering" in text
+
+
+def test_finalising_meets_the_24_hour_assessment_and_locks_the_form(vault: Vault) -> None:
+    case_id, row_id = notification(vault)
+    with vault.session() as s:
+        row = services.get(s, Notification, row_id)
+        save_answers(s, row, COMPLETE, form=load_form("underretning"))
+        finalise(s, row, parties=case_party_ids(s, case_id), now=NOW)
+    with vault.session() as s:
+        row = services.get(s, Notification, row_id)
+        assert row.assessed_at == NOW
+        assert row.outcome == ScreeningOutcome.UNDERSOEGELSE
+        assert row.notifier_organisation == "Bakkeskolen"
+        with pytest.raises(ImmutableRecord):
+            save_answers(s, row, {**COMPLETE, "vurdering": "Ændret bagefter"})
+        # The receipt to the professional notifier (§138) comes after the assessment.
+        today = date.today().isoformat()
+        save_answers(s, row, {**COMPLETE, "kvittering_sendt": today})
+    with vault.session() as s:
+        row = services.get(s, Notification, row_id)
+        assert row.receipt_sent_on == date.today()
+        assert row.assessed_at == NOW
+        assert finalise(s, row) is row  # twice changes nothing
+
+
+def test_finalising_an_undersoegelse_sets_completed_on_and_status(vault: Vault) -> None:
+    form = load_form("undersoegelse")
+    today = date.today()
+    with vault.session() as s:
+        child, _ = services.create_person(s, "Åse", "Holm")
+        case = services.create_case(s, child, opened_on=today)
+        row = services.add(s, Assessment(case_id=case.id, aware_on=today, started_on=today))
+        answers: dict[str, Any] = {
+            "kendskab": today.isoformat(),
+            "startet": today.isoformat(),
+            "simpel": {"value": True},
+            "baggrund": "Underretning fra skolen",
+            "kilder": "Skolen, sundhedsplejen",
+            "samtale_holdt": {"value": False, "reason": "Barnet ville ikke"},
+            "hjemmebesoeg_holdt": {"value": False},
+            "intet_hjemmebesoeg": "Familien afviste besøg",
+            "foraeldrenes_syn": "Mor er enig",
+            "sammenfatning": "S",
+            "analyse": "A",
+            "konklusion": "K",
+            "behov_for_stoette": {"value": False},
+        }
+        for field_id, fld in form.fields.items():
+            if fld.ics is not None and fld.required:
+                answers[field_id] = "Ingen"
+        save_answers(s, row, answers, form=form)
+        assert row.is_simple is True
+        assert row.no_home_visit_reason == "Familien afviste besøg"
+        finalise(s, row)
+        assert row.completed_on is not None
+        assert row.status == AssessmentStatus.AFSLUTTET
+
+
+def test_a_form_without_answer_columns_is_refused(vault: Vault) -> None:
+    _, row_id = notification(vault)
+    with vault.session() as s:
+        row = services.get(s, Notification, row_id)
+        with pytest.raises(FormNotStored):
+            save_answers(s, row, {}, form=load_form("hjemmebesoeg"))
