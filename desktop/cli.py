@@ -19,7 +19,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, NoReturn
 
-from desktop import cli_print, cli_settings
+from desktop import cli_forms, cli_print, cli_settings
 from desktop.logsetup import safe_report, setup_logging
 from desktop.messages import error_text, sync_reason_text, warning_text
 from models.commandline import (
@@ -546,6 +546,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_passwd)
     cli_settings.add_parser(sub, common, _open_vault)
     cli_print.add_parser(sub, common, _open_vault)
+    cli_forms.add_parser(sub, common)
 
     p = sub.add_parser(
         "sync", parents=[common], help="forbind computeren til den centrale server og synkronisér"
