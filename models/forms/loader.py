@@ -253,7 +253,9 @@ def _read_side(reader: _Reader, raw: dict[str, Any], path: str, seen: set[str]) 
         made = reader.attempt(one)
         if made is not None:
             dimensions.append(made)
-    if not dimensions:
+    if not dimensions and "dimensions" not in raw:
+        reader.problem(_join(path, "dimensions"), "form.missing_key", key="dimensions")
+    elif not dimensions and not raw["dimensions"]:
         reader.problem(_join(path, "dimensions"), "form.empty", key="dimensions")
     return IcsSide(id=side_id, label=label, dimensions=tuple(dimensions))
 

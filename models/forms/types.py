@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 
 class FieldType(StrEnum):
@@ -157,9 +158,9 @@ class Form:
                 return section
         raise KeyError(section_id)
 
-    @property
+    @cached_property
     def fields(self) -> dict[str, Field]:
-        """Every top-level field by id, in form order."""
+        """Every top-level field by id, in form order (do not change the dict)."""
         return {f.id: f for s in self.sections for f in s.fields}
 
     def field(self, field_id: str) -> Field:

@@ -404,3 +404,26 @@ def test_any_json_answers_give_problems_never_an_exception(data: st.DataObject) 
         assert problem.text
     for progress in section_progress(form, answers, ics=ics_triangle(), now=NOW):
         assert 0 <= progress.answered <= progress.required
+
+
+def test_a_broken_ics_file_beside_the_forms_is_named(tmp_path: Path) -> None:
+    write(tmp_path, "lille.toml", GOOD)
+    write(
+        tmp_path,
+        "ics.toml",
+        '[[sides]]\nid = "s"\nlabel = "S"\n[[sides.dimensions]]\nid = "s"\nlabel = "D"\n',
+    )
+    assert [(p.file, p.key, p.code) for p in check_folder(tmp_path)] == [
+        ("ics.toml", "sides[s].dimensions[s].id", "form.duplicate_id"),
+    ]
+
+
+def test_a_folder_with_its_own_ics_file_uses_it(tmp_path: Path) -> None:
+    write(tmp_path, "lille.toml", GOOD.replace('ics_dimension"', 'short_text"'))
+    write(
+        tmp_path,
+        "ics.toml",
+        '[[sides]]\nid = "s"\nlabel = "S"\n[[sides.dimensions]]\nid = "d"\nlabel = "D"\n',
+    )
+    library = FormLibrary.from_folder(tmp_path)
+    assert [d.id for d in library.ics.dimensions] == ["d"]

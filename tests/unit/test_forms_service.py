@@ -147,3 +147,23 @@ def test_a_form_without_answer_columns_is_refused(vault: Vault) -> None:
         row = services.get(s, Notification, row_id)
         with pytest.raises(FormNotStored):
             save_answers(s, row, {}, form=load_form("hjemmebesoeg"))
+
+
+def test_the_deadline_engine_sees_the_finalised_assessment(vault: Vault) -> None:
+    from models.deadlines import DeadlineStatus
+    from models.deadlines.service import deadlines_for_case
+
+    case_id, row_id = notification(vault)
+
+    def rule() -> Any:
+        with vault.session() as s:
+            found = deadlines_for_case(s, case_id, NOW)
+        return next(d for d in found if d.rule == "underretning_24_timer")
+
+    with vault.session() as s:
+        row = services.get(s, Notification, row_id)
+        save_answers(s, row, COMPLETE, form=load_form("underretning"))
+    assert rule().status != DeadlineStatus.OPFYLDT
+    with vault.session() as s:
+        finalise(s, services.get(s, Notification, row_id), now=NOW)
+    assert rule().status == DeadlineStatus.OPFYLDT
