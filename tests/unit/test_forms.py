@@ -5,7 +5,7 @@ of a form stays loadable."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -427,3 +427,54 @@ def test_a_folder_with_its_own_ics_file_uses_it(tmp_path: Path) -> None:
     )
     library = FormLibrary.from_folder(tmp_path)
     assert [d.id for d in library.ics.dimensions] == ["d"]
+
+
+def _answer(fld: Any) -> st.SearchStrategy[Any]:
+    """Valid answers of ``fld`` (every field answered, every reason given)."""
+    text = st.from_regex(r"[a-zæøå][a-zæøå .,]{0,30}", fullmatch=True)
+    kind = fld.type
+    if kind in (FieldType.SHORT_TEXT, FieldType.LONG_TEXT):
+        return text
+    if kind == FieldType.DATE:
+        return st.dates(date(2000, 1, 1), NOW.date() - timedelta(days=1)).map(date.isoformat)
+    if kind == FieldType.DATETIME:
+        moments = st.datetimes(
+            datetime(2000, 1, 1), NOW.replace(tzinfo=None), timezones=st.just(UTC)
+        )
+        return moments.map(lambda m: m.isoformat())
+    values = [c.value for c in fld.choices]
+    if kind == FieldType.CHOICE:
+        return st.sampled_from(values)
+    if kind == FieldType.MULTI_CHOICE:
+        return st.lists(st.sampled_from(values), min_size=1, unique=True)
+    if kind == FieldType.YES_NO:
+        return st.builds(lambda b, r: {"value": b, "reason": r}, st.booleans(), text)
+    if kind == FieldType.PERSON:
+        person = st.builds(lambda n: {"person_id": None, "name": n}, text)
+        return st.lists(person, min_size=1, max_size=3) if fld.multiple else person
+    if kind == FieldType.SCALE:
+        return st.integers(fld.minimum, fld.maximum)
+    if kind == FieldType.ICS_DIMENSION:
+        dims = [d.id for d in ics_triangle().dimensions if not fld.sides or d.side in fld.sides]
+        return st.sampled_from(dims)
+    item = st.fixed_dictionaries({sub.id: _answer(sub) for sub in fld.fields})
+    least = max(fld.min_items, 1)
+    return st.lists(item, min_size=least, max_size=fld.max_items or least + 2)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+@pytest.mark.parametrize("form_id", SHIPPED)
+def test_answering_every_field_validly_makes_every_shipped_form_complete(
+    form_id: str, data: st.DataObject
+) -> None:
+    from models.forms.service import finalise_updates
+
+    form = load_form(form_id)
+    answers = data.draw(st.fixed_dictionaries({f.id: _answer(f) for f in form.fields.values()}))
+    assert validate_answers(form, answers, ics=ics_triangle(), now=NOW, parties=set()) == []
+    assert missing_for_finalise(form, answers, ics=ics_triangle(), now=NOW) == ([], [])
+    assert all(p.complete for p in section_progress(form, answers, ics=ics_triangle(), now=NOW))
+    updates = finalise_updates(form, answers, NOW)
+    if form.record is not None and form.record.finalised is not None:
+        assert updates[form.record.finalised] is not None
