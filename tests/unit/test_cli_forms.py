@@ -50,3 +50,16 @@ def test_forms_list_of_a_broken_folder_fails_with_one_line(
         main(["forms", "list", "--folder", str(tmp_path)])
     assert exit_.value.code == 1
     assert "brudt.toml" in capsys.readouterr().err
+
+
+def test_forms_as_a_script(tmp_path: Path) -> None:
+    from tests.unit.test_cli import run_cli
+
+    result = run_cli("forms", "--help", passphrase=None)
+    assert result.returncode == 0
+    assert "Brug: feltmappe forms" in result.stdout and "kontrollér skemafiler" in result.stdout
+    (tmp_path / "x.toml").write_text('id = "x"\nversion = 1\n', encoding="utf-8")
+    result = run_cli("forms", "check", str(tmp_path), passphrase=None)
+    assert result.returncode == 1
+    assert result.stdout.startswith("x.toml: title: ")
+    assert "Traceback" not in result.stderr
