@@ -15,6 +15,7 @@ from models.forms.answers import (
     validate_answers,
     visible_fields,
 )
+from models.forms.display import NOT_ANSWERED, display_answer
 from models.forms.errors import FormIncomplete, FormNotStored, OtherForm
 from models.forms.loader import FormDefinitionError, FormProblem
 from models.forms.registry import (
@@ -41,6 +42,7 @@ from models.forms.types import (
 )
 
 __all__ = [
+    "NOT_ANSWERED",
     "AnswerProblem",
     "Choice",
     "Condition",
@@ -65,6 +67,7 @@ __all__ = [
     "all_forms",
     "check_folder",
     "default_library",
+    "display_answer",
     "ics_triangle",
     "is_answered",
     "load_form",

@@ -478,3 +478,27 @@ def test_answering_every_field_validly_makes_every_shipped_form_complete(
     updates = finalise_updates(form, answers, NOW)
     if form.record is not None and form.record.finalised is not None:
         assert updates[form.record.finalised] is not None
+
+
+def test_answers_are_shown_in_danish() -> None:
+    from models.forms import NOT_ANSWERED, display_answer
+
+    form, ics = load_form("underretning"), ics_triangle()
+    show = {
+        "modtaget": "2026-11-20T08:15:00+00:00",
+        "underretter_type": "fagperson",
+        "akut": {"value": True, "reason": "Politiet er kontaktet"},
+        "i_fare": {"value": False},
+        "kvittering_sendt": "2026-11-23",
+        "bekymring_ics": [{"dimension": "boligforhold", "tekst": "Trangt"}],
+    }
+    assert {k: display_answer(form.field(k), v, ics) for k, v in show.items()} == {
+        "modtaget": "20.11.2026 kl. 09.15",
+        "underretter_type": "Fagperson",
+        "akut": "Ja. Hvilken akut handling er iværksat? Politiet er kontaktet",
+        "i_fare": "Nej",
+        "kvittering_sendt": "23.11.2026",
+        "bekymring_ics": "Dimension: Boligforhold; Hvad underretteren beskriver: Trangt",
+    }
+    assert display_answer(form.field("bekymring"), "  ") == NOT_ANSWERED
+    assert display_answer(form.field("bekymring"), None) == NOT_ANSWERED
