@@ -27,6 +27,7 @@ from models.forms.records import DATETIME_COLUMNS, STORED_TABLES, column_value
 from models.forms.registry import FormLibrary, default_library
 from models.forms.types import Form
 from models.schema import Assessment, Notification, utcnow
+from models.validation import NOT_BEFORE
 from models.vocabulary import AssessmentStatus
 
 _DK = ZoneInfo("Europe/Copenhagen")
@@ -111,6 +112,33 @@ def finalise_updates(
     return updates
 
 
+def _day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.astimezone(_DK).date()
+    return value if isinstance(value, date) else None
+
+
+def _possible(table: str, row: Any, updates: dict[str, Any]) -> dict[str, Any]:
+    """``updates`` without the columns that would put a date before the date it may not lie
+    before (``models.validation.NOT_BEFORE``): the tracker would refuse the whole save, and
+    a draft's answers are never lost over one date (the answer stays, and is wrong)."""
+    out = dict(updates)
+    for (t, column), before in NOT_BEFORE.items():
+        if t != table or (column not in out and before not in out):
+            continue
+        later = out.get(column, getattr(row, column, None))
+        earlier = out.get(before, getattr(row, before, None))
+        if later is None or earlier is None:
+            continue
+        both_moments = isinstance(later, datetime) and isinstance(earlier, datetime)
+        wrong = (
+            later < earlier if both_moments else (_day(later) or later) < (_day(earlier) or earlier)
+        )
+        if wrong:
+            out.pop(column if column in out else before, None)
+    return out
+
+
 def _editable_after_finalise(form: Form) -> set[str]:
     return {f.id for s in form.sections if s.after_finalise for f in s.fields}
 
@@ -125,7 +153,8 @@ def save_answers(
     now: datetime | None = None,
 ) -> AnswerRow:
     """Store ``answers`` (the whole object, keyed by field id) on ``row`` with the form's id
-    and version, and copy the valid answers to the row's columns. ``form`` defaults to the
+    and version, and copy the valid answers to the row's columns (not the ``finalised``
+    column, which only ``finalise`` sets). ``form`` defaults to the
     form the row was written to; a row with no answers yet needs it. A finalised form takes
     changes only in its ``after_finalise`` sections (``ImmutableRecord`` otherwise)."""
     form = form or form_of(row)
@@ -140,8 +169,10 @@ def save_answers(
         if changed - open_ids:
             raise ImmutableRecord(table=row.__tablename__, row_id=row.id)
     updates = column_updates(form, new, parties=parties, now=now or utcnow())
-    if is_finalised(form, row) and form.record and form.record.finalised:
+    if form.record and form.record.finalised:
+        # Only finalising sets it: it is what says the form is done (and read-only).
         updates.pop(form.record.finalised, None)
+    updates = _possible(row.__tablename__, row, updates)
     return services.update(
         session, row, form_id=form.id, form_version=form.version, answers=new, **updates
     )

@@ -167,3 +167,29 @@ def test_the_deadline_engine_sees_the_finalised_assessment(vault: Vault) -> None
     with vault.session() as s:
         finalise(s, services.get(s, Notification, row_id), now=NOW)
     assert rule().status == DeadlineStatus.OPFYLDT
+
+
+def test_a_date_before_the_date_it_follows_is_kept_in_the_answers_only(vault: Vault) -> None:
+    _, row_id = notification(vault)
+    earlier = (RECEIVED - timedelta(days=1)).isoformat()
+    answers = {"modtaget": RECEIVED.isoformat(), "vurderet": earlier}
+    with vault.session() as s:
+        row = services.get(s, Notification, row_id)
+        save_answers(s, row, answers, form=load_form("underretning"))
+    with vault.session() as s:
+        row = services.get(s, Notification, row_id)
+        assert row.answers == answers  # nothing typed is lost
+        assert (row.received_at, row.assessed_at) == (RECEIVED, None)
+
+
+def test_saving_never_finalises_even_with_the_finalised_date_answered(vault: Vault) -> None:
+    _, row_id = notification(vault)
+    answers = {**COMPLETE, "vurderet": NOW.isoformat()}
+    with vault.session() as s:
+        row = services.get(s, Notification, row_id)
+        save_answers(s, row, {"vurderet": NOW.isoformat()}, form=load_form("underretning"))
+        assert row.assessed_at is None
+        save_answers(s, row, answers)
+        assert row.assessed_at is None
+        finalise(s, row, now=NOW + timedelta(hours=1))
+        assert row.assessed_at == NOW  # the time answered, not the time finalised
