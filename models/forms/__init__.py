@@ -16,7 +16,7 @@ from models.forms.answers import (
     visible_fields,
 )
 from models.forms.display import NOT_ANSWERED, display_answer
-from models.forms.errors import FormIncomplete, FormNotStored, OtherForm
+from models.forms.errors import CorruptAnswers, FormIncomplete, FormNotStored, OtherForm
 from models.forms.loader import FormDefinitionError, FormProblem
 from models.forms.registry import (
     FormLibrary,
@@ -46,6 +46,7 @@ __all__ = [
     "AnswerProblem",
     "Choice",
     "Condition",
+    "CorruptAnswers",
     "Field",
     "FieldType",
     "Form",

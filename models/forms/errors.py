@@ -38,3 +38,10 @@ class OtherForm(ValidationError):
     """The row already holds answers to another form (``form_id``)."""
 
     code = "form.other_form"
+
+
+class CorruptAnswers(FeltmappeError):
+    """A row's stored answers are not an object keyed by field ids (damaged, or written by
+    something else): that form shows this error, the rest of the case opens."""
+
+    code = "form.corrupt_answers"

@@ -128,6 +128,11 @@ def error_text(code: str, params: Mapping[str, Any]) -> str:
         return "Skemaet kan ikke afsluttes endnu. Mangler eller skal rettes:\n" + "\n".join(lines)
     if code == "form.not_stored":
         return "Svarene på dette skema kan endnu ikke gemmes i sagen."
+    if code == "form.corrupt_answers":
+        return (
+            "Svarene på skemaet kan ikke læses (de er beskadiget). Resten af sagen kan bruges; "
+            "kontakt IT."
+        )
     if code == "form.other_form":
         return "Posten indeholder allerede svar på et andet skema."
     return answer_text(code, params)

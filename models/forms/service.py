@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from models import services
 from models.errors import ImmutableRecord
 from models.forms.answers import missing_for_finalise, validate_answers, visible_fields
-from models.forms.errors import FormIncomplete, FormNotStored, OtherForm
+from models.forms.errors import CorruptAnswers, FormIncomplete, FormNotStored, OtherForm
 from models.forms.records import DATETIME_COLUMNS, STORED_TABLES, column_value
 from models.forms.registry import FormLibrary, default_library
 from models.forms.types import Form
@@ -46,6 +46,23 @@ def form_of(row: AnswerRow, library: FormLibrary | None = None) -> Form | None:
     if row.form_id is None:
         return None
     return (library or default_library()).form(row.form_id, row.form_version)
+
+
+def open_answers(
+    row: AnswerRow, library: FormLibrary | None = None
+) -> tuple[Form | None, dict[str, Any]]:
+    """The form and answers of ``row``, for showing or printing them: ``(None, {})`` before
+    any answers; ``FormNotFound`` for a form (version) this Feltmappe does not know and
+    ``CorruptAnswers`` for answers that are not an object keyed by field ids, so the caller
+    shows an error for this form alone."""
+    answers = row.answers
+    if answers is None:
+        answers = {}
+    if not isinstance(answers, dict) or not all(isinstance(k, str) for k in answers):
+        raise CorruptAnswers(table=row.__tablename__, row_id=row.id)
+    if row.form_id is None:
+        return None, dict(answers)
+    return form_of(row, library), dict(answers)
 
 
 def _check_record(form: Form, row: AnswerRow) -> None:

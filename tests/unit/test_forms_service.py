@@ -193,3 +193,24 @@ def test_saving_never_finalises_even_with_the_finalised_date_answered(vault: Vau
         assert row.assessed_at is None
         finalise(s, row, now=NOW + timedelta(hours=1))
         assert row.assessed_at == NOW  # the time answered, not the time finalised
+
+
+def test_corrupt_or_unknown_answers_are_an_error_of_that_form_alone(vault: Vault) -> None:
+    from models.forms import CorruptAnswers, FormNotFound
+    from models.forms.service import open_answers
+
+    _, row_id = notification(vault)
+    with vault.session() as s:
+        row = services.get(s, Notification, row_id)
+        assert open_answers(row) == (None, {})
+        services.update(s, row, form_id="underretning", form_version=1, answers=["ødelagt"])
+        with pytest.raises(CorruptAnswers) as err:
+            open_answers(row)
+        assert "beskadiget" in error_text(err.value)
+        services.update(s, row, form_id="underretning", form_version=9, answers={})
+        with pytest.raises(FormNotFound) as missing:
+            open_answers(row)
+        assert "underretning version 9" in error_text(missing.value)
+        services.update(s, row, form_version=1, answers={"bekymring": "x"})
+        form, answers = open_answers(row)
+        assert form is not None and form.version == 1 and answers == {"bekymring": "x"}
