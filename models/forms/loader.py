@@ -657,4 +657,6 @@ def read_form(source: Traversable, ics: IcsTriangle) -> tuple[Form | None, list[
     if doc is None:
         return None, reader.problems
     form = reader.form(doc)
-    return (form if not reader.problems else None), reader.problems
+    # A per_dimension template is read once per dimension: say its problem once.
+    problems = list({(p.key, p.code, repr(p.params)): p for p in reader.problems}.values())
+    return (form if not problems else None), problems

@@ -502,3 +502,12 @@ def test_answers_are_shown_in_danish() -> None:
     }
     assert display_answer(form.field("bekymring"), "  ") == NOT_ANSWERED
     assert display_answer(form.field("bekymring"), None) == NOT_ANSWERED
+
+
+def test_a_broken_per_dimension_template_is_named_once(tmp_path: Path) -> None:
+    text = GOOD + '\n[[sections]]\nid = "ics"\ntitle = "ICS"\nics_side = "foraeldrekompetencer"\n'
+    text += '\n[[sections.per_dimension]]\nid = "vurdering"\ntype = "essay"\nlabel = "Vurdering"\n'
+    write(tmp_path, "lille.toml", text)
+    assert [(p.key, p.code) for p in check_folder(tmp_path)] == [
+        ("sections[ics].per_dimension[vurdering].type", "form.unknown_field_type")
+    ]
