@@ -241,9 +241,9 @@ class AppController(QObject):
             self.vault.close()
             self.vault = None
         from desktop.sync_panel import REVOKED_TEXT
-        from sync import client as sc
+        from sync.client import enrolment
 
-        sc.wipe_profile(self.profile)
+        enrolment.wipe_profile(self.profile)
         log.warning("device revoked: the local vault was wiped")
         dialog = self.show_first_run()
         box = QMessageBox(

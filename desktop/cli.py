@@ -332,17 +332,18 @@ def _delegate(argv: list[str]) -> int:
 
 
 def cmd_sync_connect(args: argparse.Namespace) -> int:
-    from sync import client as sc
+    from sync.client import enrolment
+    from sync.client.transport import check_url, tls_context
 
-    sc.check_url(args.url)
+    check_url(args.url)
     ca_file = str(Path(args.ca_fil).expanduser().resolve()) if args.ca_fil else None
     if ca_file:
-        sc.tls_context(ca_file)  # a bad bundle is told before anything is asked
+        tls_context(ca_file)  # a bad bundle is told before anything is asked
     device = args.enhed or f"Feltmappe på {socket.gethostname()}"
     if args.noegle_stdin:
         token = stdin_line("enhedsnøgle", strip=True)
         with _open_vault(args) as vault:
-            device_id = sc.connect_with_token(vault, args.url, token, ca_file=ca_file)
+            device_id = enrolment.connect_with_token(vault, args.url, token, ca_file=ca_file)
             user = vault.user
         log.info("connected to the central store as device %s", device_id)
         print(f"Computeren er forbundet til {args.url} som {user} (med enhedsnøglen).")
@@ -356,7 +357,7 @@ def cmd_sync_connect(args: argparse.Namespace) -> int:
             "Adgangskode til den centrale server: ",
             what="Adgangskoden til den centrale server",
         )
-        device_id = sc.connect(vault, args.url, args.bruger, secret, device, ca_file=ca_file)
+        device_id = enrolment.connect(vault, args.url, args.bruger, secret, device, ca_file=ca_file)
     log.info("connected to the central store as device %s", device_id)
     print(f"Computeren er forbundet til {args.url} som {args.bruger} (enhed »{device}«).")
     print("Kør »feltmappe sync kør« for at hente sagerne.")
@@ -365,12 +366,13 @@ def cmd_sync_connect(args: argparse.Namespace) -> int:
 
 def cmd_sync_status(args: argparse.Namespace) -> int:
     from models.vocabulary import TABLE_LABELS
-    from sync import client as sc
+    from sync.client import state as sync_state
+    from sync.client.keys import URL_KEY
 
     with _open_vault(args) as vault:
-        state = sc.status(vault)
-        url, user = vault.setting(sc.URL_KEY), vault.setting("user")
-        rejected = sc.rejected(vault) if state.rejected else []
+        state = sync_state.status(vault)
+        url, user = vault.setting(URL_KEY), vault.setting("user")
+        rejected = sync_state.rejected(vault) if state.rejected else []
     if state.connected:
         print(f"Forbundet til den centrale server {url} som {user}.")
     else:
@@ -394,21 +396,23 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
 
 
 def cmd_sync_run(args: argparse.Namespace) -> int:
-    from sync import client as sc
+    from sync.client import enrolment
+    from sync.client.replication import SyncClient, SyncReport
+    from sync.errors import DeviceRevoked
 
-    report: sc.SyncReport | None = None
+    report: SyncReport | None = None
     with _open_vault(args) as vault:
-        conn = sc.connection_for(vault)
+        conn = enrolment.connection_for(vault)
         try:
-            report = sc.SyncClient(vault, conn).sync()
-        except sc.DeviceRevoked:
+            report = SyncClient(vault, conn).sync()
+        except DeviceRevoked:
             report = None
         finally:
             conn.close()
     if report is None:
         # The vault is closed (and its key dropped) before its files go.
-        sc.wipe_profile(args.profile)
-        raise sc.DeviceRevoked()
+        enrolment.wipe_profile(args.profile)
+        raise DeviceRevoked()
     print(
         f"Synkroniseret: {report.pushed} ændringer sendt ({report.applied} gemt, "
         f"{report.noop} uændret, {report.conflicts} konflikter, {report.rejected} afvist), "

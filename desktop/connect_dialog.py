@@ -27,7 +27,20 @@ from desktop.tasks import run_in_background
 from desktop.widgets import ErrorLabel, log_refusal
 from models.errors import FeltmappeError
 from models.vault import Vault
-from sync import client as sc
+from sync.client import enrolment
+from sync.client.keys import CA_FILE_KEY, URL_KEY
+from sync.client.transport import check_url, tls_context
+from sync.errors import (
+    AuthFailed,
+    BadCredentials,
+    CaFileError,
+    CertificateError,
+    DeviceRevoked,
+    ServerRefused,
+    ServerUnreachable,
+    SyncError,
+    UpgradeRequired,
+)
 
 log = logging.getLogger("feltmappe.sync.ui")
 
@@ -36,19 +49,19 @@ UNREACHABLE = "Serveren svarer ikke. Tjek adressen og netforbindelsen, og prøv 
 NOT_FELTMAPPE = "Adressen svarer, men er ikke en Feltmappe-server. Tjek adressen."
 #: Used when ``desktop.messages`` has no text of its own for a code yet.
 FALLBACK = {
-    sc.BadCredentials.code: "Forkert brugernavn eller adgangskode.",
-    sc.UpgradeRequired.code: "Den centrale server kræver en nyere version af Feltmappe.",
-    sc.DeviceRevoked.code: "Enheden er spærret af administratoren.",
-    sc.AuthFailed.code: "Serveren afviste login.",
+    BadCredentials.code: "Forkert brugernavn eller adgangskode.",
+    UpgradeRequired.code: "Den centrale server kræver en nyere version af Feltmappe.",
+    DeviceRevoked.code: "Enheden er spærret af administratoren.",
+    AuthFailed.code: "Serveren afviste login.",
 }
 
 
 def connect_error_text(err: FeltmappeError) -> str:
     # Signing in has its own words for "no answer" and "not our server" (the general texts
     # speak of changes waiting, and there are none yet).
-    if isinstance(err, sc.ServerUnreachable):
+    if isinstance(err, ServerUnreachable):
         return UNREACHABLE
-    if isinstance(err, sc.ServerRefused) and err.params.get("status") in (404, 405):
+    if isinstance(err, ServerRefused) and err.params.get("status") in (404, 405):
         return NOT_FELTMAPPE
     text = error_text(err)
     if text == f"Fejl: {err.code}":
@@ -74,7 +87,7 @@ class ConnectDialog(QDialog):
         self._vault = vault
         self.busy = False
         self.setWindowTitle("Forbind til central server")
-        self.url = QLineEdit(vault.setting(sc.URL_KEY) or "https://", self)
+        self.url = QLineEdit(vault.setting(URL_KEY) or "https://", self)
         self.url.setObjectName("url")
         self.username = QLineEdit(vault.user, self)
         self.username.setObjectName("username")
@@ -85,7 +98,7 @@ class ConnectDialog(QDialog):
         self.device.setObjectName("device")
         self.device.setMaxLength(80)
         # Only where the municipality runs its own certificate authority (IT says so).
-        self.ca_file = QLineEdit(vault.setting(sc.CA_FILE_KEY), self)
+        self.ca_file = QLineEdit(vault.setting(CA_FILE_KEY), self)
         self.ca_file.setObjectName("ca_file")
         self.ca_file.setPlaceholderText("kun hvis IT har givet jer et CA-certifikat")
         self.ca_browse = QPushButton("&Vælg fil …", self)
@@ -148,12 +161,12 @@ class ConnectDialog(QDialog):
         # Kept in the vault and read at every sync, so not relative to today's working folder.
         ca_file = str(Path(typed_ca).expanduser().resolve()) if typed_ca else None
         try:
-            sc.check_url(url)
+            check_url(url)
             if ca_file:
-                sc.tls_context(ca_file)
-        except sc.SyncError as exc:
+                tls_context(ca_file)
+        except SyncError as exc:
             self.error.show_text(error_text(exc))
-            (self.ca_file if isinstance(exc, sc.CaFileError) else self.url).setFocus()
+            (self.ca_file if isinstance(exc, CaFileError) else self.url).setFocus()
             return
         if not username or not password:
             self.error.show_text("Skriv dit brugernavn og din adgangskode.")
@@ -163,7 +176,7 @@ class ConnectDialog(QDialog):
         self._set_busy(True)
         vault = self._vault
         run_in_background(
-            lambda: sc.connect(vault, url, username, password, device, ca_file=ca_file),
+            lambda: enrolment.connect(vault, url, username, password, device, ca_file=ca_file),
             self._done,
             self._failed,
         )
@@ -190,9 +203,9 @@ class ConnectDialog(QDialog):
         else:
             log.error("connecting failed: %s", type(exc).__name__)
             self.error.show_text(BAD_URL)
-        if isinstance(exc, sc.BadCredentials):
+        if isinstance(exc, BadCredentials):
             self.password.setFocus()
-        elif isinstance(exc, sc.CertificateError):
+        elif isinstance(exc, CertificateError):
             self.ca_file.setFocus()
         else:
             self.url.setFocus()

@@ -37,7 +37,7 @@ from models.errors import FeltmappeError
 from models.schema import Case, JournalNote, new_id
 from models.vault import Vault
 from models.vocabulary import NOTE_KIND_LABELS, NoteKind
-from sync import client as sc
+from sync.client import state as sync_state
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 
@@ -182,7 +182,7 @@ class JournalWidget(QWidget):
         # The list is read with sessions that never wait for the writer (a sync's page).
         self._reads: SessionFactory = vault.reading if isinstance(vault, Vault) else vault
         self._names: Callable[[], dict[str, str]] = (
-            (lambda: sc.display_names(vault)) if isinstance(vault, Vault) else dict
+            (lambda: sync_state.display_names(vault)) if isinstance(vault, Vault) else dict
         )
         self._user = (vault.user or "") if isinstance(vault, Vault) else ""
         self.case_id = case_id

@@ -32,7 +32,8 @@ from desktop.zoom import TextSize
 from models import settings
 from models.errors import FeltmappeError
 from models.vault import Vault
-from sync import client as sc
+from sync.client.state import SyncStatus
+from sync.errors import ServerUnreachable, UpgradeRequired
 
 log = logging.getLogger("feltmappe.window")
 
@@ -307,7 +308,7 @@ class MainWindow(QMainWindow):
         self.sync.offline = False
         self.sync.sync_now()
 
-    def _sync_status(self, status: sc.SyncStatus) -> None:
+    def _sync_status(self, status: SyncStatus) -> None:
         self.sync_action.setEnabled(status.connected and not self.sync.running)
         self.show_sync_action.setEnabled(True)
 
@@ -316,9 +317,9 @@ class MainWindow(QMainWindow):
 
     def _sync_failed(self, exc: BaseException) -> None:
         """Offline is quiet (the status bar says it, the timer tries again); the rest is told."""
-        if isinstance(exc, sc.ServerUnreachable):
+        if isinstance(exc, ServerUnreachable):
             return
-        if isinstance(exc, sc.UpgradeRequired):
+        if isinstance(exc, UpgradeRequired):
             box = QMessageBox(
                 QMessageBox.Icon.Information,
                 "Feltmappe",

@@ -29,7 +29,8 @@ BACKGROUND_MODULES = (
     "models.deadlines.service",
     "models.timeline",
     "models.home_visits",
-    "sync.client",
+    "sync.client.replication",
+    "sync.client.state",
 )
 #: The screens after "Lås op", in the order they import each other: on the GUI thread.
 SCREEN_MODULES = (

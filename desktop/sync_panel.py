@@ -44,7 +44,13 @@ from models import settings
 from models.changes import ChangeSet
 from models.errors import FeltmappeError
 from models.vault import Vault
-from sync import client as sc
+from sync.client import enrolment
+from sync.client import state as sync_state
+from sync.client.keys import LAST_ERROR_KEY, URL_KEY
+from sync.client.replication import SyncClient, SyncReport
+from sync.client.state import SyncStatus
+from sync.client.transport import Connection
+from sync.errors import DeviceRevoked, ServerUnreachable
 
 log = logging.getLogger("feltmappe.sync.ui")
 
@@ -109,10 +115,10 @@ class SyncController(QObject):
     The worker only calls ``sync.client``; its progress comes back through ``progress`` (a signal,
     so Qt queues it onto the GUI thread), its result through ``desktop.tasks``."""
 
-    status_changed = Signal(object)  # sc.SyncStatus
+    status_changed = Signal(object)  # SyncStatus
     running_changed = Signal(bool)
     progress = Signal(str, int, int)
-    synced = Signal(object)  # sc.SyncReport
+    synced = Signal(object)  # SyncReport
     failed = Signal(object)  # the SyncError, after the status was updated
     revoked = Signal()
 
@@ -121,14 +127,14 @@ class SyncController(QObject):
         vault: Vault,
         parent: QObject | None = None,
         *,
-        connection_for: Callable[[Vault], sc.Connection] = sc.connection_for,
+        connection_for: Callable[[Vault], Connection] = enrolment.connection_for,
     ) -> None:
         super().__init__(parent)
         self._vault = vault
         self._writes = Writes(vault, self)  # the user's choices are written on the writer
         self.connection_for = connection_for  # tests put a slow or dead transport here
         self.running = False
-        self.status: sc.SyncStatus | None = None
+        self.status: SyncStatus | None = None
         self.offline = False
         self._stopped = False
         self._cancel = False
@@ -146,7 +152,7 @@ class SyncController(QObject):
     def start(self) -> None:
         """Start the timers: the first sync shortly after unlock, then every few minutes."""
         # Offline until a sync succeeds, when the last one found no server (before a lock).
-        self.offline = self._vault.setting(sc.LAST_ERROR_KEY) == sc.ServerUnreachable.code
+        self.offline = self._vault.setting(LAST_ERROR_KEY) == ServerUnreachable.code
         self.refresh()
         self._poll.start(STATUS_REFRESH_MS)
         self._auto.start(sync_interval_ms(self._vault))
@@ -174,12 +180,12 @@ class SyncController(QObject):
 
     # -- status ------------------------------------------------------------------------
 
-    def refresh(self) -> sc.SyncStatus | None:
+    def refresh(self) -> SyncStatus | None:
         """Re-read the counts (a few indexed counts: cheap enough for a timer)."""
         if self._stopped or not self._vault.is_open:
             return self.status
         try:
-            self.status = sc.status(self._vault)
+            self.status = sync_state.status(self._vault)
         except FeltmappeError as err:
             log_refusal(err)
             return self.status
@@ -198,7 +204,7 @@ class SyncController(QObject):
             if self.running:
                 self._again = True  # a change made meanwhile (a resolved conflict) goes too
             return False
-        if not sc.is_connected(self._vault):
+        if not enrolment.is_connected(self._vault):
             self.refresh()
             return False
         self.running = True
@@ -207,10 +213,10 @@ class SyncController(QObject):
         self.running_changed.emit(True)
         vault, connection_for = self._vault, self.connection_for
 
-        def work() -> sc.SyncReport:
+        def work() -> SyncReport:
             conn = connection_for(vault)
             try:
-                return sc.SyncClient(vault, conn, progress=self._report_progress).sync()
+                return SyncClient(vault, conn, progress=self._report_progress).sync()
             finally:
                 conn.close()
 
@@ -231,7 +237,7 @@ class SyncController(QObject):
         self.running_changed.emit(False)
         return True
 
-    def _done(self, report: sc.SyncReport) -> None:
+    def _done(self, report: SyncReport) -> None:
         if not self._finish():
             return
         self.offline = False
@@ -250,12 +256,12 @@ class SyncController(QObject):
     def _error(self, exc: BaseException) -> None:
         if not self._finish():
             return
-        if isinstance(exc, sc.DeviceRevoked):
+        if isinstance(exc, DeviceRevoked):
             log.warning("the central store has revoked this device")
             self.stop()
             self.revoked.emit()
             return
-        if isinstance(exc, sc.ServerUnreachable):
+        if isinstance(exc, ServerUnreachable):
             log.info("sync: the central store did not answer")
             self.offline = True
         elif isinstance(exc, FeltmappeError):
@@ -280,7 +286,7 @@ class SyncController(QObject):
 
         def job() -> None:
             for conflict_id in ids:
-                sc.resolve(vault, conflict_id, choice)
+                sync_state.resolve(vault, conflict_id, choice)
 
         self._writes.call(job, lambda _: self._changed(on_done), on_error)
 
@@ -293,7 +299,7 @@ class SyncController(QObject):
         """Send rejected changes again (queued on the writer), then sync."""
         vault, chosen = self._vault, list(seqs)
         self._writes.call(
-            lambda: sc.retry(vault, chosen), lambda _: self._changed(on_done), on_error
+            lambda: sync_state.retry(vault, chosen), lambda _: self._changed(on_done), on_error
         )
 
     def _changed(self, then: Callable[[], object]) -> None:
@@ -308,7 +314,7 @@ class SyncController(QObject):
         def work() -> None:
             conn = connection_for(vault)
             try:
-                sc.SyncClient(vault, conn).discard(seqs)
+                SyncClient(vault, conn).discard(seqs)
             finally:
                 conn.close()
 
@@ -320,11 +326,11 @@ class SyncController(QObject):
         def failed(exc: BaseException) -> None:
             if self._stopped:
                 return
-            if isinstance(exc, sc.DeviceRevoked):
+            if isinstance(exc, DeviceRevoked):
                 self.stop()
                 self.revoked.emit()
                 return
-            if isinstance(exc, sc.ServerUnreachable):
+            if isinstance(exc, ServerUnreachable):
                 self.offline = True
             self.refresh()
             on_done(exc)
@@ -381,7 +387,7 @@ class SyncStatusBar(QWidget):
         controller.running_changed.connect(self._running)
         controller.progress.connect(self._progress)
 
-    def show_status(self, status: sc.SyncStatus) -> None:
+    def show_status(self, status: SyncStatus) -> None:
         # A profile that was never connected has nothing "waiting": all is saved here, and a
         # count of thousands of changes would only alarm.
         self.pending.setVisible(status.connected)
@@ -668,14 +674,14 @@ class SyncPanel(QWidget):
             restore()
         self._update_buttons()
 
-    def _status_changed(self, status: sc.SyncStatus) -> None:
+    def _status_changed(self, status: SyncStatus) -> None:
         self.connect_button.setVisible(not status.connected)
         if not status.connected:
             self.summary.setText(
                 "Computeren er ikke forbundet til en central server. Sagerne gemmes kun her."
             )
         else:
-            url = self._vault.setting(sc.URL_KEY)
+            url = self._vault.setting(URL_KEY)
             state = OFFLINE if self._controller.offline else ONLINE
             self.summary.setText(
                 f"Forbundet til {url} ({state}). {pending_text(status.pending)}. "
@@ -685,7 +691,7 @@ class SyncPanel(QWidget):
             self.reload()
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, sc.ServerUnreachable):
+        if isinstance(exc, ServerUnreachable):
             self.error.show_text(
                 "Den centrale server svarer ikke. Ændringerne er gemt på computeren og sendes, "
                 "når der er forbindelse igen."
@@ -759,7 +765,7 @@ class SyncPanel(QWidget):
         self.retry_button.setEnabled(False)
 
         def done(exc: BaseException | None) -> None:
-            if isinstance(exc, sc.ServerUnreachable):
+            if isinstance(exc, ServerUnreachable):
                 self.error.show_text(
                     "Den centrale server svarer ikke; ændringerne er ikke kasseret. Prøv igen, "
                     "når der er forbindelse."

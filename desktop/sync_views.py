@@ -14,7 +14,7 @@ from models.schema import Case, CaseParty, Person, User
 from models.vault import Vault
 from models.vocabulary import FIELD_LABELS, TABLE_LABELS
 from sync import answers
-from sync import client as sc
+from sync.client import state as sync_state
 
 OPS = {"insert": "Ny", "update": "Ændret", "delete": "Slettet"}
 
@@ -81,7 +81,7 @@ def _who(value: str, user: str, names: dict[str, str]) -> str:
 def _display_names(vault: Vault) -> dict[str, str]:
     with vault.reading() as s:
         local = {u: n for u, n in s.execute(select(User.username, User.display_name)) if n}
-    return {**local, **sc.display_names(vault)}
+    return {**local, **sync_state.display_names(vault)}
 
 
 def _case_numbers(vault: Vault, ids: set[str]) -> dict[str, str]:
@@ -96,7 +96,7 @@ def _case_numbers(vault: Vault, ids: set[str]) -> dict[str, str]:
         ).all()
     found = {cid: f"{number} · {first} {last}".strip() for cid, number, first, last in rows}
     # A case removed from the laptop (its assignment ended) is named as it was known.
-    kept = sc.case_labels(vault)
+    kept = sync_state.case_labels(vault)
     return {**{cid: kept[cid] for cid in ids if cid in kept}, **found}
 
 
@@ -120,7 +120,7 @@ def _person_cases(vault: Vault, ids: set[str]) -> dict[str, str]:
 
 
 def load_conflicts(vault: Vault) -> list[ConflictView]:
-    found = sc.conflicts(vault)
+    found = sync_state.conflicts(vault)
     numbers = _case_numbers(vault, {c.case_id for c in found if c.case_id})
     names = _display_names(vault)
     return [
@@ -138,7 +138,7 @@ def load_conflicts(vault: Vault) -> list[ConflictView]:
 
 
 def load_rejected(vault: Vault) -> list[RejectedView]:
-    found = sc.rejected(vault)
+    found = sync_state.rejected(vault)
     numbers = _case_numbers(vault, {e.case_id for e in found if e.case_id})
     views = []
     for e in found:
@@ -159,7 +159,7 @@ def load_rejected(vault: Vault) -> list[RejectedView]:
 
 
 def load_quarantined(vault: Vault) -> list[QuarantineView]:
-    found = sc.quarantined(vault)
+    found = sync_state.quarantined(vault)
     numbers = _case_numbers(vault, {str(q["case_id"]) for q in found if q.get("case_id")})
     persons = _person_cases(vault, {q["id"] for q in found if not q.get("case_id")})
     return [

@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
                 "pip install 'feltmappe[server]'"
             ) from exc
         raise
-    from sync.client import is_loopback
+    from sync.client.transport import is_loopback
     from sync.server.run import Tls
 
     tls = _server_tls(args)

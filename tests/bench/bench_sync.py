@@ -34,8 +34,10 @@ from sqlalchemy import select
 from models.keyfile import KdfParams
 from models.schema import JournalNote
 from models.vault import Vault
-from sync import client as sc
 from sync import protocol as p
+from sync.client import enrolment, writer
+from sync.client.replication import SyncClient, SyncReport
+from sync.client.transport import Connection
 from sync.server.run import ServerThread
 from sync.server.store import Mutation, Principal, Store
 from tests.sync.harness import PASSPHRASE, PASSWORD, PG_URL, store_at
@@ -197,20 +199,20 @@ class Timers:
 
 def instrument(store: Store, timers: Timers) -> Callable[[], None]:
     """Time the server's store calls and the client's apply_rows; returns the undo."""
-    saved_apply = sc.apply_rows
+    saved_apply = writer.apply_rows
     for name in ("pull", "push", "authenticate"):
         setattr(store, name, timers.wrap(f"server Store.{name}", getattr(store, name)))
-    sc.apply_rows = timers.wrap("client apply_rows", saved_apply)
+    writer.apply_rows = timers.wrap("client apply_rows", saved_apply)
 
     def undo() -> None:
         for name in ("pull", "push", "authenticate"):
             delattr(store, name)
-        sc.apply_rows = saved_apply
+        writer.apply_rows = saved_apply
 
     return undo
 
 
-def watch(conn: sc.Connection, timers: Timers) -> None:
+def watch(conn: Connection, timers: Timers) -> None:
     """Time the connection's round trips (HTTP plus the server) and count the bytes."""
     http = conn.client.request
 
@@ -229,12 +231,12 @@ class Laptop:
 
     def __init__(self, tmp: Path, name: str, url: str, username: str, timers: Timers) -> None:
         self.vault = Vault.create(tmp / name, PASSPHRASE, user=username, kdf=KdfParams.fast())
-        sc.connect(self.vault, url, username, PASSWORD, name)
-        self.conn = sc.connection_for(self.vault)
+        enrolment.connect(self.vault, url, username, PASSWORD, name)
+        self.conn = enrolment.connection_for(self.vault)
         watch(self.conn, timers)
 
-    def sync(self, page_size: int = 2000) -> sc.SyncReport:
-        return sc.SyncClient(self.vault, self.conn, page_size=page_size).sync()
+    def sync(self, page_size: int = 2000) -> SyncReport:
+        return SyncClient(self.vault, self.conn, page_size=page_size).sync()
 
     def edit_drafts(self, ids: list[str], text: str) -> None:
         with self.vault.session() as s:

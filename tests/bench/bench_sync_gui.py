@@ -26,7 +26,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop.journal import JournalWidget
 from models.vault import Vault
-from sync import client as sc
+from sync.client.keys import TOKEN_KEY, URL_KEY
+from sync.client.transport import Connection
 from tests.gui import test_sync_gui
 from tests.gui.harness import Harness
 from tests.gui.test_sync_gui import SlowTransport, make_desk
@@ -41,10 +42,10 @@ def run_once(
     desk = make_desk(tmp_path, server.url, notes=3)
     window = open_app(desk.profile).window
 
-    def slow_connection(vault: Vault) -> sc.Connection:
-        url, token = vault.setting(sc.URL_KEY), vault.setting(sc.TOKEN_KEY)
+    def slow_connection(vault: Vault) -> Connection:
+        url, token = vault.setting(URL_KEY), vault.setting(TOKEN_KEY)
         client = httpx.Client(base_url=url, transport=SlowTransport(0.6), timeout=30)
-        return sc.Connection(url, token, client=client)
+        return Connection(url, token, client=client)
 
     window.sync.connection_for = slow_connection
     dialog = window.show_case(desk.case_id)

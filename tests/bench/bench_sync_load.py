@@ -45,7 +45,8 @@ from sqlalchemy import select
 from models.keyfile import KdfParams
 from models.schema import JournalNote
 from models.vault import Vault
-from sync import client as sc
+from sync.client import enrolment
+from sync.client.replication import SyncClient
 from sync.server.store import Store
 from tests.bench.bench_sync import seed
 from tests.sync.harness import PASSPHRASE, PASSWORD, PG_URL, pg_schema
@@ -79,8 +80,8 @@ class Client:
         self.out = out
         self.lock = threading.Lock()
         self.vault = Vault.create(tmp / name, PASSPHRASE, user=username, kdf=KdfParams.fast())
-        sc.connect(self.vault, url, username, PASSWORD, name)
-        self.conn = sc.connection_for(self.vault)
+        enrolment.connect(self.vault, url, username, PASSWORD, name)
+        self.conn = enrolment.connection_for(self.vault)
         self.recording = False
         http = self.conn.client.request
 
@@ -97,7 +98,7 @@ class Client:
                         self.out.requests.append((path, time.perf_counter() - t, status))
 
         self.conn.client.request = timed  # type: ignore[method-assign,assignment]
-        sc.SyncClient(self.vault, self.conn).sync()  # the first sync is setup, not load
+        SyncClient(self.vault, self.conn).sync()  # the first sync is setup, not load
         with self.vault.session() as s:
             self.drafts = list(
                 s.scalars(select(JournalNote.id).where(JournalNote.finalised_at.is_(None)))
@@ -117,7 +118,7 @@ class Client:
                         assert note is not None
                         note.title = f"{self.name} ændring {n}"
                 t = time.perf_counter()
-                report = sc.SyncClient(self.vault, self.conn).sync()
+                report = SyncClient(self.vault, self.conn).sync()
                 elapsed = time.perf_counter() - t
                 with self.lock:
                     self.out.syncs.append(elapsed)

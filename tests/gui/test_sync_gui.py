@@ -41,7 +41,19 @@ from models.keyfile import KdfParams
 from models.profile import DB_FILE, KEY_FILE
 from models.schema import Case, JournalNote
 from models.vault import Vault
-from sync import client as sc
+from sync.client import enrolment
+from sync.client.keys import CA_FILE_KEY, TOKEN_KEY, URL_KEY
+from sync.client.replication import SyncClient
+from sync.client.transport import Connection
+from sync.errors import (
+    BadCredentials,
+    CaFileError,
+    CertificateError,
+    InsecureUrl,
+    ServerRefused,
+    SyncError,
+    UpgradeRequired,
+)
 from sync.server.store import Store
 from tests.gui.conftest import written
 from tests.gui.harness import Harness, type_and_enter
@@ -86,7 +98,7 @@ def make_desk(tmp_path: Path, url: str, *, notes: int = 1, sync_first: bool = Fa
     profile = tmp_path / "anna"
     vault = Vault.create(profile, PASSPHRASE, user="anna", kdf=KdfParams.fast())
     try:
-        device_id = sc.connect(vault, url, "anna", PASSWORD, "Annas bærbare")
+        device_id = enrolment.connect(vault, url, "anna", PASSWORD, "Annas bærbare")
         with vault.session() as s:
             child, _ = services.create_person(s, first_name="Mia", last_name="Jensen")
             case = services.create_case(s, child=child, opened_on=date(2026, 11, 2))
@@ -96,9 +108,9 @@ def make_desk(tmp_path: Path, url: str, *, notes: int = 1, sync_first: bool = Fa
             ]
             case_id = case.id
         if sync_first:
-            conn = sc.connection_for(vault)
+            conn = enrolment.connection_for(vault)
             try:
-                sc.SyncClient(vault, conn).sync()
+                SyncClient(vault, conn).sync()
             finally:
                 conn.close()
     finally:
@@ -313,7 +325,7 @@ def test_offline_keeps_the_changes_through_lock_and_pushes_them_later(
     with running(store) as second:
         vault = h.controller.vault
         assert vault is not None
-        vault.set_setting(sc.URL_KEY, second.url)  # the store is back (on a new port)
+        vault.set_setting(URL_KEY, second.url)  # the store is back (on a new port)
         sync_and_wait(qtbot, window)
         assert window.sync_status.state.text() == "Forbundet"
         assert window.sync_status.pending.text() == "Ingen ændringer venter"
@@ -486,12 +498,12 @@ def test_connect_dialog_explains_errors_and_connects(
 
     assert attempt("feltmappe.kommune.dk", PASSWORD) == BAD_URL
     # Plain HTTP to another computer: refused before anything is sent, in Danish.
-    assert attempt("http://feltmappe.kommune.dk", PASSWORD) == error_text(sc.InsecureUrl())
+    assert attempt("http://feltmappe.kommune.dk", PASSWORD) == error_text(InsecureUrl())
     dialog.ca_file.setText(str(tmp_path / "findes-ikke.pem"))
-    assert attempt(server.url, PASSWORD) == error_text(sc.CaFileError())
+    assert attempt(server.url, PASSWORD) == error_text(CaFileError())
     assert dialog.ca_file.hasFocus() or not dialog.isActiveWindow()
     dialog.ca_file.clear()
-    assert attempt(server.url, "forkert-kode") == connect_error_text(sc.BadCredentials())
+    assert attempt(server.url, "forkert-kode") == connect_error_text(BadCredentials())
     closed = "http://127.0.0.1:9"  # the discard port: nothing listens
     assert attempt(closed, PASSWORD) == UNREACHABLE
     assert dialog.isVisible()
@@ -531,10 +543,10 @@ def test_typing_goes_on_during_a_running_sync(
     desk = make_desk(tmp_path, server.url, notes=3)
     window = open_app(desk.profile).window
 
-    def slow_connection(vault: Vault) -> sc.Connection:
-        url, token = vault.setting(sc.URL_KEY), vault.setting(sc.TOKEN_KEY)
+    def slow_connection(vault: Vault) -> Connection:
+        url, token = vault.setting(URL_KEY), vault.setting(TOKEN_KEY)
         client = httpx.Client(base_url=url, transport=SlowTransport(0.6), timeout=30)
-        return sc.Connection(url, token, client=client)
+        return Connection(url, token, client=client)
 
     window.sync.connection_for = slow_connection
     dialog = window.show_case(desk.case_id)
@@ -561,9 +573,9 @@ def test_upgrade_required_and_other_errors_are_told(
 ) -> None:
     desk = make_desk(tmp_path, server.url)
     window = open_app(desk.profile).window
-    errors: list[sc.SyncError] = [sc.UpgradeRequired(), sc.ServerRefused(status=400, error="x")]
+    errors: list[SyncError] = [UpgradeRequired(), ServerRefused(status=400, error="x")]
 
-    def failing(_vault: Vault) -> sc.Connection:
+    def failing(_vault: Vault) -> Connection:
         raise errors.pop(0)
 
     window.sync.connection_for = failing
@@ -577,7 +589,7 @@ def test_upgrade_required_and_other_errors_are_told(
     sync_and_wait(qtbot, window)
     box = window.findChild(QMessageBox)
     assert box is not None and box.isVisible()
-    assert box.text() == error_text(sc.ServerRefused(status=400, error="x"))
+    assert box.text() == error_text(ServerRefused(status=400, error="x"))
     box.accept()
     assert window.sync_status.state.text() == "Forbundet"  # the server answered
 
@@ -590,15 +602,17 @@ def test_a_certificate_that_cannot_be_verified_is_told_not_taken_for_offline(
         profile = tmp_path / "anna"
         vault = Vault.create(profile, PASSPHRASE, user="anna", kdf=KdfParams.fast())
         try:
-            sc.connect(vault, server.url, "anna", PASSWORD, "Annas bærbare", ca_file=str(pki.ca))
-            vault.set_setting(sc.CA_FILE_KEY, str(pki.other_ca))  # the wrong CA from IT
+            enrolment.connect(
+                vault, server.url, "anna", PASSWORD, "Annas bærbare", ca_file=str(pki.ca)
+            )
+            vault.set_setting(CA_FILE_KEY, str(pki.other_ca))  # the wrong CA from IT
         finally:
             vault.close()
         window = open_app(profile).window
         sync_and_wait(qtbot, window)
         box = window.findChild(QMessageBox)
         assert box is not None and box.isVisible()
-        assert box.text() == error_text(sc.CertificateError())
+        assert box.text() == error_text(CertificateError())
         assert box.text().startswith("Serverens certifikat kunne ikke bekræftes")
         box.accept()
         assert window.sync_status.state.text() != "Ingen forbindelse"
@@ -611,7 +625,7 @@ def test_a_certificate_that_cannot_be_verified_is_told_not_taken_for_offline(
         dialog.password.setText(PASSWORD)
         dialog.ok.click()
         qtbot.waitUntil(lambda: not dialog.busy, timeout=20_000)
-        assert dialog.error.text() == connect_error_text(sc.CertificateError())
+        assert dialog.error.text() == connect_error_text(CertificateError())
         dialog.ca_file.setText(str(pki.ca))
         dialog.password.setText(PASSWORD)
         with qtbot.waitSignal(dialog.connected, timeout=20_000):
@@ -629,10 +643,10 @@ def test_locking_during_a_sync_waits_and_loses_nothing(
     desk = make_desk(tmp_path, server.url, notes=2)
     h = open_app(desk.profile)
 
-    def slow_connection(vault: Vault) -> sc.Connection:
-        url, token = vault.setting(sc.URL_KEY), vault.setting(sc.TOKEN_KEY)
+    def slow_connection(vault: Vault) -> Connection:
+        url, token = vault.setting(URL_KEY), vault.setting(TOKEN_KEY)
         client = httpx.Client(base_url=url, transport=SlowTransport(0.5), timeout=30)
-        return sc.Connection(url, token, client=client)
+        return Connection(url, token, client=client)
 
     h.window.sync.connection_for = slow_connection
     h.window.sync_action.trigger()

@@ -14,7 +14,8 @@ from sqlalchemy import create_engine, text
 
 from models.keyfile import KdfParams
 from models.vault import Vault
-from sync import client as sc
+from sync.client import enrolment
+from sync.client.replication import SyncClient, SyncReport
 from sync.server.run import ServerThread
 from sync.server.store import Store, database_url
 
@@ -71,11 +72,13 @@ class Laptop:
     ) -> None:
         self.profile = tmp / name
         self.vault = Vault.create(self.profile, PASSPHRASE, user=username, kdf=KdfParams.fast())
-        sc.connect(self.vault, server_url, username, PASSWORD, f"{name}s bærbare", ca_file=ca_file)
-        self.conn = sc.connection_for(self.vault)
+        enrolment.connect(
+            self.vault, server_url, username, PASSWORD, f"{name}s bærbare", ca_file=ca_file
+        )
+        self.conn = enrolment.connection_for(self.vault)
 
-    def sync(self) -> sc.SyncReport:
-        return sc.SyncClient(self.vault, self.conn).sync()
+    def sync(self) -> SyncReport:
+        return SyncClient(self.vault, self.conn).sync()
 
     def close(self) -> None:
         self.conn.close()

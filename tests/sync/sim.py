@@ -63,8 +63,13 @@ from models.keyfile import KdfParams
 from models.profile import DB_FILE, KEY_FILE
 from models.schema import Case, CaseParty, ChangeEntry, JournalNote, Person
 from models.vault import Vault
-from sync import client as sc
 from sync import protocol as p
+from sync.client import enrolment, writer
+from sync.client import state as sync_state
+from sync.client.keys import DEVICE_KEY, TOKEN_KEY, URL_KEY
+from sync.client.replication import SyncClient
+from sync.client.wire import local_rows
+from sync.errors import ServerUnreachable
 from sync.server.app import create_app
 from sync.server.store import Store
 
@@ -253,7 +258,7 @@ class FaultyTransport(httpx.BaseTransport):
 def killing(after_pages: int) -> Iterator[None]:
     """Kill the client inside the pull transaction of page ``after_pages`` (0-based): rows of
     that page are written, then the process dies before COMMIT."""
-    real = sc._apply
+    real = writer._apply
     calls = 0
 
     def dying(dbapi: Any, rows: Any, *, force: bool) -> Any:
@@ -264,11 +269,11 @@ def killing(after_pages: int) -> Iterator[None]:
             raise Killed()
         return result
 
-    sc._apply = dying
+    writer._apply = dying
     try:
         yield
     finally:
-        sc._apply = real
+        writer._apply = real
 
 
 # -- templates (made once per process: argon2 and migrations are slow) ------------------------
@@ -300,9 +305,9 @@ def template() -> Template:
         tokens[name] = token
         vault = Vault.create(root / name, PASSPHRASE, user=user, kdf=KdfParams.fast())
         for key, value in (
-            (sc.URL_KEY, BASE_URL),
-            (sc.TOKEN_KEY, token),
-            (sc.DEVICE_KEY, _device),
+            (URL_KEY, BASE_URL),
+            (TOKEN_KEY, token),
+            (DEVICE_KEY, _device),
         ):
             vault.set_setting(key, value)
         vault.close()
@@ -327,7 +332,7 @@ class Laptop:
         self.vault = Vault.open(profile, PASSPHRASE)
         self.transport = FaultyTransport(world.app_client, world.totals.faults)
         self.http = httpx.Client(base_url=BASE_URL, transport=self.transport)
-        self.conn = sc.connection_for(self.vault, client=self.http)
+        self.conn = enrolment.connection_for(self.vault, client=self.http)
         self.counter = 0
 
     def close(self) -> None:
@@ -526,7 +531,7 @@ class World:
             lap.transport.choose = lambda _r: None
         page_size = rng.choice([1, 2, 3, 5, 50])
         batch = rng.choice([2, 5, 500])
-        client = sc.SyncClient(lap.vault, lap.conn, page_size=page_size, push_batch=batch)
+        client = SyncClient(lap.vault, lap.conn, page_size=page_size, push_batch=batch)
         kill = faults and "kill" in cfg.faults and rng.random() < cfg.kill_rate
         self.totals.syncs += 1
         ok = True
@@ -539,7 +544,7 @@ class World:
                 except Killed:
                     self.totals.faults["kill"] += 1
                     ok = False
-        except sc.ServerUnreachable:
+        except ServerUnreachable:
             ok = False
         finally:
             lap.transport.choose = lambda _r: None
@@ -604,7 +609,7 @@ class World:
         self._assign_all()
         for _round in range(6):
             for lap in self.laptops:
-                sc.retry(lap.vault, [e.seq for e in sc.rejected(lap.vault)])
+                sync_state.retry(lap.vault, [e.seq for e in sync_state.rejected(lap.vault)])
             before = self.store.high_water()
             for lap in self.laptops:
                 if not self.sync(lap, faults=False):
@@ -653,7 +658,7 @@ class World:
         cases, persons = self.readable(lap.user)
         with lap.vault.session() as s:
             waiting = set(s.scalars(select(ChangeEntry.row_id)))
-        for row_id, row in sc.local_rows(lap.vault).items():
+        for row_id, row in local_rows(lap.vault).items():
             if row_id in waiting:
                 continue
             case_id = row.get("case_id")
@@ -787,7 +792,7 @@ class World:
             who = self.store.authenticate(self.template.tokens[lap.name])
             page = self.store.pull(who, 0, 10**6)
             theirs = {r["id"]: r for r in (json.loads(t) for t in page.rows)}
-            mine = sc.local_rows(lap.vault)
+            mine = local_rows(lap.vault)
             with lap.vault.session() as s:
                 waiting = int(s.scalar(select(func.count()).select_from(ChangeEntry)) or 0)
             if waiting:

@@ -20,7 +20,13 @@ from models.profile import BACKUP_DIR, DB_FILE, KEY_FILE
 from models.schema import Case, CaseParty, ChangeEntry, JournalNote, Person
 from models.vault import Vault
 from models.vocabulary import PartyRole
-from sync import client as sc
+from sync.client import enrolment
+from sync.client import state as sync_state
+from sync.client.keys import DEVICE_KEY, TOKEN_KEY
+from sync.client.replication import SyncClient
+from sync.client.transport import Connection
+from sync.client.wire import local_rows
+from sync.errors import AuthFailed, DeviceRevoked
 from sync.server.run import ServerThread
 from sync.server.store import Store
 from tests.sync.harness import PASSPHRASE, Laptop
@@ -50,7 +56,7 @@ def _case_ids(lap: Laptop) -> set[str]:
 
 def _case_rows(lap: Laptop, case_id: str) -> dict[str, dict[str, object]]:
     """Every synced row of one case on the laptop, plus the persons it names."""
-    rows = sc.local_rows(lap.vault)
+    rows = local_rows(lap.vault)
     mine = {k: v for k, v in rows.items() if v.get("case_id") == case_id}
     persons = {
         str(v[key])
@@ -65,7 +71,7 @@ def _case_rows(lap: Laptop, case_id: str) -> dict[str, dict[str, object]]:
 
 
 def _token(lap: Laptop) -> str:
-    return lap.vault.setting(sc.TOKEN_KEY)
+    return lap.vault.setting(TOKEN_KEY)
 
 
 def _get(server: ServerThread, path: str, token: str | None) -> httpx.Response:
@@ -113,7 +119,7 @@ def test_each_role_receives_only_the_cases_it_may_read(
     ida = laptop("ida", "ida")
     report = ida.sync()
     assert report.pulled == 0 and report.added_cases == []
-    assert sc.local_rows(ida.vault) == {}
+    assert local_rows(ida.vault) == {}
     assert _get(server, "/v1/cases", _token(ida)).json() == {"cases": []}
 
     # Assigning a case to Carl (no team) gives it to him — and not to Tina, the case stays
@@ -159,7 +165,7 @@ def test_a_push_to_a_foreign_case_is_rejected_per_mutation(
     assert report.rejected == 1
     assert report.applied >= 1
     assert report.removed_cases == [case_a]
-    stuck = sc.rejected(bo.vault)
+    stuck = sync_state.rejected(bo.vault)
     assert [(e.table, e.case_id, e.status, e.reason) for e in stuck] == [
         ("journal_note", case_a, "rejected", "sync.no_access")
     ]
@@ -184,7 +190,7 @@ def test_a_push_to_a_foreign_case_is_rejected_per_mutation(
         later_id = later.id
     report = bo.sync()
     assert report.rejected == 0 and report.applied >= 1
-    assert [e.mutation_id for e in sc.rejected(bo.vault)] == [stuck[0].mutation_id]
+    assert [e.mutation_id for e in sync_state.rejected(bo.vault)] == [stuck[0].mutation_id]
     with bo.vault.session() as s:
         statuses = list(s.scalars(select(ChangeEntry.status)))
     assert statuses == ["rejected"]
@@ -298,8 +304,8 @@ def test_an_ended_assignment_removes_the_case_and_reassigning_restores_it(
         assert s.get(Person, child_id) is None  # named only by the removed case
         assert s.get(Person, mother.id) is not None  # still a party to case B
         assert s.get(Case, case_b) is not None
-    assert not any(r.get("case_id") == case_a for r in sc.local_rows(anna.vault).values())
-    assert sc.status(anna.vault).pending == 0
+    assert not any(r.get("case_id") == case_a for r in local_rows(anna.vault).values())
+    assert sync_state.status(anna.vault).pending == 0
 
 
 def test_a_reassigned_case_comes_back_complete(laptop: Make, store: Store) -> None:
@@ -342,7 +348,7 @@ def test_a_revoked_device_is_refused_and_wipes_its_vault(
     backups.mkdir(exist_ok=True)
     shutil.copy2(first.profile / DB_FILE, backups / "vault-old.db")
 
-    store.revoke_device(first.vault.setting(sc.DEVICE_KEY))
+    store.revoke_device(first.vault.setting(DEVICE_KEY))
     _assert_error(_get(server, "/v1/cases", _token(first)), 403, "auth.device_revoked")
     _assert_error(
         httpx.post(
@@ -362,11 +368,11 @@ def test_a_revoked_device_is_refused_and_wipes_its_vault(
     assert second.sync().applied >= 1
     assert _get(server, "/v1/me", _token(second)).json()["username"] == "anna"
 
-    with pytest.raises(sc.DeviceRevoked):
+    with pytest.raises(DeviceRevoked):
         first.sync()
     first.conn.close()
     first.vault.close()
-    sc.wipe_profile(first.profile)
+    enrolment.wipe_profile(first.profile)
     for name in (KEY_FILE, DB_FILE, DB_FILE + "-wal", DB_FILE + "-shm"):
         assert not (first.profile / name).exists(), name
     assert not backups.exists()
@@ -386,9 +392,9 @@ def test_unknown_and_missing_tokens_are_refused(laptop: Make, server: ServerThre
         "auth.missing_token",
     )
     assert _get(server, "/v1/cases", _token(anna)).status_code == 200
-    conn = sc.Connection(server.url, "not-a-token")
-    with pytest.raises(sc.AuthFailed):
-        sc.SyncClient(anna.vault, conn).sync()
+    conn = Connection(server.url, "not-a-token")
+    with pytest.raises(AuthFailed):
+        SyncClient(anna.vault, conn).sync()
     conn.close()
 
 
@@ -401,7 +407,7 @@ def test_a_deactivated_user_is_refused_on_every_device(
     store.set_user("bo", active=False)
     for lap in (first, second):
         _assert_error(_get(server, "/v1/cases", _token(lap)), 403, "auth.device_revoked")
-        with pytest.raises(sc.DeviceRevoked):
+        with pytest.raises(DeviceRevoked):
             lap.sync()
     assert bo.sync().rejected == 0  # other users go on
     # Signing in anew is refused too.

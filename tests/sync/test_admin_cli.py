@@ -20,7 +20,7 @@ from models import services
 from models.keyfile import KdfParams
 from models.profile import DB_FILE, KEY_FILE
 from models.vault import Vault
-from sync import client as sc
+from sync.client.keys import URL_KEY
 from sync.server.admin import STORE_ERRORS, main
 from sync.server.run import ServerThread
 from sync.server.store import Store
@@ -536,7 +536,7 @@ def test_sync_offline_keeps_the_changes(
     monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
     assert sync_cli(profile, "forbind", server.url, "--user", "anna", "--password-stdin") == 0
     with Vault.open(profile, PASSPHRASE) as vault:
-        vault.set_setting(sc.URL_KEY, "http://127.0.0.1:9")  # nothing listens there
+        vault.set_setting(URL_KEY, "http://127.0.0.1:9")  # nothing listens there
     capsys.readouterr()
     with pytest.raises(SystemExit) as exc:
         sync_cli(profile, "kør")

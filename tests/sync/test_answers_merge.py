@@ -16,7 +16,7 @@ from models import services
 from models.schema import Notification
 from models.vocabulary import NotifierKind
 from sync import answers
-from sync import client as sc
+from sync.client import state as sync_state
 from sync.server.store import Store
 from tests.sync.harness import Laptop
 
@@ -73,8 +73,8 @@ def test_different_questions_answered_on_two_laptops_merge(laptop: Make, store: 
     }
     for lap in (anna, bo):
         assert _answers(lap, row_id) == expected
-        assert sc.conflicts(lap.vault) == []
-        assert sc.status(lap.vault).pending == 0
+        assert sync_state.conflicts(lap.vault) == []
+        assert sync_state.status(lap.vault).pending == 0
 
 
 def test_the_same_question_answered_differently_is_a_conflict_of_that_question(
@@ -94,7 +94,7 @@ def test_the_same_question_answered_differently_is_a_conflict_of_that_question(
         "akut_handling": "ingen",
         "naeste_skridt": "Politiet kontaktet",
     }
-    (conflict,) = sc.conflicts(bo.vault)
+    (conflict,) = sync_state.conflicts(bo.vault)
     assert (conflict.table_name, conflict.row_id, conflict.field) == (
         "notification",
         row_id,
@@ -108,13 +108,13 @@ def test_the_same_question_answered_differently_is_a_conflict_of_that_question(
     assert conflict.case_id == case_id
 
     # Bo keeps his own answer: only that question changes, and it reaches Anna.
-    sc.resolve(bo.vault, conflict.id, "client")
+    sync_state.resolve(bo.vault, conflict.id, "client")
     assert bo.sync().conflicts == 0
     anna.sync()
     for lap in (anna, bo):
         assert _answers(lap, row_id)["barnet_i_fare"] == "ja"
         assert _answers(lap, row_id)["akut_handling"] == "ingen"
-        assert [c for c in sc.conflicts(lap.vault) if c.resolved_at is None] == []
+        assert [c for c in sync_state.conflicts(lap.vault) if c.resolved_at is None] == []
 
 
 def test_an_answer_removed_on_one_side_is_removed(laptop: Make, store: Store) -> None:

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from models import services
 from models.schema import JournalNote
-from sync import client as sc
 from sync import protocol as p
+from sync.client.keys import TOKEN_KEY
 from sync.server.app import MESSAGES
 from sync.server.store import Store
 from sync.server.tables import AppliedMutation, CaseAudit, Device, Record
@@ -58,7 +58,7 @@ def seeded(
             anna.sync()
             with anna.vault.session() as s:
                 rev = s.get(JournalNote, note_id).rev  # type: ignore[union-attr]
-            headers = {"Authorization": f"Bearer {anna.vault.setting(sc.TOKEN_KEY)}"}
+            headers = {"Authorization": f"Bearer {anna.vault.setting(TOKEN_KEY)}"}
             with httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
                 yield Seeded(http, store, case_id, note_id, rev)
         finally:

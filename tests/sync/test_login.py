@@ -14,7 +14,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from desktop.messages import error_text
-from sync import client as sc
+from sync import errors
+from sync.client import enrolment
 from sync.server import throttle
 from sync.server.admin import main as admin_main
 from sync.server.run import ServerThread
@@ -202,12 +203,12 @@ def test_over_http_a_waiting_login_gets_429_with_retry_after(
 
     vault = Vault.create(tmp_path / "lap", "grøn-cykel-hænger-lampe-7", kdf=KdfParams.fast())
     try:
-        with pytest.raises(sc.TooManyAttempts) as caught:
-            sc.connect(vault, server.url, "anna", PASSWORD, "bærbar")
+        with pytest.raises(errors.TooManyAttempts) as caught:
+            enrolment.connect(vault, server.url, "anna", PASSWORD, "bærbar")
         assert error_text(caught.value) == (
             "For mange forkerte forsøg med adgangskoden. Vent 1 sekund, og prøv igen."
         )
-        assert not sc.is_connected(vault)
+        assert not enrolment.is_connected(vault)
     finally:
         vault.close()
 

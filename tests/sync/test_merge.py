@@ -14,7 +14,12 @@ from sqlalchemy import select
 
 from models import services
 from models.schema import AuditEvent, Case, ChangeEntry, JournalNote, Person, SyncConflict
-from sync import client as sc
+from sync.client import enrolment, writer
+from sync.client import state as sync_state
+from sync.client.keys import CURSOR_KEY
+from sync.client.replication import SyncClient, SyncReport
+from sync.client.wire import local_rows
+from sync.errors import ServerUnreachable, UpgradeRequired
 from sync.server.run import ServerThread
 from sync.server.store import Store
 from tests.sync.harness import Laptop
@@ -63,8 +68,8 @@ def test_fields_changed_on_one_side_each_merge(laptop: Make, store: Store) -> No
     for lap in (anna, bo):
         case = _case(lap, case_id)
         assert (case.district, case.team) == ("Syd", "Team Syd")
-        assert sc.conflicts(lap.vault) == []
-        assert sc.status(lap.vault).pending == 0
+        assert sync_state.conflicts(lap.vault) == []
+        assert sync_state.status(lap.vault).pending == 0
 
 
 def test_the_same_field_changed_on_both_sides_is_a_conflict_with_both_values(
@@ -79,7 +84,7 @@ def test_the_same_field_changed_on_both_sides_is_a_conflict_with_both_values(
     assert report.conflicts == 1
     # Nothing silently overwritten: the store kept Anna's value, and both are in the conflict.
     assert _case(bo, case_id).district == "Syd"
-    [conflict] = sc.conflicts(bo.vault)
+    [conflict] = sync_state.conflicts(bo.vault)
     assert (conflict.field, conflict.server_value, conflict.client_value) == (
         "district",
         "Syd",
@@ -87,16 +92,16 @@ def test_the_same_field_changed_on_both_sides_is_a_conflict_with_both_values(
     )
     assert (conflict.server_user, conflict.client_user) == ("anna", "bo")
     anna.sync()
-    assert [c.id for c in sc.conflicts(anna.vault)] == [conflict.id]
+    assert [c.id for c in sync_state.conflicts(anna.vault)] == [conflict.id]
 
     # Bo chooses his own value; after the next syncs both laptops agree and the conflict is gone.
-    sc.resolve(bo.vault, conflict.id, "client")
+    sync_state.resolve(bo.vault, conflict.id, "client")
     assert _case(bo, case_id).district == "Vest"
     bo.sync()
     anna.sync()
     for lap in (anna, bo):
         assert _case(lap, case_id).district == "Vest"
-        assert sc.conflicts(lap.vault) == []
+        assert sync_state.conflicts(lap.vault) == []
 
 
 def test_two_laptops_choosing_the_same_value_wait_for_one_decision(
@@ -112,7 +117,7 @@ def test_two_laptops_choosing_the_same_value_wait_for_one_decision(
     assert bo.sync().conflicts == 1
     assert tina.sync().conflicts == 1  # the same choice against the same value: no second one
     anna.sync()
-    [conflict] = sc.conflicts(anna.vault)
+    [conflict] = sync_state.conflicts(anna.vault)
     assert (conflict.server_value, conflict.client_value) == ("Syd", "Vest")
 
 
@@ -126,13 +131,13 @@ def test_keeping_the_servers_value_settles_the_conflict_everywhere(
     anna.sync()
     bo.sync()
     anna.sync()
-    [conflict] = sc.conflicts(anna.vault)
-    sc.resolve(anna.vault, conflict.id, "server")
+    [conflict] = sync_state.conflicts(anna.vault)
+    sync_state.resolve(anna.vault, conflict.id, "server")
     anna.sync()
     bo.sync()
     for lap in (anna, bo):
         assert _case(lap, case_id).district == "Syd"
-        assert sc.conflicts(lap.vault) == []
+        assert sync_state.conflicts(lap.vault) == []
     with bo.vault.session() as s:
         settled = s.get(SyncConflict, conflict.id)
         assert settled is not None and settled.resolution == "server"
@@ -160,7 +165,7 @@ def test_a_finalised_note_never_conflicts_a_late_edit_becomes_a_new_draft(
         assert [n.body for n in final] == ["Mia fortalte om skolen."]
         assert [n.body for n in drafts] == ["Mia fortalte om skolen og fritiden."]
         assert drafts[0].corrects_id == final[0].id
-        assert sc.conflicts(lap.vault) == []
+        assert sync_state.conflicts(lap.vault) == []
 
 
 def test_finalising_wins_over_a_colleagues_draft_edit_which_is_kept(
@@ -215,17 +220,19 @@ def test_a_push_retried_after_a_lost_answer_is_applied_once(
 
     transport = LoseFirstAnswer()
     flaky = httpx.Client(base_url=server.url, transport=transport)
-    conn = sc.connection_for(anna.vault, client=flaky)
+    conn = enrolment.connection_for(anna.vault, client=flaky)
     before = store.high_water()
-    with pytest.raises(sc.ServerUnreachable):
-        sc.SyncClient(anna.vault, conn).sync()
+    with pytest.raises(ServerUnreachable):
+        SyncClient(anna.vault, conn).sync()
     committed = store.high_water()
     assert committed > before
-    assert sc.status(anna.vault).pending == 3  # the answer was lost: nothing left the outbox
-    report = sc.SyncClient(anna.vault, conn).sync()
+    assert (
+        sync_state.status(anna.vault).pending == 3
+    )  # the answer was lost: nothing left the outbox
+    report = SyncClient(anna.vault, conn).sync()
     assert report.applied == 3
     assert store.high_water() == committed  # applied at most once: nothing written again
-    assert sc.status(anna.vault).pending == 0
+    assert sync_state.status(anna.vault).pending == 0
     flaky.close()
 
 
@@ -250,16 +257,16 @@ def test_a_rejected_change_never_blocks_the_rest(laptop: Make, store: Store) -> 
         case_id = case.id
     report = anna.sync()
     assert (report.rejected, report.applied) == (1, 4)
-    [bad] = sc.rejected(anna.vault)
+    [bad] = sync_state.rejected(anna.vault)
     assert (bad.reason, bad.table) == ("sync.unknown_field", "case")
     # The next change goes out although the rejected one is still waiting for the user.
     _edit_case(anna, case_id, district="Øst")
     report = anna.sync()
     assert (report.applied, report.rejected) == (1, 0)
-    status = sc.status(anna.vault)
+    status = sync_state.status(anna.vault)
     assert (status.pending, status.rejected) == (0, 1)
-    sc.SyncClient(anna.vault, anna.conn).discard([bad.seq])
-    assert sc.status(anna.vault).rejected == 0
+    SyncClient(anna.vault, anna.conn).discard([bad.seq])
+    assert sync_state.status(anna.vault).rejected == 0
     assert _case(anna, case_id).district == "Øst"
 
 
@@ -282,7 +289,7 @@ def test_pull_comes_in_pages_and_resumes_after_a_killed_pull(
             services.add_note(s, case, title=f"Notat {n}", body=f"Tekst {n}")
     anna.sync()
 
-    real_apply = sc.apply_rows
+    real_apply = writer.apply_rows
     calls = {"n": 0}
 
     def dies_on_third_page(*args: object, **kwargs: object) -> None:
@@ -291,21 +298,21 @@ def test_pull_comes_in_pages_and_resumes_after_a_killed_pull(
             raise KeyboardInterrupt("the laptop was closed mid-pull")
         real_apply(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sc, "apply_rows", dies_on_third_page)
-    cursor_before = int(bo.vault.setting(sc.CURSOR_KEY))
+    monkeypatch.setattr(writer, "apply_rows", dies_on_third_page)
+    cursor_before = int(bo.vault.setting(CURSOR_KEY))
     with pytest.raises(KeyboardInterrupt):
-        sc.SyncClient(bo.vault, bo.conn, page_size=5).sync()
-    cursor_mid = int(bo.vault.setting(sc.CURSOR_KEY))
+        SyncClient(bo.vault, bo.conn, page_size=5).sync()
+    cursor_mid = int(bo.vault.setting(CURSOR_KEY))
     assert cursor_before < cursor_mid  # two pages and their cursor were committed
-    monkeypatch.setattr(sc, "apply_rows", real_apply)
-    report = sc.SyncClient(bo.vault, bo.conn, page_size=5).sync()
+    monkeypatch.setattr(writer, "apply_rows", real_apply)
+    report = SyncClient(bo.vault, bo.conn, page_size=5).sync()
     assert report.pages >= 2
     with bo.vault.session() as s:
         bodies = sorted(
             n.body for n in s.scalars(select(JournalNote).where(JournalNote.case_id == case_id))
         )
     assert bodies == sorted(f"Tekst {n}" for n in range(40))
-    assert sc.local_rows(bo.vault).keys() == sc.local_rows(anna.vault).keys()
+    assert local_rows(bo.vault).keys() == local_rows(anna.vault).keys()
 
 
 def test_a_waiting_local_change_survives_a_pull_of_the_same_row(laptop: Make, store: Store) -> None:
@@ -315,7 +322,7 @@ def test_a_waiting_local_change_survives_a_pull_of_the_same_row(laptop: Make, st
     anna.sync()
     _edit_case(bo, case_id, district="Vest")
     # Pull only: Bo's change is still in his outbox while Anna's arrives.
-    sc.SyncClient(bo.vault, bo.conn).pull(sc.SyncReport())
+    SyncClient(bo.vault, bo.conn).pull(SyncReport())
     case = _case(bo, case_id)
     assert (case.team, case.district) == ("Team Syd", "Vest")
     bo.sync()
@@ -355,9 +362,9 @@ def test_an_old_client_pushes_its_outbox_before_it_is_asked_to_upgrade(
             with anna.vault.session() as s:
                 child, _ = services.create_person(s, first_name="Oskar")
                 services.create_case(s, child=child, opened_on=date(2026, 11, 2))
-            with pytest.raises(sc.UpgradeRequired):
+            with pytest.raises(UpgradeRequired):
                 anna.sync()
-            assert sc.status(anna.vault).pending == 0  # delivered before the refusal
+            assert sync_state.status(anna.vault).pending == 0  # delivered before the refusal
             assert store.high_water() > 0
         finally:
             anna.close()
@@ -463,7 +470,7 @@ def test_a_refused_change_superseded_by_a_delivered_one_no_longer_covers_the_fie
     anna.sync()
     with anna.vault.session() as s:
         assert s.get(Case, case_id).district == "Syd"  # type: ignore[union-attr]
-    assert sc.rejected(anna.vault) == []
+    assert sync_state.rejected(anna.vault) == []
 
     # A refused change sent again after somebody else changed the field: a conflict, and the
     # laptop shows the store's value with the conflict (not its own as if it were stored).
@@ -477,10 +484,10 @@ def test_a_refused_change_superseded_by_a_delivered_one_no_longer_covers_the_fie
         services.update(s, s.get(Case, case_id), district="Øst")
     tina.sync()
     anna.sync()
-    sc.retry(anna.vault, [e.seq for e in sc.rejected(anna.vault)])
+    sync_state.retry(anna.vault, [e.seq for e in sync_state.rejected(anna.vault)])
     report = anna.sync()
     assert report.conflicts == 1
     with anna.vault.session() as s:
         assert s.get(Case, case_id).district == "Øst"  # type: ignore[union-attr]
-    [conflict] = sc.conflicts(anna.vault, case_id)
+    [conflict] = sync_state.conflicts(anna.vault, case_id)
     assert (conflict.server_value, conflict.client_value) == ("Øst", "Vest")

@@ -16,7 +16,11 @@ from sqlalchemy import select
 from models import services
 from models.schema import Case, CaseParty, ChangeEntry, JournalNote
 from models.vocabulary import PartyRole
-from sync import client as sc
+from sync.client import enrolment
+from sync.client import state as sync_state
+from sync.client.replication import SyncClient, SyncReport
+from sync.client.wire import local_rows
+from sync.errors import ServerUnreachable
 from sync.server.run import ServerThread
 from sync.server.store import Store
 from tests.sync.harness import Laptop
@@ -49,7 +53,7 @@ def _outbox(lap: Laptop) -> list[ChangeEntry]:
 
 
 def _row(lap: Laptop, row_id: str) -> dict[str, object]:
-    return sc.local_rows(lap.vault)[row_id]
+    return local_rows(lap.vault)[row_id]
 
 
 def test_a_note_typed_over_50_pauses_is_one_mutation_and_arrives_whole(
@@ -78,7 +82,7 @@ def test_a_note_typed_over_50_pauses_is_one_mutation_and_arrives_whole(
     anna.sync()
     for lap in (anna, bo):
         assert _row(lap, note_id)["body"] == text
-        assert sc.status(lap.vault).pending == 0
+        assert sync_state.status(lap.vault).pending == 0
     assert _row(anna, note_id) == _row(bo, note_id)
 
 
@@ -110,9 +114,9 @@ def test_a_change_after_a_lost_answer_goes_in_a_new_entry(
     anna.sync()
     _type(anna, note_id, "Første udgave.")
     with httpx.Client(base_url=server.url, transport=LoseAnswers()) as flaky:
-        conn = sc.connection_for(anna.vault, client=flaky)
-        with pytest.raises(sc.ServerUnreachable):
-            sc.SyncClient(anna.vault, conn).sync()
+        conn = enrolment.connection_for(anna.vault, client=flaky)
+        with pytest.raises(ServerUnreachable):
+            SyncClient(anna.vault, conn).sync()
         (sent,) = _outbox(anna)
         assert sent.attempted
         assert sent.changes == {"body": ["Mia", "Første udgave."]}
@@ -122,15 +126,15 @@ def test_a_change_after_a_lost_answer_goes_in_a_new_entry(
         first, second = _outbox(anna)
         assert (first.mutation_id, first.changes) == (sent.mutation_id, sent.changes)
         assert second.changes == {"body": ["Første udgave."]}  # its new value: the row's
-        report = sc.SyncClient(anna.vault, conn).sync()
+        report = SyncClient(anna.vault, conn).sync()
     # The retry is the same mutation (the store answers it again, applied once), then the new.
     assert (report.pushed, report.applied, report.rejected, report.conflicts) == (2, 2, 0, 0)
     store.assign(case_id, "bo")
     bo.sync()
     for lap in (anna, bo):
         assert _row(lap, note_id)["body"] == "Tredje udgave."
-        assert sc.conflicts(lap.vault) == []
-        assert sc.status(lap.vault).pending == 0
+        assert sync_state.conflicts(lap.vault) == []
+        assert sync_state.status(lap.vault).pending == 0
 
 
 def test_a_party_created_and_deleted_before_a_push_arrives_as_a_tombstone(
@@ -155,7 +159,7 @@ def test_a_party_created_and_deleted_before_a_push_arrives_as_a_tombstone(
     bo.sync()
     for lap in (anna, bo):
         assert _row(lap, party_id)["deleted_at"] is not None
-        assert sc.status(lap.vault).pending == 0
+        assert sync_state.status(lap.vault).pending == 0
     assert _row(anna, party_id) == _row(bo, party_id)
 
 
@@ -173,7 +177,7 @@ def test_a_colleagues_change_is_still_a_conflict(laptop: Make, store: Store) -> 
     assert len(_outbox(anna)) == 1
     report = anna.sync()
     assert report.conflicts == 1
-    (conflict,) = sc.conflicts(anna.vault)
+    (conflict,) = sync_state.conflicts(anna.vault)
     assert (conflict.field, conflict.base_value) == ("district", "Nord")
     assert (conflict.server_value, conflict.client_value) == ("Vest", "Syd-Øst")
     bo.sync()
@@ -191,8 +195,8 @@ def test_a_pull_keeps_what_waits_unsent(laptop: Make, store: Store) -> None:
     _edit_case(bo, case_id, team="Team Syd")
     bo.sync()
     _edit_case(anna, case_id, district="Syd")  # typed while the sync below runs its pull
-    report = sc.SyncReport()
-    sc.SyncClient(anna.vault, anna.conn).pull(report)
+    report = SyncReport()
+    SyncClient(anna.vault, anna.conn).pull(report)
     assert report.pulled
     row = _row(anna, case_id)
     assert (row["district"], row["team"]) == ("Syd", "Team Syd")

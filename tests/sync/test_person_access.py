@@ -17,7 +17,11 @@ from sqlalchemy import select
 from models import services
 from models.schema import Case, CaseParty, Person
 from models.vocabulary import PartyRole
-from sync import client as sc
+from sync.client import writer
+from sync.client.keys import TOKEN_KEY
+from sync.client.replication import SyncClient, SyncReport
+from sync.client.wire import local_rows
+from sync.errors import ServerUnreachable
 from sync.server.run import ServerThread
 from sync.server.store import Store
 from tests.sync.harness import Laptop, mutation
@@ -39,7 +43,7 @@ class Api:
     """One device's raw HTTP access, as an attacker with a valid token would use it."""
 
     def __init__(self, server: ServerThread, lap: Laptop) -> None:
-        token = lap.vault.setting(sc.TOKEN_KEY)
+        token = lap.vault.setting(TOKEN_KEY)
         self.client = httpx.Client(
             base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10
         )
@@ -257,12 +261,12 @@ def test_a_case_leaves_the_laptop_even_if_no_pull_ever_finished_for_it(
     anna, bo = laptop("anna", "anna"), laptop("bo", "bo")
     made_here, _, _ = _case_with_mother(anna, "Mia")
 
-    def offline(self: sc.SyncClient, report: sc.SyncReport) -> None:
-        raise sc.ServerUnreachable()
+    def offline(self: SyncClient, report: SyncReport) -> None:
+        raise ServerUnreachable()
 
     with monkeypatch.context() as m:
-        m.setattr(sc.SyncClient, "pull", offline)
-        with contextlib.suppress(sc.ServerUnreachable):
+        m.setattr(SyncClient, "pull", offline)
+        with contextlib.suppress(ServerUnreachable):
             anna.sync()  # the push reaches the store, the pull does not
     store.unassign(made_here, "anna")
     report = anna.sync()
@@ -274,24 +278,24 @@ def test_a_case_leaves_the_laptop_even_if_no_pull_ever_finished_for_it(
     given, _, _ = _case_with_mother(bo, "Noah")
     bo.sync()
     store.assign(given, "anna")
-    real = sc.apply_rows
+    real = writer.apply_rows
     pages = 0
 
     def dying(vault: Any, rows: Any, settings: Any, **kw: Any) -> None:
         nonlocal pages
         pages += 1
         if pages == 2:
-            raise sc.ServerUnreachable()
+            raise ServerUnreachable()
         real(vault, rows, settings, **kw)
 
     with monkeypatch.context() as m:
-        m.setattr(sc, "apply_rows", dying)
-        with contextlib.suppress(sc.ServerUnreachable):
-            sc.SyncClient(anna.vault, anna.conn, page_size=1).sync()
-    assert any(r.get("case_id") == given for r in sc.local_rows(anna.vault).values())
+        m.setattr(writer, "apply_rows", dying)
+        with contextlib.suppress(ServerUnreachable):
+            SyncClient(anna.vault, anna.conn, page_size=1).sync()
+    assert any(r.get("case_id") == given for r in local_rows(anna.vault).values())
     store.unassign(given, "anna")
     anna.sync()
-    assert not any(r.get("case_id") == given for r in sc.local_rows(anna.vault).values())
+    assert not any(r.get("case_id") == given for r in local_rows(anna.vault).values())
 
 
 def test_a_case_access_log_is_written_only_by_those_who_hold_or_held_the_case(

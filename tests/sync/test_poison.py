@@ -19,7 +19,8 @@ from models import services
 from models.schema import Case, JournalNote, Notification, Person, Relation
 from models.values import MAX_TEXT_CHARS
 from models.vocabulary import NotifierKind, RelationKind
-from sync import client as sc
+from sync.client import state as sync_state
+from sync.client.keys import TOKEN_KEY
 from sync.server.run import ServerThread
 from sync.server.store import Store
 from sync.server.tables import Record
@@ -78,7 +79,7 @@ def _push(server: ServerThread, lap: Laptop, mutations: list[dict[str, Any]]) ->
         f"{server.url}/v1/push",
         content=body,
         headers={
-            "Authorization": f"Bearer {lap.vault.setting(sc.TOKEN_KEY)}",
+            "Authorization": f"Bearer {lap.vault.setting(TOKEN_KEY)}",
             "Content-Type": "application/json",
         },
         timeout=30,
@@ -146,14 +147,14 @@ def test_a_poison_value_is_rejected_alone_and_every_laptop_goes_on(
     # The team leader's laptop (and Anna's) pull strict JSON and go on working.
     with httpx.Client(
         base_url=server.url,
-        headers={"Authorization": f"Bearer {tina.vault.setting(sc.TOKEN_KEY)}"},
+        headers={"Authorization": f"Bearer {tina.vault.setting(TOKEN_KEY)}"},
         timeout=30,
     ) as api:
         page = api.post("/v1/pull", json={"cursor": 0})
         _strict(page.text)
     for lap in (tina, anna):
         report = lap.sync()
-        assert sc.quarantined(lap.vault) == []
+        assert sync_state.quarantined(lap.vault) == []
         with lap.vault.session() as s:
             case = s.get(Case, ids["case"])
             assert case is not None and case.district == "Nord"
@@ -188,7 +189,7 @@ def test_a_laptop_quarantines_a_bad_row_it_receives_and_applies_the_rest(
     _write_behind(store, ids["person"], birth_date="20260101")
     report = tina.sync()
     assert report.pulled >= 2
-    [held] = sc.quarantined(tina.vault)
+    [held] = sync_state.quarantined(tina.vault)
     assert held["id"] == ids["person"]
     assert held["table"] == "person"
     assert held["fields"] == ["birth_date"]
@@ -201,7 +202,7 @@ def test_a_laptop_quarantines_a_bad_row_it_receives_and_applies_the_rest(
     # A storable version from the store (here: repaired by hand) ends the quarantine.
     _write_behind(store, ids["person"], birth_date="2016-01-01")
     tina.sync()
-    assert sc.quarantined(tina.vault) == []
+    assert sync_state.quarantined(tina.vault) == []
     with tina.vault.session() as s:
         kid = s.get(Person, ids["person"])
         assert kid is not None and kid.birth_date == date(2016, 1, 1)

@@ -32,8 +32,8 @@ from schemathesis.checks import (
 from schemathesis.core.result import Err
 
 from models import services
-from sync import client as sc
 from sync import protocol as p
+from sync.client.keys import TOKEN_KEY
 from sync.server.store import Store
 from tests.sync.harness import PASSWORD, PG_URL, Laptop, running, store_at
 
@@ -75,7 +75,7 @@ def live(
                 case = services.create_case(s, child=child, opened_on=date(2026, 11, 2))
                 services.add_note(s, case, title="Kladde", body="Skolen ringede.")
             anna.sync()
-            yield Live(server.url, anna.vault.setting(sc.TOKEN_KEY), store)
+            yield Live(server.url, anna.vault.setting(TOKEN_KEY), store)
         finally:
             anna.close()
 

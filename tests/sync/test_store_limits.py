@@ -12,7 +12,7 @@ import httpx
 
 from models import services
 from models.schema import JournalNote
-from sync import client as sc
+from sync.client.keys import TOKEN_KEY
 from sync.server.run import ServerThread
 from sync.server.store import Store
 from tests.sync.harness import Laptop
@@ -21,7 +21,7 @@ Make = Callable[[str, str], Laptop]
 
 
 def _api(server: ServerThread, lap: Laptop) -> httpx.Client:
-    token = lap.vault.setting(sc.TOKEN_KEY)
+    token = lap.vault.setting(TOKEN_KEY)
     return httpx.Client(
         base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
     )

@@ -8,7 +8,8 @@ from datetime import date
 
 from models import services
 from models.schema import Case, JournalNote, Person
-from sync import client as sc
+from sync.client import state as sync_state
+from sync.client import wire
 from sync.server.store import Store
 from tests.sync.harness import Laptop
 
@@ -28,7 +29,7 @@ def test_case_made_offline_reaches_the_server_and_a_colleague(laptop: Make, stor
     case_id = _new_case(anna)
     report = anna.sync()
     assert report.rejected == 0 and report.applied >= 3
-    assert sc.status(anna.vault).pending == 0
+    assert sync_state.status(anna.vault).pending == 0
     # The case was made by Anna, so it is hers; Bo sees nothing until it is assigned to him.
     bo = laptop("bo", "bo")
     bo.sync()
@@ -80,8 +81,8 @@ def test_the_fast_row_writer_stores_what_sqlalchemy_would() -> None:
                 samples = ["Æblegården 3", ""]
             else:  # pragma: no cover - a new column type needs a fast path here
                 raise AssertionError(f"{table}.{col.key}: {kind!r}")
-            slow = sc._slow(col, col.type.dialect_impl(dialect).bind_processor(dialect))
-            converter = sc._converter(col)
+            slow = wire._slow(col, col.type.dialect_impl(dialect).bind_processor(dialect))
+            converter = wire.converter(col)
             for value in [None, *samples]:
                 expected = slow(value)
                 got = value if converter is None else converter(value)

@@ -22,7 +22,12 @@ from models import services
 from models.keyfile import KdfParams
 from models.schema import Case
 from models.vault import Vault
-from sync import client as sc
+from sync.client import enrolment
+from sync.client import state as sync_state
+from sync.client.keys import CA_FILE_KEY, LAST_ERROR_KEY, TOKEN_KEY, URL_KEY
+from sync.client.replication import SyncClient
+from sync.client.transport import check_url
+from sync.errors import BadCredentials, CertificateError, InsecureUrl
 from sync.server.run import ServerThread
 from sync.server.store import Store
 from tests.sync.harness import PASSPHRASE, PASSWORD, Laptop, running, store_at
@@ -53,18 +58,18 @@ def test_a_laptop_that_trusts_the_municipal_ca_signs_in_and_syncs(
     assert server.url.startswith("https://127.0.0.1:")
     vault = _vault(tmp_path, "anna")
     try:
-        sc.connect(vault, server.url, "anna", PASSWORD, "Annas bærbare", ca_file=str(pki.ca))
-        assert vault.setting(sc.CA_FILE_KEY) == str(pki.ca)
+        enrolment.connect(vault, server.url, "anna", PASSWORD, "Annas bærbare", ca_file=str(pki.ca))
+        assert vault.setting(CA_FILE_KEY) == str(pki.ca)
         with vault.session() as s:
             kid, _ = services.create_person(s, first_name="Mia")
             services.create_case(s, child=kid, opened_on=datetime(2026, 11, 2).date())
-        conn = sc.connection_for(vault)  # the stored bundle is used for every later sync
+        conn = enrolment.connection_for(vault)  # the stored bundle is used for every later sync
         try:
-            report = sc.SyncClient(vault, conn).sync()
+            report = SyncClient(vault, conn).sync()
         finally:
             conn.close()
         assert report.applied >= 2 and report.rejected == 0
-        assert len(store.accessible(store.authenticate(vault.setting(sc.TOKEN_KEY)))) == 1
+        assert len(store.accessible(store.authenticate(vault.setting(TOKEN_KEY)))) == 1
     finally:
         vault.close()
 
@@ -77,11 +82,11 @@ def test_a_laptop_that_does_not_trust_the_certificate_sends_nothing(
     vault = _vault(tmp_path, "anna")
     ca = None if bundle == "system" else str(pki.other_ca)
     try:
-        with pytest.raises(sc.CertificateError) as caught:
-            sc.connect(vault, server.url, "anna", PASSWORD, "Annas bærbare", ca_file=ca)
+        with pytest.raises(CertificateError) as caught:
+            enrolment.connect(vault, server.url, "anna", PASSWORD, "Annas bærbare", ca_file=ca)
         assert "certifikat kunne ikke bekræftes" in error_text(caught.value)
-        assert not sc.is_connected(vault)
-        assert vault.setting(sc.URL_KEY) == ""
+        assert not enrolment.is_connected(vault)
+        assert vault.setting(URL_KEY) == ""
     finally:
         vault.close()
     # No device was made: the password never reached the store.
@@ -94,20 +99,20 @@ def test_a_synced_laptop_whose_certificate_check_fails_is_told_so_not_offline(
     _store, server = tls_server
     vault = _vault(tmp_path, "anna")
     try:
-        sc.connect(vault, server.url, "anna", PASSWORD, "Annas bærbare", ca_file=str(pki.ca))
-        vault.set_setting(sc.CA_FILE_KEY, str(pki.other_ca))  # IT swapped the wrong bundle in
+        enrolment.connect(vault, server.url, "anna", PASSWORD, "Annas bærbare", ca_file=str(pki.ca))
+        vault.set_setting(CA_FILE_KEY, str(pki.other_ca))  # IT swapped the wrong bundle in
         with vault.session() as s:
             _kid, _ = services.create_person(s, first_name="Mia")
-        waiting = sc.status(vault).pending
+        waiting = sync_state.status(vault).pending
         assert waiting >= 1
-        conn = sc.connection_for(vault)
+        conn = enrolment.connection_for(vault)
         try:
-            with pytest.raises(sc.CertificateError):
-                sc.SyncClient(vault, conn).sync()
+            with pytest.raises(CertificateError):
+                SyncClient(vault, conn).sync()
         finally:
             conn.close()
-        assert sc.status(vault).pending == waiting  # nothing lost, nothing sent
-        assert vault.setting(sc.LAST_ERROR_KEY) == "sync.certificate"
+        assert sync_state.status(vault).pending == waiting  # nothing lost, nothing sent
+        assert vault.setting(LAST_ERROR_KEY) == "sync.certificate"
     finally:
         vault.close()
 
@@ -133,23 +138,23 @@ def test_plain_http_to_another_host_is_refused_before_anything_is_sent(
     monkeypatch.setattr(httpx.HTTPTransport, "handle_request", no_network)
     vault = _vault(tmp_path, "anna")
     try:
-        with pytest.raises(sc.InsecureUrl) as caught:
-            sc.connect(vault, url, "anna", PASSWORD, "Annas bærbare")
+        with pytest.raises(InsecureUrl) as caught:
+            enrolment.connect(vault, url, "anna", PASSWORD, "Annas bærbare")
         assert error_text(caught.value).startswith("Serverens adresse skal begynde med https://")
-        with pytest.raises(sc.InsecureUrl):
-            sc.connect_with_token(vault, url, "token")
+        with pytest.raises(InsecureUrl):
+            enrolment.connect_with_token(vault, url, "token")
         # A stored address (from an older version) is refused too.
-        vault.set_setting(sc.URL_KEY, url)
-        vault.set_setting(sc.TOKEN_KEY, "token")
-        with pytest.raises(sc.InsecureUrl):
-            sc.connection_for(vault)
+        vault.set_setting(URL_KEY, url)
+        vault.set_setting(TOKEN_KEY, "token")
+        with pytest.raises(InsecureUrl):
+            enrolment.connection_for(vault)
     finally:
         vault.close()
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8765", "http://localhost", "http://[::1]:80"])
 def test_plain_http_to_this_computer_is_allowed(url: str) -> None:
-    assert sc.check_url(url) == url
+    assert check_url(url) == url
 
 
 def test_the_command_line_refuses_plain_http_in_danish(
@@ -270,10 +275,10 @@ def test_the_command_line_connects_with_the_municipal_ca_and_keeps_it(
     assert "Computeren er forbundet til https://127.0.0.1:" in capsys.readouterr().out
     vault = Vault.open(profile, PASSPHRASE)
     try:
-        assert vault.setting(sc.CA_FILE_KEY) == str(pki.ca.resolve())
-        conn = sc.connection_for(vault)
+        assert vault.setting(CA_FILE_KEY) == str(pki.ca.resolve())
+        conn = enrolment.connection_for(vault)
         try:
-            sc.SyncClient(vault, conn).sync()
+            SyncClient(vault, conn).sync()
         finally:
             conn.close()
     finally:
@@ -344,9 +349,9 @@ def test_behind_a_reverse_proxy_the_login_back_off_counts_the_laptops_address(
             with (
                 running(store, proxy_ips=proxy_ips) as server,
                 httpx.Client(base_url=server.url, headers=forwarded) as proxy,
-                pytest.raises(sc.BadCredentials),
+                pytest.raises(BadCredentials),
             ):
-                sc.connect(vault, server.url, "anna", "forkert-kode-1", "x", client=proxy)
+                enrolment.connect(vault, server.url, "anna", "forkert-kode-1", "x", client=proxy)
         finally:
             vault.close()
         addresses = [who for who, _n, _until in store.lockouts() if who.startswith("adresse")]

@@ -273,24 +273,24 @@ def test_sync_texts_are_danish() -> None:
 
     from desktop.messages import SYNC_REASONS, error_text, sync_reason_text
     from models.errors import FeltmappeError
-    from sync import client as sc
+    from sync import errors
 
     for cls in (
-        sc.ServerUnreachable,
-        sc.AuthFailed,
-        sc.BadCredentials,
-        sc.DeviceRevoked,
-        sc.UpgradeRequired,
-        sc.ServerRefused,
-        sc.NotConnected,
-        sc.InsecureUrl,
-        sc.CertificateError,
-        sc.CaFileError,
+        errors.ServerUnreachable,
+        errors.AuthFailed,
+        errors.BadCredentials,
+        errors.DeviceRevoked,
+        errors.UpgradeRequired,
+        errors.ServerRefused,
+        errors.NotConnected,
+        errors.InsecureUrl,
+        errors.CertificateError,
+        errors.CaFileError,
     ):
         text = error_text(cls())
         assert not text.startswith("Fejl:") and "sync." not in text, cls
-    assert "ikke nås" in error_text(sc.ServerUnreachable())
-    assert error_text(sc.ServerRefused(status=400, error="x.y")).endswith("(x.y)")
+    assert "ikke nås" in error_text(errors.ServerUnreachable())
+    assert error_text(errors.ServerRefused(status=400, error="x.y")).endswith("(x.y)")
     assert error_text(FeltmappeError("sync.something_new")).startswith("Synkroniseringen")
     # Every reason the central store gives for one change has its own text.
     server = Path(__file__).parents[2] / "sync" / "server"

@@ -19,7 +19,7 @@ from models.profile import DB_FILE, KEY_FILE
 from models.schema import AuditEvent, Case, CaseParty, ChangeEntry, JournalNote, Person
 from models.vault import Vault, make_engine
 from models.vocabulary import AuditAction, PartyRole
-from sync import client as sc
+from sync.client import writer
 from tests.bench import bench_size
 from tests.conftest import PASSPHRASE
 
@@ -215,7 +215,7 @@ def test_a_removed_case_keeps_its_unsent_changes_whole(vault: Vault) -> None:
     case_id, note_id = _case_with_note(vault)
     _as_synced(vault)
     _autosave(vault, note_id, "Skrevet lige før sagen blev fjernet.")
-    sc.remove_case(vault, case_id)
+    writer.remove_case(vault, case_id)
     with vault.reading() as s:
         assert s.get(JournalNote, note_id) is None
     (entry,) = _entries(vault, note_id)

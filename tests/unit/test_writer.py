@@ -98,7 +98,7 @@ def test_reading_never_waits_for_the_writer_and_refuses_writes(vault: Vault) -> 
 
 
 def test_the_sync_stores_pages_on_the_writer(vault: Vault) -> None:
-    from sync.client import apply_rows
+    from sync.client.writer import apply_rows
 
     threads: list[str] = []
     heard: list[ChangeSet] = []
