@@ -42,7 +42,8 @@ from models.keyfile import KdfParams
 from models.schema import Case, JournalNote, Notification
 from models.vault import Vault
 from models.vocabulary import NotifierKind
-from sync import client as sc
+from sync.client import enrolment
+from sync.client.replication import SyncClient
 from sync.server.run import ServerThread
 from sync.server.store import Store
 
@@ -265,9 +266,9 @@ def sync_screens(tmp: Path) -> list[Path]:
         window.drop_case_widgets()
         window.close()
 
-        sc.connect(vault, server.url, "demo.raadgiver", password, "Bærbar MR-2041")
-        conn = sc.connection_for(vault)
-        sc.SyncClient(vault, conn).sync()
+        enrolment.connect(vault, server.url, "demo.raadgiver", password, "Bærbar MR-2041")
+        conn = enrolment.connection_for(vault)
+        SyncClient(vault, conn).sync()
         with vault.session() as s:
             first, second = list(s.scalars(select(Case).order_by(Case.case_number).limit(2)))
             first_id, second_id = first.id, second.id
@@ -275,18 +276,18 @@ def sync_screens(tmp: Path) -> list[Path]:
             if note is None:
                 note = services.add_note(s, second, title="Samtale med mor", body="Aftalt møde.")
             note_id = note.id
-        sc.SyncClient(vault, conn).sync()
+        SyncClient(vault, conn).sync()
         conn.close()
 
         # A colleague changes the same field; the case is taken from the user meanwhile.
         store.assign(first_id, "bo")
         bo = Vault.create(tmp / "bo", DEMO_PASSPHRASE, user="bo", kdf=KdfParams.fast())
-        sc.connect(bo, server.url, "bo", password, "Bos bærbare")
-        bo_conn = sc.connection_for(bo)
-        sc.SyncClient(bo, bo_conn).sync()
+        enrolment.connect(bo, server.url, "bo", password, "Bos bærbare")
+        bo_conn = enrolment.connection_for(bo)
+        SyncClient(bo, bo_conn).sync()
         with bo.session() as s:
             services.update(s, services.get(s, Case, first_id), district="Vesterbro")
-        sc.SyncClient(bo, bo_conn).sync()
+        SyncClient(bo, bo_conn).sync()
         bo_conn.close()
         bo.close()
         with vault.session() as s:
