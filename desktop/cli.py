@@ -26,6 +26,7 @@ from models.commandline import (
     CommandError,
     Parser,
     add_password_stdin,
+    command,
     option,
     password,
     quiet_on_closed_pipe,
@@ -347,7 +348,7 @@ def cmd_sync_connect(args: argparse.Namespace) -> int:
             user = vault.user
         log.info("connected to the central store as device %s", device_id)
         print(f"Computeren er forbundet til {args.url} som {user} (med enhedsnøglen).")
-        print("Kør »feltmappe sync kør« for at hente sagerne.")
+        print("Kør »feltmappe sync nu« for at hente sagerne.")
         return 0
     if not args.bruger:
         raise CliError("Angiv dit brugernavn med --user (eller en enhedsnøgle med --token-stdin).")
@@ -360,7 +361,7 @@ def cmd_sync_connect(args: argparse.Namespace) -> int:
         device_id = enrolment.connect(vault, args.url, args.bruger, secret, device, ca_file=ca_file)
     log.info("connected to the central store as device %s", device_id)
     print(f"Computeren er forbundet til {args.url} som {args.bruger} (enhed »{device}«).")
-    print("Kør »feltmappe sync kør« for at hente sagerne.")
+    print("Kør »feltmappe sync nu« for at hente sagerne.")
     return 0
 
 
@@ -590,7 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sync_connect)
     p = sync.add_parser("status", parents=[common], help="vis forbindelse og ventende ændringer")
     p.set_defaults(func=cmd_sync_status)
-    p = sync.add_parser("kør", parents=[common], help="synkronisér nu")
+    p = command(sync, "nu", old=["kør"], parents=[common], help="synkronisér nu")
     p.set_defaults(func=cmd_sync_run)
 
     for name, text in (

@@ -9,9 +9,10 @@ import argparse
 import copy
 import getpass
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 # argparse's own words, in Danish (it looks them up through its module-level ``_``).
 ARGPARSE_DA = {
@@ -37,6 +38,12 @@ ARGPARSE_DA = {
 #: The exit code of a command whose reader went away: what a shell reports for a Unix tool ended
 #: by SIGPIPE (128 + 13), so ``set -o pipefail`` treats ``feltmappe cases | head`` as ``yes | head``.
 EXIT_CLOSED_PIPE = 141
+
+
+P = TypeVar("P", bound=argparse.ArgumentParser)
+
+#: Where ``command`` keeps a subcommands action's old names (left out of its errors).
+OLD_NAMES = "feltmappe_old_names"
 
 
 def _da(text: str) -> str:
@@ -71,8 +78,8 @@ class HelpFormatter(argparse.HelpFormatter):
 
 
 class Parser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` with :class:`HelpFormatter`, whose errors name an option as help
-    does; its subcommands get the same."""
+    """An ``ArgumentParser`` with :class:`HelpFormatter`, whose errors name an option or a
+    subcommand as help does; its subcommands get the same."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", HelpFormatter)
@@ -82,6 +89,9 @@ class Parser(argparse.ArgumentParser):
         for action in self._actions:
             if len(action.option_strings) > 1:
                 message = message.replace("/".join(action.option_strings), "/".join(_shown(action)))
+            for old in getattr(action, OLD_NAMES, ()):
+                # "invalid choice: … (vælg mellem 'forbind', 'status', 'nu', 'kør')"
+                message = re.sub(rf", '?{re.escape(old)}'?(?=[,)])", "", message)
         super().error(message)
 
 
@@ -89,6 +99,21 @@ def option(*names: str, old: Iterable[str] = ()) -> list[str]:
     """The option strings of an option named in ASCII (``names``) that still accepts its old
     spellings (``old``, not shown in help): ``add_argument(*option("--host", old=["--vært"]))``."""
     return [*names, *old]
+
+
+def command(
+    subcommands: argparse._SubParsersAction[P], name: str, *, old: Iterable[str] = (), **kwargs: Any
+) -> P:
+    """A subcommand named in ASCII (``name``) that still answers to its old spellings (``old``,
+    not shown in help), as ``option`` does for options:
+    ``command(sync, "run", old=["kør"], help=…)``. ``subcommands`` is what ``add_subparsers``
+    returned."""
+    parser = subcommands.add_parser(name, **kwargs)
+    for alias in old:
+        # Help lists the subcommands added with a help text; the parse looks names up here.
+        subcommands.choices[alias] = parser
+    setattr(subcommands, OLD_NAMES, (*getattr(subcommands, OLD_NAMES, ()), *old))
+    return parser
 
 
 def add_password_stdin(parser: argparse.ArgumentParser, help_text: str) -> None:

@@ -25,6 +25,7 @@ from models.commandline import (
     CommandError,
     Parser,
     add_password_stdin,
+    command,
     option,
     password,
     quiet_on_closed_pipe,
@@ -483,12 +484,20 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     p = user.add_parser("aktiver", help="aktivér en deaktiveret bruger igen")
     p.add_argument("brugernavn", metavar="BRUGERNAVN")
     p.set_defaults(func=cmd_user_activate)
-    p = user.add_parser(
-        "lås-op", help="glem en brugers forkerte login-forsøg, så brugeren kan logge på igen"
+    p = command(
+        user,
+        "laas-op",
+        old=["lås-op"],
+        help="glem en brugers forkerte login-forsøg, så brugeren kan logge på igen",
     )
     p.add_argument("brugernavn", metavar="BRUGERNAVN")
     p.set_defaults(func=cmd_user_unlock)
-    p = user.add_parser("spærringer", help="vis talte forkerte login-forsøg og ventetider")
+    p = command(
+        user,
+        "spaerringer",
+        old=["spærringer"],
+        help="vis talte forkerte login-forsøg og ventetider",
+    )
     p.set_defaults(func=cmd_user_lockouts)
 
     case = group("sag", "tildeling af sager")
@@ -528,7 +537,12 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         help="kun denne brugers enheder",
     )
     p.set_defaults(func=cmd_device_list)
-    p = device.add_parser("spær", help="spær en enhed; den sletter sine data ved næste kontakt")
+    p = command(
+        device,
+        "spaer",
+        old=["spær"],
+        help="spær en enhed; den sletter sine data ved næste kontakt",
+    )
     p.add_argument("enheds_id", metavar="ENHEDS_ID")
     p.set_defaults(func=cmd_device_revoke)
 

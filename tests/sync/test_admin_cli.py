@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -245,7 +246,7 @@ def test_device_token_is_shown_once_and_works_until_revoked(
         with running(store) as server:
             auth = {"Authorization": "Bearer " + token}
             assert httpx.get(server.url + "/v1/me", headers=auth).status_code == 200
-            assert admin(db, "enhed", "spær", device_id) == 0
+            assert admin(db, "enhed", "spaer", device_id) == 0
             assert "er spærret" in out(capsys)[0]
             answer = httpx.get(server.url + "/v1/me", headers=auth)
             assert answer.status_code == 403
@@ -254,7 +255,7 @@ def test_device_token_is_shown_once_and_works_until_revoked(
         store.close()
     admin(db, "enhed", "liste")
     assert "spærret" in out(capsys)[0]
-    assert admin(db, "enhed", "spær", "ikke-en-enhed") == 1
+    assert admin(db, "enhed", "spaer", "ikke-en-enhed") == 1
     assert "Enheden »ikke-en-enhed« findes ikke." in out(capsys)[1]
 
     # A deactivated user gets no new device.
@@ -432,6 +433,55 @@ def test_option_names_are_ascii_and_the_old_spellings_still_work(
     assert args.noegle_stdin and args.adgangskode_stdin
 
 
+def test_subcommand_names_are_ascii_and_the_old_spellings_still_work(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every subcommand of feltmappe and feltmappe admin that help shows is named in ASCII
+    (issue #12: ``sync kør``, ``bruger lås-op``, ``bruger spærringer``, ``enhed spær`` were
+    not); the spellings with æ, ø and å still run the same command, and help does not show
+    them."""
+    import argparse
+
+    from desktop import cli
+    from sync.server import admin as admin_cli
+
+    def subcommands(p: argparse.ArgumentParser) -> Iterator[tuple[argparse.ArgumentParser, Any]]:
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                yield p, action
+                for sub in dict.fromkeys(action.choices.values()):
+                    yield from subcommands(sub)
+
+    shown: set[str] = set()
+    hidden: set[str] = set()
+    for top in (cli.build_parser(), admin_cli.build_parser()):
+        for parent, action in subcommands(top):
+            # What help lists: the subcommands added with a help text.
+            listed = {a.dest for a in action._choices_actions}
+            assert all(name.isascii() for name in listed), sorted(listed)
+            assert not re.search(r"[æøå]", parent.format_usage()), parent.prog
+            for name in set(action.choices) - listed:
+                assert not name.isascii(), name
+                hidden.add(name)
+            shown |= listed
+    assert {"nu", "laas-op", "spaerringer", "spaer"} <= shown
+    assert hidden == {"kør", "lås-op", "spærringer", "spær"}
+
+    parse = cli.build_parser().parse_args
+    assert parse(["sync", "kør"]).func is parse(["sync", "nu"]).func is cli.cmd_sync_run
+    parse = admin_cli.build_parser().parse_args
+    for old, new, func in (
+        (["bruger", "lås-op", "anna"], ["bruger", "laas-op", "anna"], admin_cli.cmd_user_unlock),
+        (["bruger", "spærringer"], ["bruger", "spaerringer"], admin_cli.cmd_user_lockouts),
+        (["enhed", "spær", "x"], ["enhed", "spaer", "x"], admin_cli.cmd_device_revoke),
+    ):
+        assert parse(old).func is parse(new).func is func
+    # An unknown name is answered with the names help shows.
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["sync", "xyz"])
+    assert out(capsys)[1].endswith("(vælg mellem 'forbind', 'status', 'nu')\n")
+
+
 def test_feltmappe_admin_delegates(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["admin", "--db", str(db), "team", "opret", "Team Syd"]) == 0
     assert "Teamet »Team Syd« er oprettet." in out(capsys)[0]
@@ -494,7 +544,7 @@ def test_sync_connect_status_run(
     assert "Ikke forbundet til en central server" in text
     assert "Seneste synkronisering: aldrig" in text
     with pytest.raises(SystemExit) as exc:
-        sync_cli(profile, "kør")
+        sync_cli(profile, "nu")
     assert exc.value.code == 1
     assert "ikke forbundet til en central server" in out(capsys)[1]
 
@@ -515,7 +565,7 @@ def test_sync_connect_status_run(
     pending = int(text.split("Ændringer der venter på at blive sendt: ")[1].split()[0])
     assert pending >= 2  # the child and the case at least
 
-    assert sync_cli(profile, "kør") == 0
+    assert sync_cli(profile, "nu") == 0
     line = out(capsys)[0]
     assert line.startswith(f"Synkroniseret: {pending} ændringer sendt ({pending} gemt")
     assert line.count("\n") == 1 and "0 afvist" in line
@@ -539,7 +589,7 @@ def test_sync_offline_keeps_the_changes(
         vault.set_setting(URL_KEY, "http://127.0.0.1:9")  # nothing listens there
     capsys.readouterr()
     with pytest.raises(SystemExit) as exc:
-        sync_cli(profile, "kør")
+        sync_cli(profile, "nu")
     assert exc.value.code == 1
     assert "Den centrale server kan ikke nås" in out(capsys)[1]
     assert sync_cli(profile, "status") == 0
@@ -557,13 +607,13 @@ def test_sync_on_a_revoked_device_wipes_the_profile(
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
     assert sync_cli(profile, "forbind", server.url, "--user", "anna", "--password-stdin") == 0
-    assert sync_cli(profile, "kør") == 0
+    assert sync_cli(profile, "nu") == 0
     capsys.readouterr()
     ((device, _user),) = store.devices("anna")
     store.revoke_device(device.id)
 
     with pytest.raises(SystemExit) as exc:
-        sync_cli(profile, "kør")
+        sync_cli(profile, "nu")
     assert exc.value.code == 1
     assert (
         out(capsys)[1]
@@ -608,7 +658,7 @@ def test_sync_connects_with_a_device_token_from_the_administrator(
     monkeypatch.setattr(sys, "stdin", io.StringIO(token + "\n"))
     assert sync_cli(profile, "forbind", server.url, "--token-stdin") == 0
     assert f"forbundet til {server.url} som anna" in out(capsys)[0]
-    assert sync_cli(profile, "kør") == 0
+    assert sync_cli(profile, "nu") == 0
     assert "0 afvist" in out(capsys)[0]
     assert [d.last_seen_at is not None for d, _u in store.devices("anna")] == [True]
     assert [d.id for d, _u in store.devices("anna")] == [device_id]
