@@ -127,7 +127,9 @@ def run(cases: int, rounds: int, keep: Path | None, profile_it: bool) -> None:
     print(f"  the same, first call after the vault is opened (cold cache) {_figure(cold_t)}")
     counts = Counter(d.status for d in deadlines)
     print(f"  {len(deadlines)} deadlines in {len({d.case_id for d in deadlines})} cases: ", end="")
-    print(", ".join(f"{s.value} {counts[s]}" for s in sorted(counts, key=lambda s: STATUS_URGENCY[s])))
+    print(
+        ", ".join(f"{s.value} {counts[s]}" for s in sorted(counts, key=lambda s: STATUS_URGENCY[s]))
+    )
 
 
 def main() -> None:
