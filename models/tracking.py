@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.errors import ImmutableRecord
@@ -174,7 +174,11 @@ def _record(session: Session, obj: Synced, olds: dict[str, Any]) -> None:
     entry = _open_entry(session, table, obj.id)
     if entry is None:
         entry = ChangeEntry(
-            table=table, row_id=obj.id, case_id=obj.case_id, base_rev=obj.rev or 0, changes={}
+            table=table,
+            row_id=obj.id,
+            case_id=obj.case_id,
+            base_rev=_base_rev(session, obj),
+            changes={},
         )
         session.add(entry)
     changes = dict(entry.changes)
@@ -187,6 +191,20 @@ def _record(session: Session, obj: Synced, olds: dict[str, Any]) -> None:
         # the store knows no row to delete.
         deleted = "deleted_at" in changes and obj.deleted_at is not None
         entry.op = "delete" if deleted else "update"
+
+
+def _base_rev(session: Session, obj: Synced) -> int:
+    """The revision a new entry of ``obj`` is based on: the row's, unless an earlier entry of
+    the row is still in the outbox (refused, or sent without an answer). A pull then kept that
+    entry's values over the store's while it moved the row's revision on, so the row's revision
+    no longer says the laptop saw every field as the store has it: the earliest such entry's
+    base is taken, and the store compares old values instead of applying blindly (a colleague's
+    value in between becomes a conflict, not a silent overwrite)."""
+    earliest = session.scalar(
+        select(func.min(ChangeEntry.base_rev)).where(ChangeEntry.row_id == obj.id)
+    )
+    rev = obj.rev or 0
+    return rev if earliest is None else min(rev, earliest)
 
 
 _CLASSES: dict[str, type[Synced]] = {

@@ -102,3 +102,17 @@ def test_a_note_finalised_on_two_laptops_at_once(tmp_path: Path) -> None:
         assert world.totals.bad == 0, _report(world.totals)
     finally:
         world.close()
+
+
+def test_seed_385_a_refused_edit_kept_by_a_pull_does_not_overwrite_a_colleague() -> None:
+    """Found by the 1,000-schedule benchmark: an edit made after a refused one was based on the
+    revision a pull had moved the row to, and the store applied it over a colleague's value
+    without a conflict (tests/unit/test_outbox.py has the mechanism's own test)."""
+    totals = sim.run_many([385], _with_finalise)
+    assert totals.bad == 0, _report(totals)
+
+
+def _with_finalise(rng: random.Random) -> sim.Config:
+    cfg = sim.random_config(rng)
+    cfg.finalise = True
+    return cfg

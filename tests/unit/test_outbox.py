@@ -156,6 +156,30 @@ def test_a_refused_entry_takes_no_new_changes(vault: Vault) -> None:
     assert (waiting.status, waiting.changes) == ("pending", {"district": ["Nord", "Syd"]})
 
 
+def test_an_entry_after_a_refused_one_keeps_the_refused_ones_base(vault: Vault) -> None:
+    """Seed 385 of the sync simulation: a pull moved the row on to a colleague's revision but
+    kept the refused value; an edit based on that revision was applied blindly over the
+    colleague's value. The new entry must be based where the laptop last agreed with the store."""
+    case_id, _note_id = _case_with_note(vault)
+    _as_synced(vault)
+    with vault.session() as s:
+        services.update(s, services.get(s, Case, case_id), district="Nord")
+    _attempt(vault)
+    with vault.engine.begin() as conn:
+        conn.execute(update(ChangeEntry).values(status="rejected", reason="sync.no_access"))
+        conn.execute(text('UPDATE "case" SET rev = 2'))  # a pull: a colleague's revision
+    with vault.session() as s:
+        services.update(s, services.get(s, Case, case_id), district="Syd")
+    refused, waiting = _sent(vault, case_id)
+    assert refused.base_rev == waiting.base_rev == 1
+    with vault.engine.begin() as conn:
+        conn.execute(text("DELETE FROM change_entry"))
+    with vault.session() as s:
+        services.update(s, services.get(s, Case, case_id), district="Vest")
+    (alone,) = _sent(vault, case_id)
+    assert alone.base_rev == 2  # nothing else waits: the row's own revision
+
+
 def test_the_earliest_old_value_is_kept_per_field(vault: Vault) -> None:
     """A colleague's change since the first edit must still be seen as a conflict."""
     case_id, _ = _case_with_note(vault)
