@@ -14,9 +14,16 @@ from sqlalchemy.orm import Session
 
 from models import services
 from models.deadlines.calendar import local_date
+from models.documents.form_document import (
+    answered_assessments,
+    answered_form_pdf,
+    answered_notifications,
+    blank_form_pdf,
+    row_label,
+)
 from models.documents.receipt import Sender, receipt_pdf
 from models.errors import FeltmappeError, NotFound, ValidationError
-from models.schema import Case, Notification
+from models.schema import Assessment, Case, Notification
 from models.vocabulary import AuditAction, NotifierKind
 
 __all__ = [
@@ -84,12 +91,54 @@ def _professional_notifications(session: Session, case_id: str) -> list[Candidat
     ]
 
 
+def _notification_forms(session: Session, case_id: str) -> list[Candidate]:
+    return [Candidate(n.id, row_label(n)) for n in answered_notifications(session, case_id)]
+
+
+def _assessment_forms(session: Session, case_id: str) -> list[Candidate]:
+    return [Candidate(a.id, row_label(a)) for a in answered_assessments(session, case_id)]
+
+
+def _the_case(session: Session, case_id: str) -> list[Candidate]:
+    return [Candidate(case_id, "blank skabelon til fagpersonen")]
+
+
+def _notification_pdf(session: Session, row_id: str, _sender: Sender) -> bytes:
+    return answered_form_pdf(session, services.get(session, Notification, row_id))
+
+
+def _assessment_pdf(session: Session, row_id: str, _sender: Sender) -> bytes:
+    return answered_form_pdf(session, services.get(session, Assessment, row_id))
+
+
+def _status_template_pdf(session: Session, case_id: str, _sender: Sender) -> bytes:
+    return blank_form_pdf(session, case_id, "statusudtalelse")
+
+
 DOCUMENTS: dict[str, DocumentKind] = {
     "kvittering": DocumentKind(
         "kvittering",
         "Kvittering til fagperson for modtaget underretning",
         _professional_notifications,
         receipt_pdf,
+    ),
+    "underretning": DocumentKind(
+        "underretning",
+        "Underretning med vurdering (skema)",
+        _notification_forms,
+        _notification_pdf,
+    ),
+    "undersoegelse": DocumentKind(
+        "undersoegelse",
+        "Børnefaglig undersøgelse (skema)",
+        _assessment_forms,
+        _assessment_pdf,
+    ),
+    "statusudtalelse": DocumentKind(
+        "statusudtalelse",
+        "Statusudtalelse fra fagperson (blank skabelon)",
+        _the_case,
+        _status_template_pdf,
     ),
 }
 

@@ -62,7 +62,8 @@ def open_documents(
     qtbot.waitUntil(lambda: case.findChild(DocumentsDialog) is not None)
     dialog = case.findChild(DocumentsDialog)
     assert isinstance(dialog, DocumentsDialog)
-    assert dialog.choices.count() == 1
+    assert dialog.choices.count() == 2  # the receipt and the blank statusudtalelse
+    assert dialog.choices.item(1).text().startswith("Statusudtalelse fra fagperson")
     assert (
         dialog.choices.item(0)
         .text()

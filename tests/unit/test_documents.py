@@ -195,5 +195,29 @@ def test_print_refusals_are_danish_and_write_nothing(
     code, _, err = run(capsys, *base, "--document", "kvittering")
     assert code != 0 and "har intet at lave" in err
     code, _, err = run(capsys, *base, "--document", "brev")
-    assert code != 0 and "Ukendt dokument. Mulige: kvittering." in err
+    known = "kvittering, statusudtalelse, underretning, undersoegelse"
+    assert code != 0 and f"Ukendt dokument. Mulige: {known}." in err
     assert not target.exists()
+
+
+def test_print_lists_and_writes_the_blank_statusudtalelse(
+    vault: Vault,
+    profile: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    case_number, _ = notification(vault)
+    vault.close()
+    monkeypatch.setenv("FELTMAPPE_PASSPHRASE", PASSPHRASE)
+    code, out, _ = run(capsys, "print", "--list", "--profile", str(profile))
+    listed = {line.split()[0] for line in out.splitlines() if line.strip()}
+    assert code == 0 and {"underretning", "undersoegelse", "statusudtalelse"} <= listed
+    target = tmp_path / "status.pdf"
+    args = ["print", "--case", case_number, "--document", "statusudtalelse", "-o", str(target)]
+    code, _, err = run(capsys, *args, "--profile", str(profile))
+    assert (code, err) == (0, ""), err
+    assert "Statusudtalelse" in " ".join(pages_text(target.read_bytes()))
+    with Vault.open(profile, PASSPHRASE) as v, v.reading() as s:
+        (event,) = s.query(AuditEvent).filter_by(entity="dokument:statusudtalelse").all()
+        assert event.action == AuditAction.EKSPORTERET
