@@ -122,3 +122,14 @@ def test_an_undersoegelse_with_answers_prints(vault: Vault) -> None:
 
 def test_every_kind_is_listed() -> None:
     assert {"kvittering", "underretning", "undersoegelse", "statusudtalelse"} <= set(DOCUMENTS)
+
+
+def test_the_document_benchmark_runs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.bench import bench_documents
+
+    monkeypatch.setattr("sys.argv", ["bench", "--rounds", "1", "--paragraphs", "1"])
+    bench_documents.main()
+    out = capsys.readouterr().out
+    assert "pages" in out and "median" in out
