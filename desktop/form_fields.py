@@ -1,0 +1,809 @@
+"""The editors of the form renderer (``desktop.form_view``): one widget per field type of
+``models.forms`` (docs/forms.md), each giving its answer in the stored JSON shape (``value``) and
+taking one back (``set_value``), and ``FieldRow``: a field's label (with its required mark and
+buddy), help text, editor, read-only text and problems. Nothing here knows a particular form."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.widgets import ERROR_COLOR
+from models.forms import Field, FieldType, IcsTriangle, YesNo, display_answer
+from models.forms.answers import holds
+
+_DK = ZoneInfo("Europe/Copenhagen")
+
+#: Shown after the label of a field that must be answered before the form is finalised.
+REQUIRED_MARK = " *"
+#: A choice field with at most this many choices shows radio buttons, else a drop-down list.
+RADIO_CHOICES = 4
+HELP_COLOR = "#4a4a4a"
+
+
+@dataclass(frozen=True)
+class Party:
+    """A party of the case, for person fields: ``role`` is the stored role, ``role_label`` its
+    Danish name."""
+
+    person_id: str
+    name: str
+    role: str
+    role_label: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.name} ({self.role_label})" if self.role_label else self.name
+
+
+@dataclass(frozen=True)
+class EditorContext:
+    """What editors need beyond their field: the case's parties and the ICS triangle."""
+
+    parties: tuple[Party, ...]
+    ics: IcsTriangle
+
+
+# -- dates and times as the caseworker types them -----------------------------------------------
+
+_DAY = re.compile(r"^(\d{1,2})[.\-/ ](\d{1,2})[.\-/ ](\d{4})$")
+_TIME = re.compile(r"^(?:kl\.?\s*)?(\d{1,2})[.:](\d{2})$")
+
+
+def parse_day(text: str) -> date | None:
+    """``dd.mm.åååå`` (also with - or /, one-digit day and month, ``ddmmåååå``, or ISO)."""
+    text = text.strip()
+    if re.fullmatch(r"\d{8}", text):
+        text = f"{text[:2]}.{text[2:4]}.{text[4:]}"
+    found = _DAY.match(text)
+    try:
+        if found:
+            return date(int(found[3]), int(found[2]), int(found[1]))
+        return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    except ValueError:
+        return None
+
+
+def parse_moment(text: str) -> datetime | None:
+    """``dd.mm.åååå tt.mm`` (or ``kl. tt:mm``) in Danish time, as an aware datetime."""
+    parts = text.strip().split(maxsplit=1)
+    if len(parts) != 2:
+        return None
+    day, clock = parse_day(parts[0]), _TIME.match(parts[1].strip())
+    if day is None or clock is None:
+        return None
+    try:
+        return datetime.combine(day, time(int(clock[1]), int(clock[2])), tzinfo=_DK)
+    except ValueError:
+        return None
+
+
+def day_text(answer: str) -> str:
+    try:
+        return date.fromisoformat(answer).strftime("%d.%m.%Y")
+    except ValueError:
+        return answer
+
+
+def moment_text(answer: str) -> str:
+    try:
+        moment = datetime.fromisoformat(answer)
+    except ValueError:
+        return answer
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(_DK)
+    return moment.strftime("%d.%m.%Y %H.%M")
+
+
+# -- editors --------------------------------------------------------------------------------------
+
+
+class FieldEditor(QWidget):
+    """The editor of one field: ``value()`` is the answer (None when none is given)."""
+
+    changed = Signal()
+
+    def __init__(self, fld: Field, ctx: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = fld
+        self.ctx = ctx
+        self.setAccessibleName(fld.label)
+
+    def value(self) -> Any:
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def focus_target(self) -> QWidget:
+        """The widget a label's mnemonic and "go to the field" focus."""
+        return self
+
+    def _emit(self, *_: object) -> None:
+        self.changed.emit()
+
+
+class TextEditor(FieldEditor):
+    def __init__(self, fld: Field, ctx: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(fld, ctx, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.edit: QLineEdit | QPlainTextEdit
+        if fld.type == FieldType.LONG_TEXT:
+            edit = QPlainTextEdit(self)
+            edit.setTabChangesFocus(True)  # Tab goes on to the next field
+            line = edit.fontMetrics().lineSpacing()
+            edit.setMinimumHeight(line * 4 + 12)
+            edit.setMaximumHeight(line * 9 + 12)
+            edit.textChanged.connect(self._emit)
+            self.edit = edit
+        else:
+            line_edit = QLineEdit(self)
+            line_edit.textChanged.connect(self._emit)
+            self.edit = line_edit
+        self.edit.setAccessibleName(fld.label)
+        layout.addWidget(self.edit)
+        self.setFocusProxy(self.edit)
+
+    def _text(self) -> str:
+        return self.edit.text() if isinstance(self.edit, QLineEdit) else self.edit.toPlainText()
+
+    def value(self) -> Any:
+        text = self._text()
+        return text if text.strip() else None
+
+    def set_value(self, value: Any) -> None:
+        text = value if isinstance(value, str) else ""
+        if text != self._text():
+            if isinstance(self.edit, QLineEdit):
+                self.edit.setText(text)
+            else:
+                self.edit.setPlainText(text)
+
+    def focus_target(self) -> QWidget:
+        return self.edit
+
+
+class DateEditor(FieldEditor):
+    """A date typed as dd.mm.åååå; what cannot be read is kept as typed (and is a problem)."""
+
+    def __init__(self, fld: Field, ctx: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(fld, ctx, parent)
+        self.moment = fld.type == FieldType.DATETIME
+        self.edit = QLineEdit(self)
+        self.edit.setAccessibleName(fld.label)
+        self.edit.setPlaceholderText("dd.mm.åååå tt.mm" if self.moment else "dd.mm.åååå")
+        sample = "00.00.0000 00.00" if self.moment else "00.00.0000"
+        self.edit.setMinimumWidth(self.edit.fontMetrics().horizontalAdvance(sample * 2))
+        self.edit.textChanged.connect(self._emit)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit)
+        self.now_button = QPushButton("Nu" if self.moment else "I dag", self)
+        self.now_button.setToolTip(
+            "Indsæt tidspunktet lige nu" if self.moment else "Indsæt dagens dato"
+        )
+        self.now_button.clicked.connect(self._fill_now)
+        layout.addWidget(self.now_button)
+        layout.addStretch(1)
+        self.setFocusProxy(self.edit)
+
+    def _fill_now(self) -> None:
+        now = datetime.now(_DK)
+        self.edit.setText(now.strftime("%d.%m.%Y %H.%M" if self.moment else "%d.%m.%Y"))
+        self.edit.setFocus()
+
+    def value(self) -> Any:
+        text = self.edit.text().strip()
+        if not text:
+            return None
+        if self.moment:
+            moment = parse_moment(text)
+            return moment.isoformat(timespec="seconds") if moment else text
+        day = parse_day(text)
+        return day.isoformat() if day else text
+
+    def set_value(self, value: Any) -> None:
+        if value == self.value():
+            return
+        text = ""
+        if isinstance(value, str):
+            text = moment_text(value) if self.moment else day_text(value)
+        self.edit.setText(text)
+
+    def focus_target(self) -> QWidget:
+        return self.edit
+
+
+class ChoiceEditor(FieldEditor):
+    """One choice: radio buttons for a few, a drop-down list for more."""
+
+    def __init__(self, fld: Field, ctx: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(fld, ctx, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.combo: QComboBox | None = None
+        self.group: QButtonGroup | None = None
+        self.buttons: list[QRadioButton] = []
+        if len(fld.choices) <= RADIO_CHOICES:
+            self.group = QButtonGroup(self)
+            for choice in fld.choices:
+                button = QRadioButton(choice.label.replace("&", "&&"), self)
+                button.setProperty("choice", choice.value)
+                self.group.addButton(button)
+                self.buttons.append(button)
+                layout.addWidget(button)
+            self.group.buttonToggled.connect(self._emit)
+        else:
+            self.combo = QComboBox(self)
+            self.combo.setAccessibleName(fld.label)
+            self.combo.addItem("Vælg …", None)
+            for choice in fld.choices:
+                self.combo.addItem(choice.label, choice.value)
+            self.combo.currentIndexChanged.connect(self._emit)
+            layout.addWidget(self.combo, 0, Qt.AlignmentFlag.AlignLeft)
+
+    def value(self) -> Any:
+        if self.combo is not None:
+            return self.combo.currentData()
+        checked = self.group.checkedButton() if self.group else None
+        return checked.property("choice") if checked is not None else None
+
+    def set_value(self, value: Any) -> None:
+        if value == self.value():
+            return
+        if self.combo is not None:
+            index = self.combo.findData(value) if value is not None else 0
+            self.combo.setCurrentIndex(max(index, 0))
+            return
+        _check_exclusive(self.group, self.buttons, lambda b: b.property("choice") == value)
+
+    def focus_target(self) -> QWidget:
+        if self.combo is not None:
+            return self.combo
+        checked = self.group.checkedButton() if self.group else None
+        return checked or self.buttons[0]
+
+
+def _check_exclusive(
+    group: QButtonGroup | None,
+    buttons: Sequence[QAbstractButton],
+    which: Callable[[QAbstractButton], bool],
+) -> None:
+    """Check the button ``which`` picks, or none (an exclusive group cannot uncheck itself)."""
+    if group is None:
+        return
+    group.setExclusive(False)
+    for button in buttons:
+        button.setChecked(which(button))
+    group.setExclusive(True)
+
+
+class MultiChoiceEditor(FieldEditor):
+    def __init__(self, fld: Field, ctx: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(fld, ctx, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.boxes: list[QCheckBox] = []
+        for choice in fld.choices:
+            box = QCheckBox(choice.label.replace("&", "&&"), self)
+            box.setProperty("choice", choice.value)
+            box.toggled.connect(self._emit)
+            self.boxes.append(box)
+            layout.addWidget(box)
+
+    def value(self) -> Any:
+        picked = [str(b.property("choice")) for b in self.boxes if b.isChecked()]
+        return picked or None
+
+    def set_value(self, value: Any) -> None:
+        picked = set(value) if isinstance(value, list) else set()
+        for box in self.boxes:
+            box.setChecked(box.property("choice") in picked)
+
+    def focus_target(self) -> QWidget:
+        return self.boxes[0] if self.boxes else self
+
+
+class YesNoEditor(FieldEditor):
+    """Ja/nej, with the reason ("hvorfor ikke") shown when the answer asks for one."""
+
+    def __init__(self, fld: Field, ctx: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(fld, ctx, parent)
+        self.yes = QRadioButton("Ja", self)
+        self.no = QRadioButton("Nej", self)
+        self.group = QButtonGroup(self)
+        self.group.addButton(self.yes)
+        self.group.addButton(self.no)
+        self.group.buttonToggled.connect(self._toggled)
+        row = QHBoxLayout()
+        row.addWidget(self.yes)
+        row.addWidget(self.no)
+        row.addStretch(1)
+        self.reason_label = QLabel(self.reason_text(fld), self)
+        self.reason_label.setWordWrap(True)
+        self.reason = QPlainTextEdit(self)
+        self.reason.setTabChangesFocus(True)
+        self.reason.setAccessibleName(self.reason_text(fld))
+        line = self.reason.fontMetrics().lineSpacing()
+        self.reason.setFixedHeight(line * 3 + 12)
+        self.reason.textChanged.connect(self._emit)
+        self.reason_label.setBuddy(self.reason)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.reason_label)
+        layout.addWidget(self.reason)
+        self._show_reason()
+
+    @staticmethod
+    def reason_text(fld: Field) -> str:
+        if fld.reason_label:
+            return fld.reason_label
+        return "Hvorfor ikke?" if fld.reason_when == YesNo.NO else "Begrundelse"
+
+    def _answer(self) -> bool | None:
+        if self.yes.isChecked():
+            return True
+        return False if self.no.isChecked() else None
+
+    def asks_reason(self) -> bool:
+        answer, when = self._answer(), self.field.reason_when
+        return when is not None and answer is not None and answer == (when == YesNo.YES)
+
+    def _show_reason(self) -> None:
+        asks = self.asks_reason()
+        self.reason_label.setVisible(asks)
+        self.reason.setVisible(asks)
+
+    def _toggled(self, _button: QAbstractButton, on: bool) -> None:
+        if on:
+            self._show_reason()
+            self.changed.emit()
+
+    def value(self) -> Any:
+        answer = self._answer()
+        if answer is None:
+            return None
+        if self.asks_reason():
+            return {"value": answer, "reason": self.reason.toPlainText()}
+        return {"value": answer}
+
+    def set_value(self, value: Any) -> None:
+        if value == self.value():
+            return
+        answer = value.get("value") if isinstance(value, Mapping) else None
+        _check_exclusive(
+            self.group,
+            (self.yes, self.no),
+            lambda b: answer is (b is self.yes) and answer is not None,
+        )
+        reason = value.get("reason") if isinstance(value, Mapping) else None
+        self.reason.setPlainText(reason if isinstance(reason, str) else "")
+        self._show_reason()
+
+    def focus_target(self) -> QWidget:
+        return self.no if self.no.isChecked() else self.yes
+
+
+class PersonEditor(FieldEditor):
+    """A party of the case picked from a list, or a name typed; several when ``multiple``."""
+
+    def __init__(self, fld: Field, ctx: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(fld, ctx, parent)
+        self.parties = [p for p in ctx.parties if not fld.roles or p.role in fld.roles]
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.combo: QComboBox | None = None
+        self.boxes: list[QCheckBox] = []
+        self.others: QLineEdit | None = None
+        if fld.multiple:
+            for party in self.parties:
+                box = QCheckBox(party.text.replace("&", "&&"), self)
+                box.setProperty("person_id", party.person_id)
+                box.toggled.connect(self._emit)
+                self.boxes.append(box)
+                layout.addWidget(box)
+            self.others = QLineEdit(self)
+            self.others.setAccessibleName(f"{fld.label}: andre")
+            self.others.setPlaceholderText("Andre: navne adskilt med komma")
+            self.others.textChanged.connect(self._emit)
+            layout.addWidget(self.others)
+        else:
+            self.combo = QComboBox(self)
+            self.combo.setEditable(True)
+            self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            self.combo.setAccessibleName(fld.label)
+            self.combo.addItem("", None)
+            for party in self.parties:
+                self.combo.addItem(party.text, party.person_id)
+            edit = self.combo.lineEdit()
+            if edit is not None:
+                edit.setPlaceholderText("Vælg en part, eller skriv et navn")
+            self.combo.currentTextChanged.connect(self._emit)
+            self.combo.setMinimumContentsLength(28)
+            layout.addWidget(self.combo, 0, Qt.AlignmentFlag.AlignLeft)
+
+    def _party(self, text: str) -> Party | None:
+        text = text.strip()
+        return next((p for p in self.parties if text in (p.text, p.name)), None)
+
+    def value(self) -> Any:
+        if self.combo is not None:
+            text = self.combo.currentText().strip()
+            if not text:
+                return None
+            party = self._party(text)
+            if party is not None:
+                return {"person_id": party.person_id, "name": party.name}
+            return {"person_id": None, "name": text}
+        people: list[dict[str, Any]] = [
+            {"person_id": p.person_id, "name": p.name}
+            for p, box in zip(self.parties, self.boxes, strict=True)
+            if box.isChecked()
+        ]
+        assert self.others is not None
+        people += [
+            {"person_id": None, "name": n.strip()}
+            for n in self.others.text().split(",")
+            if n.strip()
+        ]
+        return people or None
+
+    def set_value(self, value: Any) -> None:
+        if value == self.value():
+            return
+        people = [p for p in (value if isinstance(value, list) else [value]) if isinstance(p, dict)]
+        if self.combo is not None:
+            person = people[0] if people else {}
+            party = next((p for p in self.parties if p.person_id == person.get("person_id")), None)
+            self.combo.setEditText(party.text if party else str(person.get("name") or ""))
+            return
+        ids = {p.get("person_id") for p in people if p.get("person_id")}
+        for party, box in zip(self.parties, self.boxes, strict=True):
+            box.setChecked(party.person_id in ids)
+        known = {p.person_id for p in self.parties}
+        names = [str(p.get("name") or "") for p in people if p.get("person_id") not in known]
+        assert self.others is not None
+        self.others.setText(", ".join(n for n in names if n))
+
+    def focus_target(self) -> QWidget:
+        if self.combo is not None:
+            return self.combo
+        return self.boxes[0] if self.boxes else (self.others or self)
+
+
+class ScaleEditor(FieldEditor):
+    """A number on a scale (0–10), one radio button per number, the end labels at its ends."""
+
+    def __init__(self, fld: Field, ctx: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(fld, ctx, parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.group = QButtonGroup(self)
+        self.buttons: list[QRadioButton] = []
+        if fld.low_label:
+            low = QLabel(fld.low_label, self)
+            low.setObjectName("low_label")
+            layout.addWidget(low)
+        for number in range(fld.minimum, fld.maximum + 1):
+            button = QRadioButton(str(number), self)
+            button.setAccessibleName(f"{fld.label}: {number}")
+            self.group.addButton(button, number)
+            self.buttons.append(button)
+            layout.addWidget(button)
+        if fld.high_label:
+            high = QLabel(fld.high_label, self)
+            high.setObjectName("high_label")
+            layout.addWidget(high)
+        layout.addStretch(1)
+        self.group.buttonToggled.connect(self._emit)
+
+    def value(self) -> Any:
+        checked = self.group.checkedId()
+        return checked if self.group.checkedButton() is not None else None
+
+    def set_value(self, value: Any) -> None:
+        if value != self.value():
+            _check_exclusive(self.group, self.buttons, lambda b: self.group.id(b) == value)
+
+    def focus_target(self) -> QWidget:
+        return self.group.checkedButton() or self.buttons[0]
+
+
+class DimensionEditor(FieldEditor):
+    """One ICS dimension from a list grouped by the triangle's sides (a side is a heading)."""
+
+    def __init__(self, fld: Field, ctx: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(fld, ctx, parent)
+        self.combo = QComboBox(self)
+        self.combo.setAccessibleName(fld.label)
+        model = QStandardItemModel(self.combo)
+        model.appendRow(QStandardItem("Vælg dimension …"))
+        for side in ctx.ics.sides:
+            if fld.sides and side.id not in fld.sides:
+                continue
+            heading = QStandardItem(side.label)
+            heading.setFlags(Qt.ItemFlag.NoItemFlags)  # a heading, not a choice
+            font = QFont(self.combo.font())
+            font.setBold(True)
+            heading.setFont(font)
+            model.appendRow(heading)
+            for dimension in side.dimensions:
+                item = QStandardItem(f"    {dimension.label}")
+                item.setData(dimension.id, Qt.ItemDataRole.UserRole)
+                item.setToolTip(side.label)
+                model.appendRow(item)
+        self.combo.setModel(model)
+        self.combo.currentIndexChanged.connect(self._emit)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.combo)
+        layout.addStretch(1)
+        self.setFocusProxy(self.combo)
+
+    def value(self) -> Any:
+        return self.combo.currentData(Qt.ItemDataRole.UserRole)
+
+    def set_value(self, value: Any) -> None:
+        if value == self.value():
+            return
+        index = self.combo.findData(value, Qt.ItemDataRole.UserRole) if value else 0
+        self.combo.setCurrentIndex(max(index, 0))
+
+    def focus_target(self) -> QWidget:
+        return self.combo
+
+
+class GroupEditor(FieldEditor):
+    """A repeatable group: items of the group's fields, each with "Fjern", and "Tilføj"."""
+
+    def __init__(self, fld: Field, ctx: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(fld, ctx, parent)
+        self.items: list[GroupItem] = []
+        self.read_only = False
+        self.item_layout = QVBoxLayout()
+        self.add_button = QPushButton("Tilføj punkt", self)
+        self.add_button.setAccessibleName(f"Tilføj punkt: {fld.label}")
+        self.add_button.clicked.connect(self.add_item)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.item_layout)
+        layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
+
+    def add_item(self) -> GroupItem:
+        item = GroupItem(self, len(self.items))
+        self.items.append(item)
+        self.item_layout.addWidget(item)
+        item.setVisible(self.isVisible())  # now, not on the next turn of the event loop
+        self._numbered()
+        if item.rows:
+            item.rows[0].editor.focus_target().setFocus()
+        self.changed.emit()
+        return item
+
+    def remove_item(self, item: GroupItem) -> None:
+        self.items.remove(item)
+        self.item_layout.removeWidget(item)
+        item.hide()
+        item.deleteLater()
+        self._numbered()
+        self.add_button.setFocus()
+        self.changed.emit()
+
+    def _numbered(self) -> None:
+        for index, item in enumerate(self.items):
+            item.set_number(index)
+        limit = self.field.max_items
+        self.add_button.setEnabled(
+            not self.read_only and (limit is None or len(self.items) < limit)
+        )
+
+    def value(self) -> Any:
+        values = [item.value() for item in self.items]
+        return values or None
+
+    def set_value(self, value: Any) -> None:
+        if value == self.value():
+            return
+        wanted = [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+        while len(self.items) > len(wanted):
+            item = self.items.pop()
+            self.item_layout.removeWidget(item)
+            item.deleteLater()
+        while len(self.items) < len(wanted):
+            item = GroupItem(self, len(self.items))
+            self.items.append(item)
+            self.item_layout.addWidget(item)
+        for item, answer in zip(self.items, wanted, strict=True):
+            item.set_value(answer)
+        self._numbered()
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.read_only = read_only
+        self.add_button.setVisible(not read_only)
+        for item in self.items:
+            item.remove_button.setVisible(not read_only)
+        self._numbered()
+
+    def update_shown(self) -> None:
+        for item in self.items:
+            item.update_shown()
+
+    def show_problems(self, problems: Mapping[tuple[int, str], list[str]]) -> None:
+        """Problems by (item, sub-field)."""
+        for index, item in enumerate(self.items):
+            for row in item.rows:
+                row.show_problems(problems.get((index, row.field.id), []))
+
+    def focus_target(self) -> QWidget:
+        if self.items and self.items[0].rows:
+            return self.items[0].rows[0].editor.focus_target()
+        return self.add_button
+
+
+class GroupItem(QFrame):
+    """One item of a repeatable group."""
+
+    def __init__(self, group: GroupEditor, index: int) -> None:
+        super().__init__(group)
+        self.group = group
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = QLabel(self)
+        bold = self.title.font()
+        bold.setBold(True)
+        self.title.setFont(bold)
+        self.remove_button = QPushButton("Fjern", self)
+        self.remove_button.clicked.connect(lambda: group.remove_item(self))
+        self.rows = [FieldRow(sub, group.ctx, self) for sub in group.field.fields]
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        for row in self.rows:
+            row.editor.changed.connect(self._changed)
+            layout.addWidget(row)
+        foot = QHBoxLayout()
+        foot.addStretch(1)
+        foot.addWidget(self.remove_button)
+        layout.addLayout(foot)
+        self.set_number(index)
+        self.update_shown()
+
+    def set_number(self, index: int) -> None:
+        self.title.setText(f"Nr. {index + 1}")
+        self.remove_button.setAccessibleName(f"Fjern nr. {index + 1}")
+        self.remove_button.setVisible(not self.group.read_only)
+
+    def _changed(self) -> None:
+        self.update_shown()
+        self.group.changed.emit()
+
+    def value(self) -> dict[str, Any]:
+        return {r.field.id: v for r in self.rows if (v := r.editor.value()) is not None}
+
+    def set_value(self, answer: Mapping[str, Any]) -> None:
+        for row in self.rows:
+            row.editor.set_value(answer.get(row.field.id))
+        self.update_shown()
+
+    def update_shown(self) -> None:
+        answer = self.value()
+        shown: set[str] = set()
+        for row in self.rows:
+            condition = row.field.show_if
+            visible = condition is None or (condition.field in shown and holds(condition, answer))
+            if visible:
+                shown.add(row.field.id)
+            row.setVisible(visible)
+
+    def set_read_only(self, read_only: bool) -> None:
+        for row in self.rows:
+            row.set_read_only(read_only)
+
+
+_EDITORS: dict[FieldType, type[FieldEditor]] = {
+    FieldType.SHORT_TEXT: TextEditor,
+    FieldType.LONG_TEXT: TextEditor,
+    FieldType.DATE: DateEditor,
+    FieldType.DATETIME: DateEditor,
+    FieldType.CHOICE: ChoiceEditor,
+    FieldType.MULTI_CHOICE: MultiChoiceEditor,
+    FieldType.YES_NO: YesNoEditor,
+    FieldType.PERSON: PersonEditor,
+    FieldType.SCALE: ScaleEditor,
+    FieldType.ICS_DIMENSION: DimensionEditor,
+    FieldType.GROUP: GroupEditor,
+}
+
+
+def make_editor(fld: Field, ctx: EditorContext, parent: QWidget | None = None) -> FieldEditor:
+    return _EDITORS[fld.type](fld, ctx, parent)
+
+
+class FieldRow(QWidget):
+    """One field on the page: label (required mark, buddy), help, editor or, read-only, the
+    answer as text (``display_answer``), and its problems in red."""
+
+    def __init__(self, fld: Field, ctx: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = fld
+        self.ctx = ctx
+        self.read_only = False
+        self.base_text = fld.label + (REQUIRED_MARK if fld.required else "")
+        self.label = QLabel(self.base_text.replace("&", "&&"), self)
+        self.label.setWordWrap(True)
+        self.label.setObjectName("field_label")
+        self.editor = make_editor(fld, ctx, self)
+        self.editor.setObjectName(f"field_{fld.id}")
+        self.label.setBuddy(self.editor.focus_target())
+        self.help = QLabel(fld.help, self)
+        self.help.setWordWrap(True)
+        self.help.setObjectName("field_help")
+        self.help.setTextFormat(Qt.TextFormat.PlainText)
+        self.help.setStyleSheet(f"color: {HELP_COLOR};")
+        self.help.setVisible(bool(fld.help))
+        self.shown = QLabel(self)
+        self.shown.setObjectName("field_answer")
+        self.shown.setWordWrap(True)
+        self.shown.setTextFormat(Qt.TextFormat.PlainText)
+        self.shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.shown.hide()
+        self.problem = QLabel(self)
+        self.problem.setObjectName("field_problem")
+        self.problem.setWordWrap(True)
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.problem.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.problem.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 4)
+        layout.setSpacing(2)
+        layout.addWidget(self.label)
+        layout.addWidget(self.help)
+        layout.addWidget(self.editor)
+        layout.addWidget(self.shown)
+        layout.addWidget(self.problem)
+
+    def set_mnemonic(self, position: int | None) -> None:
+        """Put the Alt letter before character ``position`` of the label (None: no letter)."""
+        text = self.base_text
+        if position is None:
+            self.label.setText(text.replace("&", "&&"))
+            return
+        before, after = text[:position].replace("&", "&&"), text[position:].replace("&", "&&")
+        self.label.setText(f"{before}&{after}")
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.read_only = read_only
+        self.editor.setVisible(not read_only)
+        self.shown.setVisible(read_only)
+        if read_only:
+            self.shown.setText(display_answer(self.field, self.editor.value(), self.ctx.ics))
+        if isinstance(self.editor, GroupEditor):
+            self.editor.set_read_only(read_only)
+
+    def show_problems(self, texts: Sequence[str]) -> None:
+        self.problem.setText("\n".join(dict.fromkeys(texts)))
+        self.problem.setVisible(bool(texts))
