@@ -36,13 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.form_fields import (
-    HELP_COLOR,
-    REQUIRED_MARK,
-    EditorContext,
-    FieldRow,
-    GroupEditor,
-)
+from desktop.form_fields import HELP_COLOR, REQUIRED_MARK, EditorContext
+from desktop.form_rows import FieldRow, GroupEditor
 from models.forms import (
     AnswerProblem,
     Form,

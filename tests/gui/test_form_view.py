@@ -23,16 +23,11 @@ from PySide6.QtWidgets import (
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from desktop.case_forms import (
-    CANNOT_OPEN,
-    FINALISED,
-    NOT_STARTED,
-    SAVED,
-    CaseFormsWidget,
-    FormEditor,
-)
+from desktop.case_forms import CaseFormsWidget
 from desktop.case_summary import CaseSummaryDialog
-from desktop.form_fields import ChoiceEditor, GroupEditor, YesNoEditor
+from desktop.form_editor import CANNOT_OPEN, FINALISED, NOT_STARTED, SAVED, FormEditor
+from desktop.form_fields import ChoiceEditor, YesNoEditor
+from desktop.form_rows import GroupEditor
 from desktop.form_view import COMPLETE_MARK, FormView
 from desktop.timeline import TimelineWidget
 from models import services
@@ -48,6 +43,23 @@ RECEIVED = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
 TAB = Qt.Key.Key_Tab
 ALT = Qt.KeyboardModifier.AltModifier
 DK = ZoneInfo("Europe/Copenhagen")
+
+
+#: A complete underretning from a citizen (not in danger, no running support).
+COMPLETE: dict[str, Any] = {
+    "modtaget": RECEIVED.isoformat(),
+    "modtaget_hvordan": "mail",
+    "underretter_type": "borger",
+    "underretter_navn": "Bo Nabo",
+    "bekymring": "Naboen hører råb om natten.",
+    "bekymring_ics": [{"dimension": "sundhedsforhold", "tekst": "Råb om natten."}],
+    "overgreb": {"value": False},
+    "i_fare": {"value": False},
+    "akut": {"value": False},
+    "vurdering": "Ingen akut fare.",
+    "udfald": "raad_og_vejledning",
+    "loebende_stoette": {"value": False},
+}
 
 
 @pytest.fixture
@@ -423,3 +435,54 @@ def test_damaged_answers_show_an_error_for_that_form_only(
     assert dialog.deadlines.rowCount() > 0
     timeline = dialog.findChild(TimelineWidget)
     assert timeline is not None and timeline.events()
+
+
+def test_saving_and_finalising_write_nothing_on_the_gui_thread(
+    qtbot: QtBot,
+    harness_for: Callable[..., Harness],
+    filled: Filled,
+    rows: dict[str, str],
+    gui_thread_sessions: list[str],
+) -> None:
+    with filled.vault.session() as s:
+        notification = services.get(s, Notification, rows["notification"])
+        services.update(s, notification, form_id="underretning", form_version=1, answers=COMPLETE)
+    profile = filled.vault.profile
+    filled.vault.close()
+    h = harness_for(profile)
+    h.controller.start()
+    h.unlock()
+    gui_thread_sessions.clear()  # from here on: what the caseworker does
+    _, forms = forms_tab(qtbot, h, rows["case"])
+    forms.select(rows["notification"])
+    form = forms.open_selected()
+    assert form is not None
+    qtbot.keyClicks(editor(form.view, "naeste_skridt").edit, "Samtale med familien.")
+    form.save()
+    written(qtbot)
+    assert form.done.text() == SAVED
+    assert form.finalise()  # (no question asked)
+    written(qtbot)
+    assert form.finalised
+    assert gui_thread_sessions == []
+
+
+def test_a_kept_draft_opens_its_form_again_after_a_restart(
+    qtbot: QtBot, harness_for: Callable[..., Harness], app: Harness, rows: dict[str, str]
+) -> None:
+    form = open_notification(qtbot, app, rows)
+    form.view.show_section("vurdering")
+    qtbot.keyClicks(editor(form.view, "vurdering").edit, "Skrevet lige før strømmen gik.")
+    assert form.drafts is not None and form.drafts.flush()  # what the timer does after 2 s
+    written(qtbot)
+    app.controller.close_vault()  # the process ends (the draft is already in the vault)
+    CaseFormsWidget._open_rows.clear()  # a new process remembers nothing
+    profile = app.controller.profile
+    h = harness_for(profile)
+    h.controller.start()
+    h.unlock()
+    _, forms = forms_tab(qtbot, h, rows["case"])
+    assert forms.editor is not None
+    view = forms.editor.view
+    assert view.current_section() == "vurdering"
+    assert editor(view, "vurdering").value() == "Skrevet lige før strømmen gik."
