@@ -33,8 +33,9 @@ from desktop.form_fields import EditorContext, Party
 from desktop.form_view import FormView
 from desktop.messages import error_text
 from desktop.ops import Writes
-from desktop.widgets import ErrorLabel
+from desktop.widgets import ErrorLabel, log_refusal
 from models import services
+from models.errors import FeltmappeError
 from models.forms import (
     CorruptAnswers,
     Form,
@@ -66,6 +67,7 @@ IN_PROGRESS = "Under udfyldelse"
 CANNOT_OPEN = "Kan ikke åbnes"
 SAVED = "Skemaet er gemt."
 FINALISED = "Skemaet er afsluttet."
+REFUSED = "Skemaet kan ikke afsluttes endnu. Mangler eller skal rettes:\n"
 CONFIRM_FINALISE = (
     "Når skemaet er afsluttet, kan svarene ikke længere ændres (kun kvittering og "
     "tilbagemelding kan udfyldes bagefter). Vil du afslutte skemaet?"
@@ -102,6 +104,25 @@ class OpenedForm:
     finalised: bool
     finalised_text: str
     parties: tuple[Party, ...]
+
+
+def refusal_text(form: Form, refusal: FormIncomplete) -> str:
+    """ "Skemaet kan ikke afsluttes endnu …" with one line per missing answer ("Afsnit: felt")
+    and per wrong one ("Afsnit: felt: what is wrong"), named as the form names them."""
+    lines = [m.text for m in refusal.missing]
+    for problem in refusal.problems:
+        try:
+            fld, section = form.field(problem.field), form.section_of(problem.field)
+        except KeyError:
+            lines.append(problem.text)
+            continue
+        where = f"{section.title}: {fld.label}"
+        if problem.item is not None:
+            where += f", nr. {problem.item + 1}"
+            sub = next((f for f in fld.fields if f.id == problem.sub_field), None)
+            where += f": {sub.label}" if sub is not None else ""
+        lines.append(f"{where}: {problem.text}")
+    return REFUSED + "\n".join(f"  {line}" for line in lines)
 
 
 def form_for_table(table: str, library: FormLibrary) -> Form:
@@ -316,7 +337,9 @@ class FormEditor(QWidget):
         self.title.setText(f"{form.title}{when}")
         basis = f" · {form.legal_basis}" if form.legal_basis else ""
         if opened.finalised:
-            self.status.setText(f"{opened.finalised_text}. Svarene kan ikke ændres.{basis}")
+            later = [s.title for s in form.sections if s.after_finalise]
+            still = f" (undtagen »{'«, »'.join(later)}«)" if later else ""
+            self.status.setText(f"{opened.finalised_text}. Svarene kan ikke ændres{still}.{basis}")
         else:
             self.status.setText(f"{opened.line.status}{basis}")
         open_sections = {s.id for s in form.sections if s.after_finalise}
@@ -428,7 +451,8 @@ class FormEditor(QWidget):
         if refusal is None:
             return False
         self.done.clear()
-        self.error.show_error(refusal)
+        log_refusal(refusal)
+        self.error.show_text(refusal_text(self.opened.form, refusal))
         self.view.show_missing(refusal.missing)
         return True
 
@@ -446,10 +470,18 @@ class FormEditor(QWidget):
         self._writes.run(
             self._row_job(answers, finish=True),
             done,
-            lambda err: self.error.show_error(err, prefix="Skemaet er ikke afsluttet. "),
+            self._finalise_failed,
             busy=[self.save_button, self.finalise_button],
         )
         return True
+
+    def _finalise_failed(self, err: FeltmappeError) -> None:
+        if isinstance(err, FormIncomplete):  # the parties changed meanwhile, say
+            log_refusal(err)
+            self.error.show_text(refusal_text(self.opened.form, err))
+            self.view.show_missing(err.missing)
+        else:
+            self.error.show_error(err, prefix="Skemaet er ikke afsluttet. ")
 
     def flush(self) -> None:
         if self.drafts is not None:

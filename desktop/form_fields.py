@@ -151,9 +151,10 @@ class TextEditor(FieldEditor):
         if fld.type == FieldType.LONG_TEXT:
             edit = QPlainTextEdit(self)
             edit.setTabChangesFocus(True)  # Tab goes on to the next field
+            # About five lines: room to write, and a page of an ICS side still shows a few
+            # fields at a time (a longer text scrolls).
             line = edit.fontMetrics().lineSpacing()
-            edit.setMinimumHeight(line * 4 + 12)
-            edit.setMaximumHeight(line * 9 + 12)
+            edit.setFixedHeight(line * 5 + 12)
             edit.textChanged.connect(self._emit)
             self.edit = edit
         else:

@@ -36,7 +36,6 @@ class GroupEditor(FieldEditor):
     def __init__(self, fld: Field, ctx: EditorContext, parent: QWidget | None = None) -> None:
         super().__init__(fld, ctx, parent)
         self.items: list[GroupItem] = []
-        self.read_only = False
         self.item_layout = QVBoxLayout()
         self.add_button = QPushButton("Tilføj punkt", self)
         self.add_button.setAccessibleName(f"Tilføj punkt: {fld.label}")
@@ -70,9 +69,7 @@ class GroupEditor(FieldEditor):
         for index, item in enumerate(self.items):
             item.set_number(index)
         limit = self.field.max_items
-        self.add_button.setEnabled(
-            not self.read_only and (limit is None or len(self.items) < limit)
-        )
+        self.add_button.setEnabled(limit is None or len(self.items) < limit)
 
     def value(self) -> Any:
         values = [item.value() for item in self.items]
@@ -92,13 +89,6 @@ class GroupEditor(FieldEditor):
             self.item_layout.addWidget(item)
         for item, answer in zip(self.items, wanted, strict=True):
             item.set_value(answer)
-        self._numbered()
-
-    def set_read_only(self, read_only: bool) -> None:
-        self.read_only = read_only
-        self.add_button.setVisible(not read_only)
-        for item in self.items:
-            item.remove_button.setVisible(not read_only)
         self._numbered()
 
     def update_shown(self) -> None:
@@ -148,7 +138,6 @@ class GroupItem(QFrame):
     def set_number(self, index: int) -> None:
         self.title.setText(f"Nr. {index + 1}")
         self.remove_button.setAccessibleName(f"Fjern nr. {index + 1}")
-        self.remove_button.setVisible(not self.group.read_only)
 
     def _changed(self) -> None:
         self.update_shown()
@@ -171,10 +160,6 @@ class GroupItem(QFrame):
             if visible:
                 shown.add(row.field.id)
             row.setVisible(visible)
-
-    def set_read_only(self, read_only: bool) -> None:
-        for row in self.rows:
-            row.set_read_only(read_only)
 
 
 _EDITORS: dict[FieldType, type[FieldEditor]] = {
@@ -249,14 +234,20 @@ class FieldRow(QWidget):
         self.label.setText(f"{before}&{after}")
 
     def set_read_only(self, read_only: bool) -> None:
+        """Read-only: the answer as text (``display_answer``) instead of the editor."""
         self.read_only = read_only
         self.editor.setVisible(not read_only)
         self.shown.setVisible(read_only)
+        self.show_answer()
         if read_only:
+            self.show_problems([])
+
+    def show_answer(self) -> None:
+        if self.read_only:
             self.shown.setText(display_answer(self.field, self.editor.value(), self.ctx.ics))
-        if isinstance(self.editor, GroupEditor):
-            self.editor.set_read_only(read_only)
 
     def show_problems(self, texts: Sequence[str]) -> None:
-        self.problem.setText("\n".join(dict.fromkeys(texts)))
-        self.problem.setVisible(bool(texts))
+        """The problems of the answer (none for a read-only answer: it cannot be changed)."""
+        shown = [] if self.read_only else list(dict.fromkeys(texts))
+        self.problem.setText("\n".join(shown))
+        self.problem.setVisible(bool(shown))

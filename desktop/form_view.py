@@ -264,6 +264,7 @@ class FormView(QWidget):
             self._extra = {k: v for k, v in answers.items() if k not in self.rows}
             for field_id, row in self.rows.items():
                 row.editor.set_value(answers.get(field_id))
+                row.show_answer()
         finally:
             self._quiet -= 1
         self.refresh()

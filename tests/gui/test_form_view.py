@@ -188,6 +188,7 @@ def test_an_underretning_is_filled_by_keyboard_refused_then_finalised(
     assert "Underretter: Underretterens navn" in text
     assert "Vurdering inden 24 timer: Er barnet i fare?" in text
     assert "Bekymringen: Bekymringen fordelt på ICS-dimensioner" in text
+    assert "underretter_type" not in text  # named as the form names them, never by id
     assert view.current_section() == "modtagelse"  # at the first thing missing
     assert view.rows["modtaget_hvordan"].problem.text() == "Feltet skal udfyldes."
     with app.controller.vault.reading() as s:  # type: ignore[union-attr]

@@ -4,12 +4,13 @@ shown read-only by the one renderer with no new code."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
+from desktop.form_editor import refusal_text
 from desktop.form_fields import (
     ChoiceEditor,
     DateEditor,
@@ -26,7 +27,7 @@ from desktop.form_fields import (
 )
 from desktop.form_rows import GroupEditor
 from desktop.form_view import COMPLETE_MARK, FormView, pick_mnemonic
-from models.forms import FormLibrary, missing_for_finalise, validate_answers
+from models.forms import FormIncomplete, FormLibrary, missing_for_finalise, validate_answers
 
 FORM = """
 id = "trivsel"
@@ -305,3 +306,19 @@ def test_alt_letters_take_word_starts_first_and_skip_taken_ones() -> None:
     assert pick_mnemonic("Dato for samtalen", set()) == 0
     assert pick_mnemonic("Dato for samtalen", {"d"}) == 5  # "for"
     assert pick_mnemonic("Dato", {"d", "a", "t", "o"}) is None
+
+
+def test_the_refusal_names_sections_and_questions(view: FormView) -> None:
+    answers = {
+        "tryg": {"value": False},
+        "dato": "2999-01-01",
+        "oensker": [{"vigtigt": {"value": True}}],
+    }
+    missing, problems = missing_for_finalise(view.form, answers, now=datetime.now(UTC))
+    text = refusal_text(view.form, FormIncomplete(missing, problems))
+    lines = text.splitlines()
+    assert lines[0] == "Skemaet kan ikke afsluttes endnu. Mangler eller skal rettes:"
+    assert "  Samtalen: Sted" in lines
+    assert "  Barnets svar: Barnets ønsker, nr. 1: Ønske" in lines
+    assert "  Samtalen: Dato: Datoen ligger i fremtiden." in lines
+    assert "  Barnets svar: Er du tryg derhjemme?: Skriv begrundelsen (Hvorfor ikke?)." in lines
