@@ -11,7 +11,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import shiboken6
 from PySide6.QtCore import QDateTime, QObject, Qt, QTimer, Signal
@@ -50,6 +50,19 @@ def flush_all() -> int:
 # -- reading and writing one field ---------------------------------------------------------------
 
 
+@runtime_checkable
+class DraftField(Protocol):
+    """A field that keeps its own draft value (a whole form: ``desktop.case_forms``): a
+    JSON-able ``draft_value``, put back by ``set_draft_value``; ``draft_typed`` says whether
+    it holds work worth bringing back; its signal ``draft_changed`` says it changed."""
+
+    def draft_value(self) -> Any: ...
+
+    def set_draft_value(self, value: Any) -> None: ...
+
+    def draft_typed(self, value: Any) -> bool: ...
+
+
 def _log_failure(future: Future[None]) -> None:
     exc = future.exception()
     if exc is not None:
@@ -58,6 +71,8 @@ def _log_failure(future: Future[None]) -> None:
 
 
 def _get(widget: QWidget) -> Any:
+    if isinstance(widget, DraftField):
+        return widget.draft_value()
     if isinstance(widget, QLineEdit):
         return widget.text()
     if isinstance(widget, QPlainTextEdit):
@@ -80,7 +95,9 @@ def _get(widget: QWidget) -> Any:
 
 
 def _set(widget: QWidget, value: Any) -> None:
-    if isinstance(widget, QLineEdit) and isinstance(value, str):
+    if isinstance(widget, DraftField):
+        widget.set_draft_value(value)
+    elif isinstance(widget, QLineEdit) and isinstance(value, str):
         widget.setText(value)
     elif isinstance(widget, QPlainTextEdit | QTextEdit) and isinstance(value, str):
         widget.setPlainText(value)
@@ -103,6 +120,8 @@ def _set(widget: QWidget, value: Any) -> None:
 
 def _typed(widget: QWidget, value: Any) -> bool:
     """True when the field holds something the user typed or ticked."""
+    if isinstance(widget, DraftField):
+        return widget.draft_typed(value)
     if isinstance(widget, QLineEdit | QPlainTextEdit | QTextEdit):
         return bool(str(value).strip())
     if isinstance(widget, QListWidget):
@@ -111,6 +130,8 @@ def _typed(widget: QWidget, value: Any) -> bool:
 
 
 def _changed_signal(widget: QWidget) -> Any:
+    if isinstance(widget, DraftField):
+        return widget.draft_changed  # type: ignore[attr-defined]
     if isinstance(widget, QLineEdit | QPlainTextEdit | QTextEdit):
         return widget.textChanged
     if isinstance(widget, QDateTimeEdit):

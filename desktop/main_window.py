@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QTabWid
 
 from desktop import memory
 from desktop.case_deadlines import vault_deadline_source
+from desktop.case_forms import CaseFormsWidget
 from desktop.case_list import CaseListWidget, count_text, vault_case_source
 from desktop.case_summary import CaseSummaryDialog, load_case_summary
 from desktop.changes import ChangeHub
@@ -47,8 +48,18 @@ ABOUT_TEXT = (
 )
 
 
+#: The case window's "Skemaer" tab: a deadline met by a form opens that form there.
+FORM_TAB = 5
 #: Which tab of the case window fulfils a deadline (0 = the overview with all deadlines).
-DEADLINE_TABS = {"hjemmebesoeg_undersoegelse": 3, "teamkoordinator_8_uger": 0}
+DEADLINE_TABS = {
+    "hjemmebesoeg_undersoegelse": 3,
+    "teamkoordinator_8_uger": 0,
+    "underretning_24_timer": FORM_TAB,
+    "kvittering_underretter": FORM_TAB,
+    "tilbagemelding_underretter": FORM_TAB,
+    "undersoegelse_4_maaneder": FORM_TAB,
+    "undersoegelse_simpel_6_uger": FORM_TAB,
+}
 
 
 class MainWindow(QMainWindow):
@@ -213,6 +224,8 @@ class MainWindow(QMainWindow):
         timeline = TimelineWidget(self._vault, case_id, parent=dialog)
         dialog.add_tab("&Hjemmebesøg", home_visit)
         dialog.add_tab("&Tidslinje", timeline)
+        # No Alt letter: every letter of "Skemaer" is taken on some tab (Ctrl+Tab reaches it).
+        dialog.add_tab("Skemaer", CaseFormsWidget(self._vault, case_id, parent=dialog))
         for screen in (dialog, *(dialog.tabs.widget(i) for i in range(dialog.tabs.count()))):
             self.listen(screen)
         dialog.finished.connect(self.remember_open_cases)
@@ -252,12 +265,15 @@ class MainWindow(QMainWindow):
         except FeltmappeError as err:
             log.warning("open cases not kept: %s", err.code)
 
-    def _open_deadline(self, case_id: str, rule: str, _subject_id: str) -> None:
+    def _open_deadline(self, case_id: str, rule: str, subject_id: str) -> None:
         """Open the case where the deadline is dealt with: the screen that fulfils it, else the
         overview, which lists every open deadline with its legal basis."""
         dialog = self.show_case(case_id)
         if dialog is not None:
             dialog.tabs.setCurrentIndex(DEADLINE_TABS.get(rule, 0))
+            forms = dialog.tabs.currentWidget()
+            if isinstance(forms, CaseFormsWidget) and forms.select(subject_id):
+                forms.open_row(subject_id)
 
     def show_settings(self) -> QDialog:
         from desktop.settings_dialog import SettingsDialog

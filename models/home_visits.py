@@ -1,7 +1,8 @@
 """Hjemmebesøg during a børnefaglig undersøgelse (DOMAIN.md stage 5): register a visit that was
 held (a ``Meeting`` of kind hjemmebesoeg, which fulfils the engine's "hjemmebesoeg_undersoegelse"
 deadline), or document why none took place (``Assessment.no_home_visit_reason``, which excepts
-it). Every write goes through ``models.services``, so the outbox and the access log get theirs."""
+it). The hjemmebesøg form (``models.forms.service``) does the same through a meeting's answers.
+Every write goes through ``models.services``, so the outbox and the access log get theirs."""
 
 from __future__ import annotations
 
@@ -78,6 +79,16 @@ def register_no_home_visit(session: Session, assessment_id: str, reason: str) ->
         raise ValidationError("validation.required", field="no_home_visit_reason")
     assessment = services.get(session, Assessment, assessment_id)
     return services.update(session, assessment, no_home_visit_reason=reason)
+
+
+def document_no_home_visit(session: Session, case_id: str, reason: str) -> Assessment | None:
+    """Document on the case's open undersøgelse (``current_assessment``) why no hjemmebesøg
+    took place, as ``register_no_home_visit`` does; the hjemmebesøg form's "ikke gennemført"
+    does this when it is finalised. None when the case has no open undersøgelse."""
+    assessment = current_assessment(session, case_id)
+    if assessment is None:
+        return None
+    return register_no_home_visit(session, assessment.id, reason)
 
 
 def current_assessment(session: Session, case_id: str) -> Assessment | None:

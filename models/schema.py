@@ -266,9 +266,10 @@ class FollowUp(Synced, Base):
     next_due_on: Mapped[date | None] = mapped_column(Date)
 
 
-class Meeting(Synced, Base):
+class Meeting(FormAnswers, Synced, Base):
     """A meeting (møde): netværksmøde, handleplansmøde, underretningsmøde, hjemmebesøg,
-    børnesamtale or tilsynsbesøg, with attendees, notes and Signs of Safety columns."""
+    børnesamtale or tilsynsbesøg, with attendees, notes and Signs of Safety columns. A
+    børnesamtale or hjemmebesøg may be documented in its form (``FormAnswers``, vault 0008)."""
 
     __tablename__ = "meeting"
 

@@ -1,10 +1,11 @@
 """A case's timeline (tidslinje): everything that happened in the case, newest first, as plain
 frozen values the case view can show. Built from the vault's rows; tombstoned rows are left out.
 
-What counts as an event: underretninger (received), meetings held (planned or cancelled ones
-are not events), finalised journal notes (a finalised correction is marked as one; drafts are
-not records yet), decisions on interventions, undersøgelser started / preliminarily assessed /
-completed, plans approved, follow-ups decided, and prints and exports from the access log."""
+What counts as an event: underretninger (received, and assessed: the 24-hour assessment done),
+meetings held (planned or cancelled ones are not events), finalised journal notes (a finalised
+correction is marked as one; drafts are not records yet), decisions on interventions,
+undersøgelser started / preliminarily assessed / completed, plans approved, follow-ups decided,
+and prints and exports from the access log."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ from models.vocabulary import (
     NOTIFIER_KIND_LABELS,
     NOTIFIER_SECTOR_LABELS,
     PLAN_KIND_LABELS,
+    SCREENING_OUTCOME_LABELS,
     TABLE_LABELS,
     AuditAction,
     DeadlineAckKind,
@@ -58,6 +60,7 @@ class TimelineKind(StrEnum):
     """What kind of event a timeline line is (stable codes, for icons, filters and tests)."""
 
     UNDERRETNING = "underretning"
+    UNDERRETNING_VURDERET = "underretning_vurderet"
     MOEDE = "moede"
     JOURNALNOTAT = "journalnotat"
     RETTELSE = "rettelse"
@@ -143,6 +146,17 @@ def _notifications(session: Session, case_id: str) -> Iterable[TimelineEvent]:
                 f"Beslutning: {n.decision}" if n.decision else "",
             ),
         )
+        if n.assessed_at is not None:
+            outcome = SCREENING_OUTCOME_LABELS.get(n.outcome, str(n.outcome)) if n.outcome else ""
+            yield TimelineEvent(
+                at=n.assessed_at,
+                kind=TimelineKind.UNDERRETNING_VURDERET,
+                title="Underretning vurderet",
+                detail=short(_join(outcome, n.decision)),
+                entity="notification",
+                entity_id=n.id,
+                full=_lines(outcome, n.decision),
+            )
 
 
 def _meetings(session: Session, case_id: str) -> Iterable[TimelineEvent]:

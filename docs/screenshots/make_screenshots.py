@@ -1,8 +1,9 @@
 """Render the first screens offscreen at 1366×768 (a common caseworker laptop) to PNG files in
 this folder: the first-run dialog, the unlock dialog of the demo profile, the main window over a
 60-case demo vault, a case summary, the "I dag" deadlines of the demo user's cases as the app
-fills them, the "Opfyldt ved …" dialog, "Indstillinger" with a refused value, the main window
-and a case at 150 % text size, and sync: the status bar, the "Forbind til central server" dialog
+fills them, the "Opfyldt ved …" dialog, "Indstillinger" with a refused value, the form renderer
+("Skemaer") on an underretning and a børnefaglig undersøgelse, the main window, a case and the
+forms at 150 % text size, and sync: the status bar, the "Forbind til central server" dialog
 and the sync panel with a conflict and a rejected change (against a central store on 127.0.0.1
 in the same temporary folder). Run from the repository root:
 
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import QApplication, QSpinBox, QWidget
 from sqlalchemy import select
 
 from desktop.app import DEMO_PASSPHRASE, configure_app
+from desktop.case_forms import CaseFormsWidget
 from desktop.case_list import CASE_ROLE
 from desktop.connect_dialog import ConnectDialog
 from desktop.deadline_actions import DeadlineActions
@@ -39,7 +41,7 @@ from desktop.unlock import UnlockDialog
 from desktop.zoom import TextSize
 from models import demo, services
 from models.keyfile import KdfParams
-from models.schema import Case, JournalNote, Notification
+from models.schema import Assessment, Case, JournalNote, Notification
 from models.vault import Vault
 from models.vocabulary import NotifierKind
 from sync.client import enrolment
@@ -189,6 +191,8 @@ def main() -> int:
         written.append(on_desktop(dialog, "settings", behind=window))
         dialog.reject()
 
+        written.extend(form_screens(window, vault, ""))
+
         # The same screens at 150 % text size (Ctrl++ five times).
         window.tabs.setCurrentIndex(0)
         sizes = TextSize(None)
@@ -202,6 +206,7 @@ def main() -> int:
         summary.resize(1100, 700)
         written.append(on_desktop(summary, "case_summary_150", behind=window))
         summary.close()
+        written.extend(form_screens(window, vault, "_150"))
         sizes.set_percent(100, save=False)
         settle()
 
@@ -212,6 +217,63 @@ def main() -> int:
     for path in written:
         print(path)
     return 0
+
+
+def form_screens(window: MainWindow, vault: Vault, suffix: str) -> list[Path]:
+    """The one form renderer in a case window's "Skemaer": an underretning from a professional
+    being filled in ("Afslut" refused with what is missing, at 100 %), and an undersøgelse on
+    one side of the ICS triangle."""
+    written: list[Path] = []
+    with vault.reading() as s:
+        # One from a professional that is still being assessed (else any from a professional).
+        notification = s.scalar(
+            select(Notification)
+            .where(Notification.notifier_kind == NotifierKind.FAGPERSON)
+            .order_by(Notification.assessed_at.is_not(None), Notification.received_at.desc())
+        )
+        assessment = s.scalar(select(Assessment).order_by(Assessment.started_on.desc()))
+        cases = [
+            (row.case_id, row.id, name)
+            for row, name in ((notification, "underretning"), (assessment, "undersoegelse"))
+            if row is not None
+        ]
+    for case_id, row_id, name in cases:
+        summary = window.show_case(case_id)
+        assert summary is not None
+        summary.resize(1100, 700)
+        forms = summary.findChild(CaseFormsWidget)
+        assert isinstance(forms, CaseFormsWidget)
+        summary.tabs.setCurrentWidget(forms)
+        forms.select(row_id)
+        editor = forms.open_selected()
+        assert editor is not None
+        view = editor.view
+        answers = dict(view.answers())
+        if name == "underretning":
+            answers |= {
+                "modtaget_hvordan": "mail",
+                "bekymring_ics": [
+                    {"dimension": "uddannelse", "tekst": "Kommer ofte for sent og er træt."},
+                    {"dimension": "grundlaeggende_omsorg", "tekst": "Mangler madpakke."},
+                ],
+                "foraeldre_orienteret": {"value": False, "reason": ""},
+            }
+            view.set_answers(answers)
+            view.show_section("bekymring")
+            if not suffix:
+                editor.ask_finalise()  # refused: the list of what is missing
+                view.show_section("bekymring")
+        else:
+            answers |= {
+                "sundhedsforhold_ressourcer": "Barnet er sundt og går til de planlagte undersøgelser.",
+                "sundhedsforhold_bekymringer": "Ingen.",
+                "sundhedsforhold_kilde": "Sundhedsplejen",
+            }
+            view.set_answers(answers)
+            view.show_section("barnets_udvikling")
+        written.append(on_desktop(summary, f"form_{name}{suffix}", behind=window))
+        summary.close()
+    return written
 
 
 def wait_until(check: Callable[[], bool], seconds: float = 30) -> None:

@@ -15,8 +15,7 @@ from models.forms.vocabularies import VOCABULARY_ENUMS
 
 _T = FieldType
 
-#: table -> column -> the field types that may fill it. ``meeting`` has no answers columns yet:
-#: a form may name it, the service refuses to store it (docs/forms.md).
+#: table -> column -> the field types that may fill it.
 RECORD_COLUMNS: Mapping[str, Mapping[str, frozenset[FieldType]]] = MappingProxyType(
     {
         "notification": {
@@ -76,7 +75,13 @@ FINALISED_COLUMNS: Mapping[str, frozenset[str]] = MappingProxyType(
 )
 
 #: The tables that have ``FormAnswers`` columns (``models.schema``) and so can store answers.
-STORED_TABLES = frozenset({"notification", "assessment"})
+STORED_TABLES = frozenset({"notification", "assessment", "meeting"})
+
+#: A column that finalises a form instead of its ``finalised`` column, when the form has a field
+#: for it and that field is answered: a hjemmebesøg that did not take place has no time it was
+#: held, and is done when the reason is documented (``not_held_reason``). Like the ``finalised``
+#: column, only finalising sets it.
+FINALISED_INSTEAD: Mapping[str, str] = MappingProxyType({"meeting": "not_held_reason"})
 
 #: Column kinds, for setting a finalised column to "now" or "today".
 DATETIME_COLUMNS = frozenset({"received_at", "assessed_at", "held_at", "planned_at"})

@@ -1,5 +1,5 @@
-"""Saving and finalising form answers on their vault row (``Notification`` or ``Assessment``,
-the tables with ``FormAnswers`` columns). Writes go through ``models.services`` like every
+"""Saving and finalising form answers on their vault row (``Notification``, ``Assessment`` or
+``Meeting``, the tables with ``FormAnswers`` columns). Writes go through ``models.services`` like every
 other write, so the tracker adds the outbox entry and the access log in the same
 transaction; the desktop runs these functions on the writer (``models.writer``).
 
@@ -7,8 +7,12 @@ Saving keeps every answer (a draft may be incomplete or wrong: nothing typed is 
 copies the valid answers of fields with a ``column`` to the row, so the deadline engine sees
 them. Finalising is refused with what is missing; when it succeeds it sets the form's
 ``finalised`` column (``Notification.assessed_at``: the 24-hour assessment is met;
-``Assessment.completed_on``: the undersøgelse is done). A finalised form is read-only, except
-its sections marked ``after_finalise`` (the receipt and feedback to a notifier)."""
+``Assessment.completed_on``: the undersøgelse is done; ``Meeting.held_at``: the børnesamtale or
+hjemmebesøg was held). A hjemmebesøg that did not take place is finalised by its reason
+(``Meeting.not_held_reason``, ``records.FINALISED_INSTEAD``), which is also documented on the
+case's open undersøgelse (``models.home_visits``), so the engine excepts the home-visit rule.
+A finalised form is read-only, except its sections marked ``after_finalise`` (the receipt and
+feedback to a notifier)."""
 
 from __future__ import annotations
 
@@ -23,17 +27,27 @@ from models import services
 from models.errors import ImmutableRecord
 from models.forms.answers import missing_for_finalise, validate_answers, visible_fields
 from models.forms.errors import CorruptAnswers, FormIncomplete, FormNotStored, OtherForm
-from models.forms.records import DATETIME_COLUMNS, STORED_TABLES, column_value
+from models.forms.records import (
+    DATETIME_COLUMNS,
+    FINALISED_INSTEAD,
+    STORED_TABLES,
+    column_value,
+)
 from models.forms.registry import FormLibrary, default_library
 from models.forms.types import Form
-from models.schema import Assessment, Notification, utcnow
+from models.home_visits import document_no_home_visit
+from models.schema import Assessment, Meeting, Notification, utcnow
 from models.validation import NOT_BEFORE
-from models.vocabulary import AssessmentStatus
+from models.vocabulary import AssessmentStatus, MeetingKind
 
 _DK = ZoneInfo("Europe/Copenhagen")
 
 #: A row that holds form answers.
-AnswerRow = Notification | Assessment
+AnswerRow = Notification | Assessment | Meeting
+
+#: The meeting kinds that have a form of their own (the form's id is the kind's code): such a
+#: form is kept on a meeting of that kind only, which is what the deadline engine reads.
+_MEETING_FORMS = frozenset(kind.value for kind in MeetingKind)
 
 #: What finalising sets besides the ``finalised`` column, per table.
 _FINALISE_EXTRAS: dict[str, dict[str, Any]] = {
@@ -73,12 +87,28 @@ def _check_record(form: Form, row: AnswerRow) -> None:
         raise FormNotStored(form_id=form.id, table=table)
     if row.form_id is not None and (row.form_id, row.form_version) != (form.id, form.version):
         raise OtherForm(form_id=row.form_id, version=row.form_version, table=table, row_id=row.id)
+    if isinstance(row, Meeting) and form.id in _MEETING_FORMS and row.kind != form.id:
+        # A hjemmebesøg form on a netværksmøde would never meet the home-visit rule.
+        raise OtherForm(form_id=form.id, kind=str(row.kind), table=table, row_id=row.id)
+
+
+def _finalised_instead(form: Form) -> str | None:
+    """The column that finalises ``form`` instead of its ``finalised`` column
+    (``records.FINALISED_INSTEAD``), when the form has a field for it; else None."""
+    column = FINALISED_INSTEAD.get(form.record.table) if form.record else None
+    if column is None or not any(f.column == column for f in form.fields.values()):
+        return None
+    return column
 
 
 def is_finalised(form: Form, row: Any) -> bool:
-    """Whether the row's form is finalised: its ``finalised`` column is set."""
-    column = form.record.finalised if form.record else None
-    return column is not None and getattr(row, column, None) is not None
+    """Whether the row's form is finalised: its ``finalised`` column is set (or, for a
+    hjemmebesøg that did not take place, its documented reason)."""
+    record = form.record
+    if record is None:
+        return False
+    columns = (record.finalised, _finalised_instead(form))
+    return any(c is not None and getattr(row, c, None) not in (None, "") for c in columns)
 
 
 def column_updates(
@@ -120,7 +150,8 @@ def finalise_updates(
     updates = column_updates(form, answers, parties=parties, now=now)
     record = form.record
     if record is not None and record.finalised is not None:
-        if record.finalised not in updates:
+        instead = _finalised_instead(form)
+        if record.finalised not in updates and not (instead and updates.get(instead)):
             stamp: datetime | date = now
             if record.finalised not in DATETIME_COLUMNS:
                 stamp = now.astimezone(_DK).date()
@@ -189,6 +220,9 @@ def save_answers(
     if form.record and form.record.finalised:
         # Only finalising sets it: it is what says the form is done (and read-only).
         updates.pop(form.record.finalised, None)
+    instead = _finalised_instead(form)
+    if instead:
+        updates.pop(instead, None)  # the same for the reason a visit did not take place
     updates = _possible(row.__tablename__, row, updates)
     return services.update(
         session, row, form_id=form.id, form_version=form.version, answers=new, **updates
@@ -213,7 +247,13 @@ def finalise(
     if is_finalised(form, row):
         return row
     updates = finalise_updates(form, row.answers or {}, now or utcnow(), parties=parties)
-    return services.update(session, row, form_id=form.id, form_version=form.version, **updates)
+    row = services.update(session, row, form_id=form.id, form_version=form.version, **updates)
+    instead = _finalised_instead(form)
+    reason = updates.get(instead) if instead else None
+    if isinstance(row, Meeting) and row.kind == MeetingKind.HJEMMEBESOEG and reason and row.case_id:
+        # "Ikke gennemført": the undersøgelse documents why, as the Hjemmebesøg tab does.
+        document_no_home_visit(session, row.case_id, str(reason))
+    return row
 
 
 def case_party_ids(session: Session, case_id: str) -> set[str]:

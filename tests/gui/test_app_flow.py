@@ -456,7 +456,7 @@ def test_a_case_opens_with_every_screen_of_the_case(
     assert dialog is not None
     qtbot.waitExposed(dialog)
     tabs = [dialog.tabs.tabText(i).replace("&", "") for i in range(dialog.tabs.count())]
-    assert tabs == ["Overblik", "Journal", "Personer", "Hjemmebesøg", "Tidslinje"]
+    assert tabs == ["Overblik", "Journal", "Personer", "Hjemmebesøg", "Tidslinje", "Skemaer"]
     for i in range(dialog.tabs.count()):
         dialog.tabs.setCurrentIndex(i)
         assert dialog.tabs.currentWidget().isVisible()
@@ -477,6 +477,10 @@ def test_i_dag_opens_the_case_where_the_deadline_is_met(
     assert dialogs[-1].tabs.tabText(dialogs[-1].tabs.currentIndex()).replace("&", "") == (
         "Hjemmebesøg"
     )
+    # A deadline met by finalising a form: the case's forms ("Skemaer").
     window.today.deadline_activated.emit(case_id, "underretning_24_timer", "")
+    dialogs = window.findChildren(CaseSummaryDialog)
+    assert dialogs[-1].tabs.tabText(dialogs[-1].tabs.currentIndex()) == "Skemaer"
+    window.today.deadline_activated.emit(case_id, "teamkoordinator_8_uger", "")
     dialogs = window.findChildren(CaseSummaryDialog)
     assert dialogs[-1].tabs.currentIndex() == 0

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
@@ -132,7 +133,8 @@ def test_a_day_of_fieldwork_writes_nothing_on_the_gui_thread(
     qtbot.keyClicks(excepting.reason, "Behandlet i anden sag")
     excepting.buttons.accepted.emit()
     written(qtbot)
-    assert not excepting.isVisible()
+    # Closed, and deleted too if the event loop got that far while the write was answered.
+    assert not shiboken6.isValid(excepting) or not excepting.isVisible()
     dialog.close()
     h.window.lock_action.trigger()  # drafts and open cases are kept on the way out
 

@@ -1,7 +1,7 @@
 """Form answers merge question by question (issue 13), over real HTTP on SQLite and PostgreSQL:
 two laptops answering different questions of the same form merge without a conflict; the same
 question answered differently on both is a visible conflict of that question alone, with both
-answers, settled by choosing one."""
+answers, settled by choosing one. The same for a meeting's form (a børnesamtale, vault 0008)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models import services
-from models.schema import Notification
-from models.vocabulary import NotifierKind
+from models.forms import load_form
+from models.forms.service import save_answers
+from models.schema import Meeting, Notification
+from models.vocabulary import MeetingKind, NotifierKind
 from sync import answers
 from sync.client import state as sync_state
 from sync.server.store import Store
@@ -129,6 +131,98 @@ def test_an_answer_removed_on_one_side_is_removed(laptop: Make, store: Store) ->
     anna.sync()
     for lap in (anna, bo):
         assert _answers(lap, row_id) == {"barnet_i_fare": "nej"}
+
+
+# -- a meeting's form (vault 0008) -----------------------------------------------------------
+
+TALK = {"tidspunkt": "2026-11-03T10:00:00+00:00", "samtaleform": "samtale"}
+
+
+def _shared_boernesamtale(anna: Laptop, bo: Laptop, store: Store) -> tuple[str, str]:
+    """A børnesamtale Anna began in its form, on both laptops."""
+    with anna.vault.session() as s:
+        child, _ = services.create_person(s, first_name="Mia", last_name="Jensen")
+        case = services.create_case(s, child=child, opened_on=date(2026, 11, 2))
+        talk = services.add(s, Meeting(case_id=case.id, kind=MeetingKind.BOERNESAMTALE))
+        save_answers(s, talk, TALK, form=load_form("boernesamtale"))
+        case_id, row_id = case.id, talk.id
+    anna.sync()
+    store.assign(case_id, "bo")
+    bo.sync()
+    return case_id, row_id
+
+
+def _answer_talk(lap: Laptop, row_id: str, **given_answers: Any) -> None:
+    with lap.vault.session() as s:
+        row = services.get(s, Meeting, row_id)
+        save_answers(s, row, {**row.answers, **given_answers})
+
+
+def _talk(lap: Laptop, row_id: str) -> Meeting:
+    with lap.vault.reading() as s:
+        return services.get(s, Meeting, row_id)
+
+
+def test_two_laptops_answering_a_boernesamtale_merge(laptop: Make, store: Store) -> None:
+    anna, bo = laptop("anna", "anna"), laptop("bo", "bo")
+    _, row_id = _shared_boernesamtale(anna, bo, store)
+    assert (_talk(bo, row_id).form_id, _talk(bo, row_id).answers) == ("boernesamtale", TALK)
+    _answer_talk(anna, row_id, sted="Skolen", barnets_ord="»Jeg kan lide min lærer.«")
+    _answer_talk(bo, row_id, set_alene={"value": True}, barnets_oensker="Mere tid med far")
+    assert anna.sync().conflicts == 0
+    report = bo.sync()
+    assert (report.conflicts, report.rejected) == (0, 0)
+    anna.sync()
+    expected = {
+        **TALK,
+        "sted": "Skolen",
+        "barnets_ord": "»Jeg kan lide min lærer.«",
+        "set_alene": {"value": True},
+        "barnets_oensker": "Mere tid med far",
+    }
+    for lap in (anna, bo):
+        talk = _talk(lap, row_id)
+        assert (talk.form_id, talk.form_version, talk.answers) == ("boernesamtale", 1, expected)
+        # The columns the answers fill came along (each laptop copied its own).
+        assert (talk.location, talk.child_alone, talk.held_at) == ("Skolen", True, None)
+        assert sync_state.conflicts(lap.vault) == []
+        assert sync_state.status(lap.vault).pending == 0
+
+
+def test_the_same_question_of_a_boernesamtale_answered_differently_is_a_conflict(
+    laptop: Make, store: Store
+) -> None:
+    anna, bo = laptop("anna", "anna"), laptop("bo", "bo")
+    case_id, row_id = _shared_boernesamtale(anna, bo, store)
+    _answer_talk(anna, row_id, barnets_ord="»Mor er sød.«", sted="Skolen")
+    _answer_talk(bo, row_id, barnets_ord="»Mor råber.«", vurdering="Bekymrende")
+    anna.sync()
+    assert bo.sync().conflicts == 1
+    assert _talk(bo, row_id).answers == {
+        **TALK,
+        "barnets_ord": "»Mor er sød.«",
+        "sted": "Skolen",
+        "vurdering": "Bekymrende",
+    }
+    (conflict,) = sync_state.conflicts(bo.vault)
+    assert (conflict.table_name, conflict.row_id, conflict.field, conflict.case_id) == (
+        "meeting",
+        row_id,
+        "answers.barnets_ord",
+        case_id,
+    )
+    assert (conflict.base_value, conflict.server_value, conflict.client_value) == (
+        None,
+        "»Mor er sød.«",
+        "»Mor råber.«",
+    )
+    sync_state.resolve(bo.vault, conflict.id, "client")
+    assert bo.sync().conflicts == 0
+    anna.sync()
+    for lap in (anna, bo):
+        assert _talk(lap, row_id).answers["barnets_ord"] == "»Mor råber.«"
+        assert _talk(lap, row_id).answers["sted"] == "Skolen"
+        assert [c for c in sync_state.conflicts(lap.vault) if c.resolved_at is None] == []
 
 
 # -- the merge itself ------------------------------------------------------------------------

@@ -1,23 +1,28 @@
 """The central store's migrations: on SQLite and on PostgreSQL they build exactly the tables of
 ``sync.server.tables`` (no drift), seed the sequence counter, are idempotent at head, and
-downgrade to an empty database."""
+downgrade to an empty database; documents stored before a vault column existed get its
+default."""
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 
+from sync import protocol as p
+from sync.client import wire
 from sync.server import migrations
-from sync.server.tables import Base
+from sync.server.tables import Base, Record
 
 PG_URL_ENV = "FELTMAPPE_TEST_PG_URL"
 
@@ -136,3 +141,99 @@ def test_pg_upgrade_matches_tables(pg_engine: Engine) -> None:
 @pytest.mark.pg
 def test_pg_downgrade_to_base(pg_engine: Engine) -> None:
     _check_downgrade(pg_engine)
+
+
+def _record(row_id: str, table: str, data: dict[str, Any], seq: int) -> dict[str, Any]:
+    text_ = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return {
+        "id": row_id,
+        "table_name": table,
+        "case_id": "c1",
+        "rev": 1,
+        "seq": seq,
+        "data": text_,
+        "size": len(text_),
+        "owner": "u1",
+        "changed_at": datetime(2026, 12, 1, 9, 0),
+    }
+
+
+def _old_meeting(row_id: str) -> dict[str, Any]:
+    """A meeting document as the store kept it before vault 0008 (no form answers)."""
+    data = {key: p.default_value(col) for key, col in p.columns("meeting").items()}
+    data.update(
+        id=row_id,
+        case_id="c1",
+        rev=1,
+        kind="hjemmebesoeg",
+        held_at="2026-12-01T09:00:00+00:00",
+        notes="Ryddeligt hjem, æbler på bordet.",
+        updated_at="2026-12-01T09:00:00+00:00",
+        updated_by="anna",
+    )
+    for key in ("form_id", "form_version", "answers"):
+        del data[key]
+    return data
+
+
+def _check_document_defaults(engine: Engine) -> None:
+    """Store 0003: documents from before vault 0008 (meetings) and 0006 (undersøgelser) get the
+    new columns' defaults, so a laptop of this version takes them instead of quarantining them;
+    documents that have the keys, and other tables, are left exactly as they were."""
+    old = _old_meeting("m-old")
+    answered = {**_old_meeting("m-new"), "form_id": "hjemmebesoeg", "form_version": 1}
+    answered["answers"] = {"holdt": {"value": True}}
+    assessment = {"id": "a1", "aware_on": "2026-11-01", "no_home_visit_reason": "Flyttet"}
+    note = {"id": "n1", "body": "Uændret"}
+    records = [
+        _record("m-old", "meeting", old, 1),
+        _record("m-new", "meeting", answered, 2),
+        _record("a1", "assessment", assessment, 3),
+        _record("n1", "journal_note", note, 4),
+    ]
+    assert "answers" in wire.row_problems("meeting", {"id": "m-old", "rev": 1, "data": old})
+    with engine.begin() as conn:
+        migrations.upgrade(conn, "0002")
+        conn.execute(insert(Record), records)
+    with engine.begin() as conn:
+        migrations.upgrade(conn)
+
+    def stored() -> dict[str, tuple[dict[str, Any], int | None, int, int]]:
+        with engine.connect() as conn:
+            rows = conn.execute(select(Record.id, Record.data, Record.size, Record.rev, Record.seq))
+            return {r[0]: (json.loads(r[1]), r[2], r[3], r[4]) for r in rows}
+
+    after = stored()
+    data, size, rev, seq = after["m-old"]
+    assert data == {**old, "form_id": None, "form_version": None, "answers": {}}
+    assert size == len(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    assert (rev, seq) == (1, 1)
+    assert "æbler" in next(r["data"] for r in _raw(engine) if r["id"] == "m-old")
+    assert wire.row_problems("meeting", {"id": "m-old", "rev": 1, "data": data}) == []
+    assert after["m-new"][0] == answered
+    assert after["a1"][0] == {**assessment, "is_simple": False}
+    assert after["n1"][0] == note
+    untouched = {r["id"]: r["data"] for r in records if r["id"] in ("m-new", "n1")}
+    assert {r["id"]: r["data"] for r in _raw(engine) if r["id"] in untouched} == untouched
+
+    # Going back keeps the documents as they are; up again changes nothing.
+    with engine.begin() as conn:
+        migrations.downgrade(conn, "0002")
+    assert stored() == after
+    with engine.begin() as conn:
+        migrations.upgrade(conn)
+    assert stored() == after
+
+
+def _raw(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(Record.id, Record.data))]
+
+
+def test_sqlite_old_documents_get_the_new_columns_defaults(sqlite_engine: Engine) -> None:
+    _check_document_defaults(sqlite_engine)
+
+
+@pytest.mark.pg
+def test_pg_old_documents_get_the_new_columns_defaults(pg_engine: Engine) -> None:
+    _check_document_defaults(pg_engine)

@@ -705,3 +705,59 @@ def test_the_case_format_the_app_and_the_importer_agree_on_dates() -> None:
             }
         )
         assert date_problem(row, now) == (END_BEFORE_START, later), (table, later)
+
+
+# -- form answers on meetings (vault 0008) ------------------------------------------------
+
+
+def test_a_meetings_form_answers_travel_in_the_case_file(
+    vault: Vault, case_id: str, other: Vault
+) -> None:
+    """A børnesamtale documented in its form: the meeting's form id, version and answers are
+    in the file, valid against the schema, and an import gives the same meeting back."""
+    answers = {
+        "sted": "Skolen",
+        "samtaleform": "samtale",
+        "set_alene": {"value": True},
+        "barnets_ord": "»Jeg vil gerne bo hos mor.«",
+        "trivsel": 4,
+    }
+    with vault.session() as s:
+        talk = services.add(
+            s,
+            Meeting(
+                case_id=case_id,
+                kind=MeetingKind.BOERNESAMTALE,
+                held_at=T0 + timedelta(days=3),
+                location="Skolen",
+                child_alone=True,
+                form_id="boernesamtale",
+                form_version=1,
+                answers=answers,
+            ),
+        )
+        talk_id = talk.id
+    doc = export(vault, case_id)
+    schema = exchange.load_schema()["$defs"]["meeting"]
+    assert {"form_id", "form_version", "answers"} <= set(schema["required"])
+    assert schema["properties"]["answers"]["type"] == "object"
+    Draft202012Validator(exchange.load_schema()).validate(doc)
+    (row,) = [m for m in doc["meetings"] if m["id"] == talk_id]
+    assert (row["form_id"], row["form_version"], row["answers"]) == ("boernesamtale", 1, answers)
+    others = [m for m in doc["meetings"] if m["id"] != talk_id]
+    assert others and all(
+        (m["form_id"], m["form_version"], m["answers"]) == (None, None, {}) for m in others
+    )
+
+    assert import_(other, exchange.parse_json(exchange.export_json(doc))) == case_id
+    with other.reading() as s:
+        got = s.get_one(Meeting, talk_id)
+        assert (got.form_id, got.form_version, got.answers) == ("boernesamtale", 1, answers)
+    assert export(other, case_id) == doc
+
+    bad = copy.deepcopy(doc)
+    index = index_of(bad["meetings"], lambda m: m["id"] == talk_id)
+    bad["meetings"][index]["answers"] = ["ikke", "et", "objekt"]
+    path, message = first_problem(refused(other, bad))
+    assert path == f"/meetings/{index}/answers"
+    assert "objekt" in message

@@ -228,3 +228,73 @@ def test_the_backup_opens_as_a_vault_of_its_own(
             assert migrations.current_revision(conn) == migrations.head_revision()
         with vault.session() as s:
             assert services.get(s, Person, IDS["child"]).first_name == "Freja"
+
+
+def test_meetings_get_form_answers_columns_and_lose_them_on_downgrade(profile: Path) -> None:
+    """Migration 0008: a meeting keeps form answers (børnesamtale, hjemmebesøg); a meeting from
+    before has no form and an empty answers object, and going back to 0007 keeps the meeting."""
+    from models.schema import Meeting
+
+    profile.mkdir(parents=True)
+    data_key = new_data_key()
+    ids = {name: str(uuid.uuid4()) for name in ("vault", "device", "meeting")}
+    engine = make_engine(profile / DB_FILE, data_key)
+
+    def meeting_columns() -> set[str]:
+        with engine.connect() as conn:
+            return {str(r[1]) for r in conn.execute(text("PRAGMA table_info(meeting)"))}
+
+    try:
+        with engine.begin() as conn:
+            migrations.upgrade(conn, "0007")
+            conn.execute(
+                text("INSERT INTO local_setting (key, value) VALUES (:k, :v)"),
+                [
+                    {"k": "vault_id", "v": ids["vault"]},
+                    {"k": "user", "v": "gammel.raadgiver"},
+                    {"k": "device", "v": ids["device"]},
+                ],
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO meeting (kind, held_at, planned_at, location, attendees, "
+                    "child_alone, notes, signs_of_safety, action_items, not_held_reason, "
+                    f"{_SYNCED}) VALUES ('hjemmebesoeg', :at, :at, 'Hjemmet', '[]', NULL, "
+                    "'Ryddeligt hjem.', '{}', '[]', '', :id, NULL, 0, :at, 'u', NULL)"
+                ),
+                {"id": ids["meeting"], "at": WHEN},
+            )
+        assert not {"form_id", "form_version", "answers"} & meeting_columns()
+    finally:
+        engine.dispose()
+    KeyFile.wrap(data_key, PASSPHRASE, ids["vault"], KdfParams.fast()).write(profile / KEY_FILE)
+
+    with Vault.open(profile, PASSPHRASE) as vault:
+        with vault.engine.connect() as conn:
+            assert migrations.current_revision(conn) == migrations.head_revision()
+        with vault.session() as s:
+            old = services.get(s, Meeting, ids["meeting"])
+            assert (old.form_id, old.form_version, old.answers) == (None, None, {})
+            assert old.notes == "Ryddeligt hjem."
+            services.update(
+                s, old, form_id="hjemmebesoeg", form_version=1, answers={"holdt": {"value": True}}
+            )
+        with vault.reading() as s:
+            assert s.get_one(Meeting, ids["meeting"]).answers == {"holdt": {"value": True}}
+        assert vault.integrity_check() == []
+
+    engine = make_engine(profile / DB_FILE, data_key)
+    try:
+        with engine.begin() as conn:
+            migrations.VAULT.downgrade(conn, "0007")
+        assert {"form_id", "form_version", "answers"}.isdisjoint(meeting_columns())
+        with engine.connect() as conn:
+            notes = conn.execute(
+                text("SELECT notes FROM meeting WHERE id = :id"), {"id": ids["meeting"]}
+            ).scalar()
+        assert notes == "Ryddeligt hjem."
+        with engine.begin() as conn:
+            migrations.upgrade(conn)
+        assert {"form_id", "form_version", "answers"} <= meeting_columns()
+    finally:
+        engine.dispose()

@@ -1,0 +1,265 @@
+"""The case window's "Skemaer": the case's underretninger, børnefaglige undersøgelser,
+børnesamtaler and hjemmebesøg as ICS forms. The list says where each form is (not started,
+being filled in, finalised, or why it cannot be opened); "Åbn skema" (or Enter) opens it in a
+``desktop.form_editor.FormEditor``.
+A row whose answers are damaged or written to a form this Feltmappe does not know shows that
+error for that form alone: the rest of the case opens."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from enum import IntEnum
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.display import format_date
+from desktop.form_editor import DRAFT_EDITOR, EMPTY, FormEditor, FormLine, load_lines, open_form
+from desktop.table_model import ROW_ROLE, RowTableModel, SortingProxy, keep_selection
+from desktop.widgets import ErrorLabel
+from models.changes import ChangeSet
+from models.drafts import drafts
+from models.errors import FeltmappeError
+from models.forms import FormLibrary, default_library
+from models.vault import Vault
+
+log = logging.getLogger("feltmappe.forms")
+
+# -- the list -------------------------------------------------------------------------------------
+
+
+class Column(IntEnum):
+    SKEMA = 0
+    DATO = 1
+    STATUS = 2
+
+
+class FormListModel(RowTableModel[FormLine]):
+    columns = Column
+    headers: ClassVar[Mapping[Any, str]] = {
+        Column.SKEMA: "Skema",
+        Column.DATO: "Dato",
+        Column.STATUS: "Status",
+    }
+    text_tooltips = True
+
+    def display(self, row: FormLine, column: Column) -> str:
+        if column == Column.SKEMA:
+            return row.title
+        if column == Column.DATO:
+            return format_date(row.day) if row.day else ""
+        return row.status
+
+    def sort_value(self, row: FormLine, column: Column) -> Any:
+        if column == Column.DATO:
+            return row.day or date.min
+        return super().sort_value(row, column)
+
+
+class CaseFormsWidget(QWidget):
+    """The "Skemaer" tab of a case window."""
+
+    #: Which form row each case had open, by case id (ids only): after a lock the tab opens it
+    #: again. A form with a kept draft is opened again after a crash or restart too.
+    _open_rows: ClassVar[dict[str, str]] = {}
+
+    def __init__(
+        self,
+        vault: Vault,
+        case_id: str,
+        *,
+        library: FormLibrary | None = None,
+        clock: Callable[[], datetime] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._vault = vault
+        self.case_id = case_id
+        self.library = library or default_library()
+        self._clock = clock
+        self.editor: FormEditor | None = None
+
+        heading = QLabel("Skemaer", self)
+        bold = heading.font()
+        bold.setBold(True)
+        heading.setFont(bold)
+        self.model = FormListModel(self)
+        self.proxy = SortingProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.view = QTableView(self)
+        self.view.setObjectName("forms")
+        self.view.setAccessibleName("Sagens skemaer")
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(Column.DATO, Qt.SortOrder.DescendingOrder)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setTabKeyNavigation(False)
+        self.view.verticalHeader().hide()
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.view.activated.connect(lambda _index: self.open_selected())
+        self.view.selectionModel().currentRowChanged.connect(self._selected)
+        self.open_button = QPushButton("Å&bn skema", self)
+        self.open_button.setObjectName("open_form")
+        self.open_button.clicked.connect(self.open_selected)
+        self.empty = QLabel(EMPTY, self)
+        self.empty.setWordWrap(True)
+        self.empty.setObjectName("empty")
+        self.error = ErrorLabel(self)
+        self.error.setObjectName("forms_error")
+        #: Why the selected form cannot be opened (damaged answers, an unknown form).
+        self.row_error = ErrorLabel(self)
+        self.row_error.setObjectName("form_row_error")
+
+        self.list_page = QWidget(self)
+        inner = QVBoxLayout(self.list_page)
+        inner.addWidget(heading)
+        inner.addWidget(self.view, 1)
+        inner.addWidget(self.empty)
+        inner.addWidget(self.row_error)
+        inner.addWidget(self.error)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.open_button)
+        inner.addLayout(row)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.list_page)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.stack)
+        self.refresh()
+        self._reopen()
+
+    # -- the list -----------------------------------------------------------------------------
+
+    def lines(self) -> list[FormLine]:
+        return [self.proxy.index(r, 0).data(ROW_ROLE) for r in range(self.proxy.rowCount())]
+
+    def refresh(self) -> None:
+        try:
+            with self._vault.reading() as session:
+                lines = load_lines(session, self.case_id, self.library)
+        except FeltmappeError as err:
+            self.error.show_error(err, prefix="Skemaerne kan ikke vises. ")
+            return
+        restore = keep_selection(self.view, lambda line: line.row_id)
+        self.model.set_rows(lines)
+        restore()
+        self.empty.setVisible(not lines)
+        self._selected()
+
+    def current_line(self) -> FormLine | None:
+        index = self.view.currentIndex()
+        line = index.data(ROW_ROLE) if index.isValid() else None
+        return line if isinstance(line, FormLine) else None
+
+    def _selected(self, *_: QModelIndex) -> None:
+        line = self.current_line()
+        self.open_button.setEnabled(line is not None and not line.error)
+        self.row_error.show_text(f"{line.title}: {line.error}" if line and line.error else "")
+
+    def select(self, row_id: str) -> bool:
+        for r in range(self.proxy.rowCount()):
+            if self.proxy.index(r, 0).data(ROW_ROLE).row_id == row_id:
+                self.view.selectRow(r)
+                return True
+        return False
+
+    # -- opening -------------------------------------------------------------------------------
+
+    def open_selected(self) -> FormEditor | None:
+        line = self.current_line()
+        return self.open_line(line) if line is not None else None
+
+    def open_row(self, row_id: str) -> FormEditor | None:
+        line = next((x for x in self.model.rows if x.row_id == row_id), None)
+        return self.open_line(line) if line is not None else None
+
+    def open_line(self, line: FormLine) -> FormEditor | None:
+        if line.error:
+            self.row_error.show_text(f"{line.title}: {line.error}")
+            return None
+        try:
+            with self._vault.reading() as session:
+                opened = open_form(session, self.case_id, line, self.library)
+        except FeltmappeError as err:
+            self.error.show_error(err, prefix=f"{line.title} kan ikke åbnes. ")
+            return None
+        self.error.clear_error()
+        self.close_editor()
+        editor = FormEditor(
+            self._vault, self.case_id, opened, library=self.library, clock=self._clock
+        )
+        editor.back.connect(self.show_list)
+        editor.saved.connect(self.refresh)
+        self.editor = editor
+        self.stack.addWidget(editor)
+        self.stack.setCurrentWidget(editor)
+        self._open_rows[self.case_id] = line.row_id
+        if self.isVisible():
+            editor.view.focus_first_field()
+        return editor
+
+    def close_editor(self) -> None:
+        if self.editor is not None:
+            self.editor.flush()
+            self.stack.removeWidget(self.editor)
+            self.editor.deleteLater()
+            self.editor = None
+
+    def show_list(self) -> None:
+        row_id = self.editor.opened.line.row_id if self.editor else None
+        self.close_editor()
+        self._open_rows.pop(self.case_id, None)
+        self.stack.setCurrentWidget(self.list_page)
+        self.refresh()
+        if row_id is not None:
+            self.select(row_id)
+        self.view.setFocus()
+
+    def _reopen(self) -> None:
+        """Back where the user was: the form open before a lock, else the newest form with a
+        kept draft (after a crash or a restart)."""
+        row_id = self._open_rows.get(self.case_id)
+        if row_id is None:
+            try:
+                with self._vault.reading() as session:
+                    kept = [d for d in drafts(session, self.case_id) if d.editor == DRAFT_EDITOR]
+            except FeltmappeError as err:
+                log.warning("form drafts not read: %s", err.code)
+                kept = []
+            ids = {line.row_id for line in self.model.rows}
+            row_id = next(
+                (d.key.split(":", 1)[1] for d in kept if d.key.split(":", 1)[1] in ids), None
+            )
+        if row_id is not None and self.select(row_id):
+            self.open_row(row_id)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if self.editor is None and self.current_line() is None and self.proxy.rowCount():
+            self.view.selectRow(0)
+
+    def on_changes(self, changes: ChangeSet) -> None:
+        """A change to the case (a save here, a sync): the list reads its statuses again; what
+        is typed in an open form stays."""
+        if changes.touches_case(self.case_id) and changes.touches(
+            "notification", "assessment", "meeting"
+        ):
+            self.refresh()
