@@ -221,7 +221,7 @@ class DeadlineActions(QWidget):
         self.meet_button.setToolTip("Markér fristen som opfyldt ved et notat eller et møde")
         self.except_button = QPushButton("&Undtag…", self)
         self.except_button.setToolTip("Fristen gælder ikke: angiv begrundelsen")
-        self.ack_button = QPushButton("&Kvittér", self)
+        self.ack_button = QPushButton("Kv&ittér", self)
         self.ack_button.setToolTip("Markér at du har set fristen")
         self.withdraw_button = QPushButton("Fo&rtryd…", self)
         self.withdraw_button.setToolTip("Fortryd en markering af fristen")

@@ -269,7 +269,7 @@ class FormEditor(QWidget):
         self.view = FormView(form, opened.answers, ctx, clock=self._clock, parent=self)
         self.view.changed.connect(self._changed)
 
-        self.back_button = QPushButton("Alle s&kemaer", self)
+        self.back_button = QPushButton("A&lle skemaer", self)
         self.back_button.setObjectName("back_to_forms")
         self.back_button.clicked.connect(self.back)
         self.save_button = QPushButton("G&em", self)

@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         self.today.set_actions(DeadlineActions(vault, self.today.current_deadline, self.today))
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.case_list, "&Sager")
-        self.tabs.addTab(self.today, "&I dag")
+        self.tabs.addTab(self.today, "I &dag")
         self.setCentralWidget(self.tabs)
 
         self.sync = SyncController(vault, self)
@@ -224,8 +224,9 @@ class MainWindow(QMainWindow):
         timeline = TimelineWidget(self._vault, case_id, parent=dialog)
         dialog.add_tab("&Hjemmebesøg", home_visit)
         dialog.add_tab("&Tidslinje", timeline)
-        # No Alt letter: every letter of "Skemaer" is taken on some tab (Ctrl+Tab reaches it).
-        dialog.add_tab("Skemaer", CaseFormsWidget(self._vault, case_id, parent=dialog))
+        # Alt+K: every other letter of "Skemaer" is taken on some tab; "Kvittér" (Overblik and
+        # "I dag") has Alt+I instead, and the main window's "I dag" Alt+D.
+        dialog.add_tab("S&kemaer", CaseFormsWidget(self._vault, case_id, parent=dialog))
         for screen in (dialog, *(dialog.tabs.widget(i) for i in range(dialog.tabs.count()))):
             self.listen(screen)
         dialog.finished.connect(self.remember_open_cases)

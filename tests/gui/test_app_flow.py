@@ -421,7 +421,7 @@ def test_draft_typed_in_the_case_journal_survives_lock(
     type_and_enter(qtbot, h.unlock_dialog(), PASSPHRASE)
     window = h.window
     qtbot.waitExposed(window)
-    assert window.tabs.tabText(1) == "&I dag"
+    assert window.tabs.tabText(1) == "I &dag"
     case_id = window.case_list.proxy.index(0, 0).data(CASE_ROLE).case_id
     dialog = window.show_case(case_id)
     assert dialog is not None
@@ -480,7 +480,7 @@ def test_i_dag_opens_the_case_where_the_deadline_is_met(
     # A deadline met by finalising a form: the case's forms ("Skemaer").
     window.today.deadline_activated.emit(case_id, "underretning_24_timer", "")
     dialogs = window.findChildren(CaseSummaryDialog)
-    assert dialogs[-1].tabs.tabText(dialogs[-1].tabs.currentIndex()) == "Skemaer"
+    assert dialogs[-1].tabs.tabText(dialogs[-1].tabs.currentIndex()) == "S&kemaer"
     window.today.deadline_activated.emit(case_id, "teamkoordinator_8_uger", "")
     dialogs = window.findChildren(CaseSummaryDialog)
     assert dialogs[-1].tabs.currentIndex() == 0
