@@ -1,7 +1,9 @@
 """The case window's "Skemaer": the case's underretninger, børnefaglige undersøgelser,
 børnesamtaler and hjemmebesøg as ICS forms. The list says where each form is (not started,
 being filled in, finalised, or why it cannot be opened); "Åbn skema" (or Enter) opens it in a
-``desktop.form_editor.FormEditor``.
+``desktop.form_editor.FormEditor``. "Ny underretning", "Ny børnefaglig undersøgelse", "Ny
+børnesamtale" and "Nyt hjemmebesøg" make the row on the writer and open its form; a party
+added in "Personer" while a form is open is offered by its person fields at once.
 A row whose answers are damaged or written to a form this Feltmappe does not know shows that
 error for that form alone: the rest of the case opens."""
 
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import IntEnum
 from typing import Any, ClassVar
 
@@ -28,16 +30,37 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.display import format_date
-from desktop.form_editor import DRAFT_EDITOR, EMPTY, FormEditor, FormLine, load_lines, open_form
+from desktop.form_editor import (
+    DRAFT_EDITOR,
+    EMPTY,
+    FormEditor,
+    FormLine,
+    load_lines,
+    load_parties,
+    new_form_row,
+    open_form,
+)
+from desktop.ops import Writes
 from desktop.table_model import ROW_ROLE, RowTableModel, SortingProxy, keep_selection
 from desktop.widgets import ErrorLabel
 from models.changes import ChangeSet
 from models.drafts import drafts
 from models.errors import FeltmappeError
-from models.forms import FormLibrary, default_library
+from models.forms import FormLibrary, FormNotFound, default_library
 from models.vault import Vault
 
 log = logging.getLogger("feltmappe.forms")
+
+#: The forms started from the tab, with their buttons. Not the indledende vurdering (screening)
+#: nor the statusudtalelse: their forms name no vault row (``[record]``), so their answers would
+#: have nowhere to be kept (docs/forms.md); the underretning's own "Vurdering" is the screening.
+NEW_FORMS: tuple[tuple[str, str], ...] = (
+    ("underretning", "Ny &underretning"),
+    ("undersoegelse", "Ny børnefaglig unde&rsøgelse"),
+    ("boernesamtale", "Ny børne&samtale"),
+    ("hjemmebesoeg", "Nyt hjemm&ebesøg"),
+)
+ASSESSMENT_RUNNING = "Sagen har en børnefaglig undersøgelse, der ikke er afsluttet."
 
 # -- the list -------------------------------------------------------------------------------------
 
@@ -128,10 +151,34 @@ class CaseFormsWidget(QWidget):
         self.row_error = ErrorLabel(self)
         self.row_error.setObjectName("form_row_error")
 
+        self._writes = Writes(vault, self)
+        #: "Ny …" by form id (forms this Feltmappe has, kept on a row of the case).
+        self.new_buttons: dict[str, QPushButton] = {}
+        for form_id, text in NEW_FORMS:
+            try:
+                form = self.library.form(form_id)
+            except FormNotFound:
+                continue
+            button = QPushButton(text, self)
+            button.setObjectName(f"new_{form_id}")
+            button.setToolTip(f"Opret et nyt skema: {form.title}")
+            button.clicked.connect(lambda _checked=False, f=form_id: self.new_form(f))
+            self.new_buttons[form_id] = button
+        new_heading = QLabel("Nyt skema", self)
+        new_heading.setFont(bold)
+
         self.list_page = QWidget(self)
         inner = QVBoxLayout(self.list_page)
         inner.addWidget(heading)
-        inner.addWidget(self.view, 1)
+        table_row = QHBoxLayout()
+        table_row.addWidget(self.view, 1)
+        side = QVBoxLayout()
+        side.addWidget(new_heading)
+        for button in self.new_buttons.values():
+            side.addWidget(button)
+        side.addStretch(1)
+        table_row.addLayout(side)
+        inner.addLayout(table_row, 1)
         inner.addWidget(self.empty)
         inner.addWidget(self.row_error)
         inner.addWidget(self.error)
@@ -162,6 +209,11 @@ class CaseFormsWidget(QWidget):
         self.model.set_rows(lines)
         restore()
         self.empty.setVisible(not lines)
+        running = any(x.table == "assessment" and not x.finalised and not x.error for x in lines)
+        assessment = self.new_buttons.get("undersoegelse")
+        if assessment is not None:
+            assessment.setEnabled(not running)
+            assessment.setToolTip(ASSESSMENT_RUNNING if running else "Opret et nyt skema")
         self._selected()
 
     def current_line(self) -> FormLine | None:
@@ -180,6 +232,27 @@ class CaseFormsWidget(QWidget):
                 self.view.selectRow(r)
                 return True
         return False
+
+    # -- a new form ----------------------------------------------------------------------------
+
+    def new_form(self, form_id: str) -> bool:
+        """Make a new row of the case for form ``form_id`` on the writer, then open its form."""
+        form = self.library.form(form_id)
+        now = self._clock() if self._clock else datetime.now(UTC)
+        case_id = self.case_id
+        self.error.clear_error()
+        self._writes.run(
+            lambda session: new_form_row(session, case_id, form, now),
+            self._created,
+            lambda err: self.error.show_error(err, prefix=f"{form.title} er ikke oprettet. "),
+            busy=list(self.new_buttons.values()),
+        )
+        return True
+
+    def _created(self, row_id: str) -> None:
+        self.refresh()
+        if self.select(row_id):
+            self.open_row(row_id)
 
     # -- opening -------------------------------------------------------------------------------
 
@@ -259,7 +332,20 @@ class CaseFormsWidget(QWidget):
     def on_changes(self, changes: ChangeSet) -> None:
         """A change to the case (a save here, a sync): the list reads its statuses again; what
         is typed in an open form stays."""
-        if changes.touches_case(self.case_id) and changes.touches(
-            "notification", "assessment", "meeting"
-        ):
+        if not changes.touches_case(self.case_id):
+            return
+        if changes.touches("notification", "assessment", "meeting"):
             self.refresh()
+        if self.editor is not None and changes.touches("case_party", "person"):
+            self._parties_changed(self.editor)
+
+    def _parties_changed(self, editor: FormEditor) -> None:
+        """A party added, changed or removed while a form is open: its person fields offer
+        the parties as they are now."""
+        try:
+            with self._vault.reading() as session:
+                parties = load_parties(session, self.case_id)
+        except FeltmappeError as err:
+            log.warning("form parties not read: %s", err.code)
+            return
+        editor.set_parties(parties)

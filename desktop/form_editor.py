@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.display import format_date
@@ -42,6 +43,7 @@ from models.forms import (
     FormIncomplete,
     FormLibrary,
     FormNotFound,
+    FormNotStored,
     missing_for_finalise,
 )
 from models.forms.prefill import answers_from_row
@@ -55,9 +57,10 @@ from models.forms.service import (
 )
 from models.schema import Assessment, Meeting, Notification
 from models.vault import Vault
-from models.vocabulary import PARTY_ROLE_LABELS, PartyRole
+from models.vocabulary import PARTY_ROLE_LABELS, MeetingKind, NotifierKind, PartyRole
 
 log = logging.getLogger("feltmappe.forms")
+_DK = ZoneInfo("Europe/Copenhagen")
 
 #: The draft editor's name: drafts are kept as "form:<row id>".
 DRAFT_EDITOR = "form"
@@ -191,6 +194,44 @@ def load_lines(session: Session, case_id: str, library: FormLibrary) -> list[For
         ]
     lines.sort(key=lambda line: line.day or date.min, reverse=True)
     return lines
+
+
+def new_form_row(session: Session, case_id: str, form: Form, now: datetime) -> str:
+    """A new row of the case for ``form`` (the tab's "Ny underretning" …), its id. Runs on the
+    writer. The row holds only what its table cannot be without; the rest is the form's:
+    - an underretning gets the form at once (its answers empty): its columns are copied from the
+      answers when saved, so no received time (and no 24-hour clock) before "Modtaget" is, and
+      the notifier is anonymous (no receipt is owed) until "Underretter" is answered;
+    - an undersøgelse starts today, aware since the case's newest underretning (today without
+      one): the form opens with those dates, to be corrected;
+    - a børnesamtale or hjemmebesøg is a meeting of that kind, dated now until it is held."""
+    case = services.find_case(session, case_id)
+    table = form.record.table if form.record else None
+    row: AnswerRow
+    if table == "notification":
+        row = Notification(
+            case_id=case.id,
+            notifier_kind=NotifierKind.ANONYM,
+            form_id=form.id,
+            form_version=form.version,
+            answers={},
+        )
+    elif table == "assessment":
+        today = now.astimezone(_DK).date()
+        received = session.scalar(
+            select(func.max(Notification.received_at)).where(
+                Notification.case_id == case.id, Notification.deleted_at.is_(None)
+            )
+        )
+        if received is not None and received.tzinfo is None:
+            received = received.replace(tzinfo=UTC)
+        aware = min(received.astimezone(_DK).date(), today) if received else today
+        row = Assessment(case_id=case.id, aware_on=aware, started_on=today)
+    elif table == "meeting" and form.id in {k.value for k in MeetingKind}:
+        row = Meeting(case_id=case.id, kind=MeetingKind(form.id), planned_at=now)
+    else:
+        raise FormNotStored(form_id=form.id, table=table)
+    return services.add(session, row).id
 
 
 def load_parties(session: Session, case_id: str) -> tuple[Party, ...]:
@@ -375,6 +416,11 @@ class FormEditor(QWidget):
     @property
     def finalised(self) -> bool:
         return self.opened.finalised
+
+    def set_parties(self, parties: tuple[Party, ...]) -> None:
+        """The case's parties changed while the form is open (``CaseFormsWidget.on_changes``)."""
+        self.opened = replace(self.opened, parties=parties)
+        self.view.set_parties(parties)
 
     # -- writing --------------------------------------------------------------------------------
 

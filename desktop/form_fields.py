@@ -426,38 +426,82 @@ class PersonEditor(FieldEditor):
 
     def __init__(self, fld: Field, ctx: EditorContext, parent: QWidget | None = None) -> None:
         super().__init__(fld, ctx, parent)
-        self.parties = [p for p in ctx.parties if not fld.roles or p.role in fld.roles]
-        layout = QVBoxLayout(self)
+        self.parties = self._fitting(ctx.parties)
+        self._layout = layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.combo: QComboBox | None = None
         self.boxes: list[QCheckBox] = []
         self.others: QLineEdit | None = None
         if fld.multiple:
-            for party in self.parties:
-                box = QCheckBox(party.text.replace("&", "&&"), self)
-                box.setProperty("person_id", party.person_id)
-                box.toggled.connect(self._emit)
-                self.boxes.append(box)
-                layout.addWidget(box)
-            self.others = QLineEdit(self)
-            self.others.setAccessibleName(f"{fld.label}: andre")
-            self.others.setPlaceholderText("Andre: navne adskilt med komma")
-            self.others.textChanged.connect(self._emit)
-            layout.addWidget(self.others)
+            self._add_boxes()
         else:
             self.combo = QComboBox(self)
             self.combo.setEditable(True)
             self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
             self.combo.setAccessibleName(fld.label)
-            self.combo.addItem("", None)
-            for party in self.parties:
-                self.combo.addItem(party.text, party.person_id)
+            self._fill_combo()
             edit = self.combo.lineEdit()
             if edit is not None:
                 edit.setPlaceholderText("Vælg en part, eller skriv et navn")
             self.combo.currentTextChanged.connect(self._emit)
             self.combo.setMinimumContentsLength(28)
             layout.addWidget(self.combo, 0, Qt.AlignmentFlag.AlignLeft)
+
+    def _fitting(self, parties: Sequence[Party]) -> list[Party]:
+        roles = self.field.roles
+        return [p for p in parties if not roles or p.role in roles]
+
+    def _fill_combo(self) -> None:
+        assert self.combo is not None
+        self.combo.addItem("", None)
+        for party in self.parties:
+            self.combo.addItem(party.text, party.person_id)
+
+    def _add_boxes(self) -> None:
+        """A box per party, then "Andre" (made after them: the Tab order is creation order)."""
+        layout = self._layout
+        for party in self.parties:
+            box = QCheckBox(party.text.replace("&", "&&"), self)
+            box.setProperty("person_id", party.person_id)
+            box.toggled.connect(self._emit)
+            self.boxes.append(box)
+            layout.addWidget(box)
+        self.others = QLineEdit(self)
+        self.others.setAccessibleName(f"{self.field.label}: andre")
+        self.others.setPlaceholderText("Andre: navne adskilt med komma")
+        self.others.textChanged.connect(self._emit)
+        layout.addWidget(self.others)
+
+    def set_parties(self, parties: Sequence[Party]) -> None:
+        """The case's parties changed (one added in "Personer" while the form is open): the
+        list offers them now; what is picked or typed stays."""
+        fitting = self._fitting(parties)
+        if fitting == self.parties:
+            return
+        value = self.value()
+        self.blockSignals(True)
+        try:
+            if self.combo is not None:
+                text = self.combo.currentText()
+                self.combo.clear()
+                self.parties = fitting
+                self._fill_combo()
+                self.combo.setEditText(text)
+                return
+            had_focus = self.others is not None and self.others.hasFocus()
+            for widget in [*self.boxes, self.others]:
+                if widget is not None:
+                    self._layout.removeWidget(widget)
+                    widget.hide()
+                    widget.deleteLater()
+            self.boxes, self.others = [], None
+            self.parties = fitting
+            self._add_boxes()
+            self.set_value(value)
+            if had_focus and self.others is not None:
+                self.others.setFocus()
+        finally:
+            self.blockSignals(False)
 
     def _party(self, text: str) -> Party | None:
         text = text.strip()

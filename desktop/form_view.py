@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,7 +37,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.form_fields import HELP_COLOR, REQUIRED_MARK, EditorContext
+from desktop.form_fields import (
+    HELP_COLOR,
+    REQUIRED_MARK,
+    EditorContext,
+    FieldEditor,
+    Party,
+    PersonEditor,
+)
 from desktop.form_rows import FieldRow, GroupEditor
 from models.forms import (
     AnswerProblem,
@@ -299,6 +307,27 @@ class FormView(QWidget):
             ics=self.ctx.ics,
             now=self._clock(),
         )
+
+    def set_parties(self, parties: Sequence[Party]) -> None:
+        """The case's parties now (a party added while the form is open): the person fields
+        offer them, and validation knows them; the answers stay as they are."""
+        parties = tuple(parties)
+        if parties == self.ctx.parties:
+            return
+        self.ctx = replace(self.ctx, parties=parties)
+        self._quiet += 1
+        try:
+            for editor in self.findChildren(FieldEditor):
+                editor.ctx = self.ctx
+                if isinstance(editor, PersonEditor):
+                    editor.set_parties(parties)
+            for row in self.findChildren(FieldRow):
+                row.ctx = self.ctx
+                row.label.setBuddy(row.editor.focus_target())
+        finally:
+            self._quiet -= 1
+        self._visible = None  # new boxes: the Alt letters are given again
+        self.refresh()
 
     def _party_ids(self) -> Collection[str]:
         return {p.person_id for p in self.ctx.parties}
