@@ -9,7 +9,7 @@ overdue or due soon so that alerts have something to show.
 
 One module per part: ``common`` (the run's context), ``base`` and ``family`` (the case and its
 people), one per stage (``underretning``, ``undersoegelse``, ``handleplan``, ``opfoelgning``,
-``tilsyn``), ``builder``, ``history`` (deadlines met on time) and ``generator``."""
+``tilsyn``), ``answers`` (the ICS forms' answers on their rows), ``builder``, ``history`` (deadlines met on time) and ``generator``."""
 
 from models.demo.common import ICS_DIMENSIONS
 from models.demo.generator import generate

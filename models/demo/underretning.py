@@ -6,15 +6,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from models.demo import texts
+from models.demo.answers import FormAnswersBuilder
 from models.demo.common import dk
-from models.demo.family import FamilyBuilder
 from models.schema import Notification
 from models.vocabulary import MeetingKind, NoteKind, NotifierKind, NotifierSector, ScreeningOutcome
 
 Notifier = tuple[NotifierKind, NotifierSector | None]
 
 
-class NotificationBuilder(FamilyBuilder):
+class NotificationBuilder(FormAnswersBuilder):
     def notifier_for(self, professional: bool) -> Notifier:
         """The first notifier not yet seen in this run that fits the child, else a likely one."""
         fits = self.fitting_notifiers()
@@ -193,6 +193,7 @@ class NotificationBuilder(FamilyBuilder):
                 self.say("underretning.receipt.body", underretter=name, organisation=org),
                 kind=NoteKind.SKRIFTLIG,
             )
+        self.notification_answers(n, by_phone=by_phone)
         return n
 
     def earlier_notifications(self, before: date, count: int) -> None:

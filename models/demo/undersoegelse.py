@@ -32,6 +32,7 @@ class AssessmentBuilder(NotificationBuilder):
             location=texts.text(f"{T}.home_visit.location"),
             attendees=[self.attendee(None)] + [self.attendee(p) for p in self.parents()],
         )
+        self.home_visit_answers(m, home=home, child_part=child_part)
         self.scales(m, self.level)
         self.note(
             d,
@@ -69,6 +70,7 @@ class AssessmentBuilder(NotificationBuilder):
             attendees=[self.attendee(None), self.attendee(self.child)],
             child_alone=alone,
         )
+        self.conversation_answers(m, quote=quote, alone=alone)
         title = self.say(
             f"{T}.child_conversation.title_adult"
             if self.age >= 18
@@ -195,9 +197,9 @@ class AssessmentBuilder(NotificationBuilder):
         self.add(a)
         self.note(started, texts.text(f"{at}.started_title"), a.plan_text)
         upto = done or self.today
-        if home_visit:
-            self.home_visit(self.between(started, upto))
-        self.child_conversation(self.between(started, upto))
+        home = self.home_visit(self.between(started, upto)) if home_visit else None
+        talk = self.child_conversation(self.between(started, upto))
+        self.assessment_answers(a, home=home, talk=talk, done=done, upto=upto)
         if done is not None:
             self.note(
                 done,
@@ -224,6 +226,7 @@ class AssessmentBuilder(NotificationBuilder):
         )
         if status is AssessmentStatus.FORELOEBIG:
             a.preliminary_on = add_months(aware, 4)
+            self.preliminary_answer(a)
             self.note(
                 a.preliminary_on,
                 texts.text(f"{T}.preliminary.title"),

@@ -42,10 +42,14 @@ FIELDS = {
 
 #: Texts a demo may not need: which deadlines ran out long ago depends on the seed (frister),
 #: fallbacks for a vault without team leads or a placement without a name, screening outcomes
-#: the demo never draws (akut), and a correction of a note other than a home visit.
+#: the demo never draws (akut, also in the underretning form's answers), and a correction of a
+#: note other than a home visit.
 RARE = (
     "underretning.assessed.lead_fallback",
     "underretning.outcomes.",
+    "skemaer.underretning.next_steps.akut",
+    "skemaer.underretning.danger",
+    "skemaer.underretning.acute",
     "tilsyn.supervision.place_fallback",
     "journal.correction.other",
 )
@@ -81,6 +85,7 @@ def test_every_text_file_loads_from_the_package() -> None:
         "tilsyn",
         "journal",
         "frister",
+        "skemaer",
     }
     for name in texts.files():
         assert texts.load(name), name
