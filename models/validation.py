@@ -49,10 +49,12 @@ def _later(a: date | None, b: date | None) -> bool:
     return a is not None and b is not None and a > b
 
 
-def date_problem(row: Any, now: datetime) -> tuple[str, str] | None:
+def date_problem(row: Any, now: datetime, today: date | None = None) -> tuple[str, str] | None:
     """(code, field) of the first impossible date in ``row`` at ``now``, or None: a date of
-    ``NOT_IN_FUTURE`` after ``now``, or a date before its ``NOT_BEFORE`` date."""
-    today = now.astimezone(_DK).date()
+    ``NOT_IN_FUTURE`` after ``now``, or a date before its ``NOT_BEFORE`` date. ``today``: the
+    Danish day of ``now``, if the caller checking many rows has it."""
+    if today is None:
+        today = now.astimezone(_DK).date()
     future, order = FUTURE_DATE, END_BEFORE_START
     # By table name, not class: the deadline engine's records (models.deadlines.types) are
     # checked as the ORM rows they were read from.
@@ -106,10 +108,10 @@ def length_problem(row: Any) -> tuple[str, str] | None:
     return None
 
 
-def check_row(row: Any, now: datetime) -> None:
+def check_row(row: Any, now: datetime, today: date | None = None) -> None:
     """Raise ``ValidationError`` naming the table, row and field of an impossible date or a
-    text too long to store."""
-    problem = date_problem(row, now) or length_problem(row)
+    text too long to store (``today`` as for ``date_problem``)."""
+    problem = date_problem(row, now, today) or length_problem(row)
     if problem is not None:
         code, field = problem
         raise ValidationError(

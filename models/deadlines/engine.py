@@ -54,7 +54,7 @@ def _apply_acks(d: Deadline, mine: list[AnyAck]) -> Deadline:
     several exceptions the latest gives the reason, whatever order they came in. ``mine``:
     the acks of this deadline (rule and subject) given by ``now``."""
     if any(ack.kind == DeadlineAckKind.KVITTERET for ack in mine):
-        d = replace(d, acknowledged=True)
+        d = d._replace(acknowledged=True)
     met = [ack for ack in mine if ack.kind == DeadlineAckKind.OPFYLDT]
     first = min(met, key=lambda ack: (ack.acknowledged_at, ack.id)) if met else None
     # Met by whatever came first: the mark, or the row the rule itself looks for (so the moment
@@ -68,8 +68,7 @@ def _apply_acks(d: Deadline, mine: list[AnyAck]) -> Deadline:
         )
     ):
         what = MET_BY_LABELS.get(first.met_by_table or "", "registrering")
-        d = replace(
-            d,
+        d = d._replace(
             status=DeadlineStatus.OPFYLDT,
             fulfilled_at=first.acknowledged_at,
             fulfilled_by=f"Markeret opfyldt ved {what}",
@@ -78,7 +77,7 @@ def _apply_acks(d: Deadline, mine: list[AnyAck]) -> Deadline:
     exceptions = [ack for ack in mine if ack.kind == DeadlineAckKind.UNDTAGET]
     if exceptions and d.is_open:
         latest = max(exceptions, key=lambda ack: (ack.acknowledged_at, ack.id))
-        d = replace(d, status=DeadlineStatus.UNDTAGET, reason=latest.reason)
+        d = d._replace(status=DeadlineStatus.UNDTAGET, reason=latest.reason)
     return d
 
 
@@ -93,8 +92,9 @@ def check_facts(facts: CaseFacts, now: datetime) -> None:
         *facts.agreements,
         facts.child,
     ]
+    today = local_date(now)
     for row in rows:
-        check_row(row, now)
+        check_row(row, now, today)
 
 
 def as_of(facts: CaseFacts, now: datetime) -> CaseFacts:

@@ -9,12 +9,12 @@ the local standard it comes from."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from models.dates import add_months
-from models.deadlines.calendar import DK, add_hours, add_workdays, end_of_day, local_date
+from models.deadlines.calendar import DK, add_hours, add_workdays, local_date
+from models.deadlines.calendar import end_of_day as local_end_of_day
 from models.deadlines.standards import LEGAL_CALENDAR, LEGAL_LIMITS, Standards
 from models.deadlines.types import (
     AnyFollowUp,
@@ -107,40 +107,60 @@ SUPPORT = (LegalBasis.BL32, LegalBasis.BL46, LegalBasis.BL47)
 FOLLOWED_UP = (*SUPPORT, LegalBasis.BL114)
 
 
-@dataclass(frozen=True)
 class Ctx:
-    facts: CaseFacts
-    now: datetime
-    std: Standards
+    """What every rule of one case sees: its facts, "now" and the settings. Made once per case
+    (5,000 times over a whole vault), so what it derives is computed once, on a plain class
+    (``functools.cached_property`` takes a lock on every first read)."""
 
-    @cached_property
-    def today(self) -> date:
-        return local_date(self.now)
+    __slots__ = ("_held", "facts", "now", "now_utc", "std", "today")
 
-    @cached_property
-    def now_utc(self) -> datetime:
+    def __init__(self, facts: CaseFacts, now: datetime, std: Standards) -> None:
+        self.facts = facts
+        self.now = now
+        self.std = std
+        self.today: date = local_date(now)
         # Moments are compared in UTC: two aware datetimes of different zones compare through
-        # both offsets, which is most of the engine's time over a whole vault.
-        return self.now.astimezone(UTC)
+        # both offsets, which was most of the engine's time over a whole vault.
+        self.now_utc: datetime = now.astimezone(UTC)
+        self._held: dict[MeetingKind, list[AnyMeeting]] | None = None
 
-    @cached_property
+    @property
     def held(self) -> dict[MeetingKind, list[AnyMeeting]]:
         """The case's held meetings of each kind, earliest first (asked for by several rules)."""
-        by_kind: dict[MeetingKind, list[AnyMeeting]] = {}
-        for m in self.facts.meetings:
-            if m.held_at is not None:
-                by_kind.setdefault(m.kind, []).append(m)
-        for meetings in by_kind.values():
-            meetings.sort(key=lambda m: m.held_at)  # type: ignore[arg-type, return-value]
-        return by_kind
+        if self._held is None:
+            by_kind: dict[MeetingKind, list[AnyMeeting]] = {}
+            for m in self.facts.meetings:
+                if m.held_at is not None:
+                    by_kind.setdefault(m.kind, []).append(m)
+            for meetings in by_kind.values():
+                meetings.sort(key=lambda m: m.held_at)  # type: ignore[arg-type, return-value]
+            self._held = by_kind
+        return self._held
 
     def local(self, basis: str) -> str:
-        return f"{basis}: {self.std.municipality}" if basis == "Lokal standard" else basis
+        return _local_basis(basis, self.std.municipality)
+
+
+@lru_cache(maxsize=256)
+def _local_basis(basis: str, municipality: str) -> str:
+    return f"{basis}: {municipality}" if basis == "Lokal standard" else basis
+
+
+# The rules' moments are in UTC: an aware datetime of another zone compares and converts
+# through both offsets (most of the engine's time over a whole vault, when the days were in
+# Danish time). The moment is the same; the screens show it in Danish time.
 
 
 @lru_cache(maxsize=1 << 14)
 def start_of_day(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=DK)
+    """The first moment of ``day`` in Danish time, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=DK).astimezone(UTC)
+
+
+@lru_cache(maxsize=1 << 14)
+def end_of_day(day: date) -> datetime:
+    """The last moment of ``day`` in Danish time (a day deadline is met all through it), in UTC."""
+    return local_end_of_day(day).astimezone(UTC)
 
 
 def legal_workday(c: Ctx, start: date, setting: str) -> date:
@@ -172,30 +192,31 @@ def make(
     """A deadline of ``rule`` with its status at ``c.now``. Fulfilment counts only once it has
     happened (a recorded future date does not)."""
     base_title, basis = RULES[rule]
-    now, due_utc = c.now_utc, due.astimezone(UTC)
-    trigger_utc = trigger.astimezone(UTC)
-    if trigger_utc > due_utc:  # never before its trigger
-        due, due_utc = trigger, trigger_utc
-    done = done_at is not None and done_at.astimezone(UTC) <= now
-    if done:
+    now, due, trigger = c.now_utc, due.astimezone(UTC), trigger.astimezone(UTC)
+    due = max(due, trigger)  # never before its trigger
+    if done_at is not None and (done_at := done_at.astimezone(UTC)) <= now:
         status = DeadlineStatus.OPFYLDT
-    elif now > due_utc:
-        status = DeadlineStatus.OVERSKREDET
-    elif now >= (due - timedelta(days=c.std.soon_days)).astimezone(UTC):
-        status = DeadlineStatus.SNART
     else:
-        status = DeadlineStatus.OK
+        done_at = None
+        if now > due:
+            status = DeadlineStatus.OVERSKREDET
+        # "soon": days on the Danish calendar (across a change of summer time, an hour more or
+        # less than days of 24 hours)
+        elif now >= (due.astimezone(DK) - timedelta(days=c.std.soon_days)).astimezone(UTC):
+            status = DeadlineStatus.SNART
+        else:
+            status = DeadlineStatus.OK
     return Deadline(
-        rule=rule,
-        case_id=c.facts.case.id,
-        subject_id=subject_id,
-        title=title or base_title,
-        legal_basis=c.local(basis),
-        trigger=trigger,
-        due=due,
-        status=status,
-        fulfilled_by=fulfilled_by,
-        fulfilled_at=done_at if done else None,
+        rule,
+        c.facts.case.id,
+        subject_id,
+        title or base_title,
+        c.local(basis),
+        trigger,
+        due,
+        status,
+        fulfilled_by,
+        done_at,
     )
 
 
@@ -919,9 +940,7 @@ def team_review(c: Ctx) -> Iterator[Deadline]:
 
 
 def _replace(d: Deadline, **changes: object) -> Deadline:
-    from dataclasses import replace
-
-    return replace(d, **changes)  # type: ignore[arg-type]
+    return d._replace(**changes)  # type: ignore[arg-type]
 
 
 def _excepted(d: Deadline, reason: str) -> Deadline:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from models.deadlines.calendar import DK
+from models.deadlines.calendar import DK, local_date
 from models.deadlines.engine import check_facts, compute
 from models.deadlines.standards import Standards
 from models.deadlines.types import CaseFacts, Deadline, DeadlineStatus
@@ -223,7 +223,7 @@ def test_bl20_stk3_fulfilled_by_completed_on(completed: date, expected: S) -> No
     d = only(facts(assessments=(a,)), noon(date(2026, 3, 2)), ASSESS)
     assert d.status == expected
     assert d.fulfilled_by == "Undersøgelsen afsluttet"
-    assert d.fulfilled_at is not None and d.fulfilled_at.date() == completed
+    assert d.fulfilled_at is not None and local_date(d.fulfilled_at) == completed
 
 
 def test_bl20_stk3_completion_recorded_for_the_future_does_not_count() -> None:
@@ -598,7 +598,7 @@ def test_bl91_plan_tied_to_the_decision_counts_first() -> None:
     )
     d = only(f, noon(date(2026, 3, 1)), PLAN)
     assert d.status == S.OPFYLDT
-    assert d.fulfilled_at is not None and d.fulfilled_at.date() == date(2026, 1, 10)
+    assert d.fulfilled_at is not None and local_date(d.fulfilled_at) == date(2026, 1, 10)
 
 
 @pytest.mark.parametrize("basis", [LegalBasis.BL32, LegalBasis.BL46, LegalBasis.BL47])
@@ -649,7 +649,7 @@ def test_bl108_stk4_bl47_ungeplan_due_before_the_decision(placement: bool) -> No
     )
     d = only(f, noon(decided), YOUTH)
     assert d.due_date == decided
-    assert d.trigger is not None and d.trigger.date() == decided
+    assert d.trigger is not None and local_date(d.trigger) == decided
     assert d.title == "Ungeplan før afgørelse om anbringelse uden samtykke"
     assert d.legal_basis == "Barnets Lov §108, stk. 3 og 4"
     assert statuses_around(f, decided, YOUTH) == (S.SNART, S.SNART, S.OVERSKREDET)
