@@ -10,40 +10,13 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QAbstractItemModel, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import QWidget
 
+from desktop.case_search import Query, parse_query
 from desktop.table_model import SORT_ROLE, ModelIndex
 from models.deadlines.types import Deadline, DeadlineStatus
-from models.services import CaseRow
 from models.vocabulary import CaseStage
 
 if TYPE_CHECKING:
-    from desktop.case_list import CaseTableModel
-
-
-def _digits(text: str) -> str:
-    return "".join(c for c in text if c in "0123456789")
-
-
-SearchKey = tuple[str, str, str]
-
-
-def search_key(row: CaseRow) -> SearchKey:
-    """What the search compares, computed once per row: casefolded name and case number, and
-    the CPR number's digits."""
-    return (row.child_name.casefold(), row.case_number.casefold(), _digits(row.cpr or ""))
-
-
-#: A search, prepared once per keystroke: each word, and its digits when the word is part of a
-#: CPR number (digits, perhaps with the hyphen).
-Query = tuple[tuple[str, str | None], ...]
-
-
-def parse_query(text: str) -> Query:
-    words = []
-    for token in text.casefold().split():
-        digits = _digits(token)
-        cpr = digits if digits and len(digits) == len(token.replace("-", "")) else None
-        words.append((token, cpr))
-    return tuple(words)
+    from desktop.case_model import CaseTableModel
 
 
 class _FastPath:
@@ -127,7 +100,7 @@ class CaseFilterProxy(QSortFilterProxyModel):
         return _FastPath(model, model.version, shown, count, self.rowCount)
 
     def setSourceModel(self, model: QAbstractItemModel) -> None:  # noqa: N802
-        from desktop.case_list import CaseTableModel
+        from desktop.case_model import CaseTableModel
 
         self._model = model if isinstance(model, CaseTableModel) else None
         self._accepted_version = -1
