@@ -42,6 +42,10 @@ def moment(at: datetime) -> str:
     return at.astimezone(DK).isoformat()
 
 
+def local_day(at: datetime) -> date:
+    return at.astimezone(DK).date()
+
+
 def yes(reason: str = "") -> dict[str, Any]:
     return {"value": True, "reason": reason} if reason else {"value": True}
 
@@ -242,6 +246,8 @@ class FormAnswersBuilder(FamilyBuilder):
         """The undersøgelse over all three sides of the triangle: finalised when it is done,
         else a draft with the dimensions described so far."""
         r, u = self.frng, f"{F}.undersoegelse"
+        # The young person's place today (a job centre …) was not where they were then.
+        then = {"inst": texts.text(f"{u}.former_school")} if self.age >= 18 else {}
         notes = [n for n in self.rows if isinstance(n, Notification) and n.received_at]
         ans: dict[str, Any] = {
             "kendskab": a.aware_on.isoformat(),
@@ -258,13 +264,19 @@ class FormAnswersBuilder(FamilyBuilder):
         ans["kilder"] = a.sources
         # A draft has the dimensions described so far: more the longer it has run.
         share = 1.0 if done is not None else min(0.9, 0.2 + (upto - a.started_on).days / 120)
-        talked = talk is not None and self.age >= 4
+        events: list[tuple[str, date]] = []
+        if home is not None and home.held_at is not None:
+            events.append((self.fsay("undersoegelse.sources.home_visit"), local_day(home.held_at)))
+        if talk is not None and talk.held_at is not None:
+            events.append(
+                (self.fsay("undersoegelse.sources.conversation"), local_day(talk.held_at))
+            )
         for side in default_library().ics.sides:
             for dim in side.dimensions:
                 if r.random() >= share:
                     continue
                 if side.id == "barnets_udvikling":
-                    source = "child_talk" if talked else "child_seen"
+                    source = "child"
                     base = f"{u}.ics_unborn" if self.unborn else f"{u}.ics.{dim.id}"
                 elif side.id == "foraeldrekompetencer":
                     source, base = "parents", f"{u}.ics.{dim.id}"
@@ -275,43 +287,48 @@ class FormAnswersBuilder(FamilyBuilder):
                     resources = self.say(f"{base}.resources", **words)
                     concerns = self.say(f"{base}.concerns", **words)
                 else:
-                    resources = self.fmt(r.choice(texts.texts(f"{base}.resources")))
+                    resources = self.fmt(r.choice(texts.texts(f"{base}.resources")), **then)
                     concerns = (
-                        self.fmt(r.choice(texts.texts(f"{base}.concerns")))
+                        self.fmt(r.choice(texts.texts(f"{base}.concerns")), **then)
                         if r.random() < CONCERN_SHARE
                         else texts.text(f"{u}.no_concerns")
                     )
                 ans[f"{dim.id}_ressourcer"] = resources
                 ans[f"{dim.id}_bekymringer"] = concerns
-                ans[f"{dim.id}_kilde"] = self.fpick(f"undersoegelse.sources.{source}")
-                ans[f"{dim.id}_dato"] = self.fday(a.started_on, upto).isoformat()
+                if events and r.random() < 0.4:
+                    kilde, day = r.choice(events)
+                else:
+                    kilde = self.fpick(f"undersoegelse.sources.{source}", **then)
+                    day = self.fday(a.started_on, upto)
+                ans[f"{dim.id}_kilde"] = kilde
+                ans[f"{dim.id}_dato"] = day.isoformat()
         if talk is not None and talk.held_at is not None:
             ans["samtale_holdt"] = yes()
-            ans["samtale_dato"] = talk.held_at.astimezone(DK).date().isoformat()
+            ans["samtale_dato"] = local_day(talk.held_at).isoformat()
             ans["barnets_syn"] = (talk.answers or {}).get("barnets_ord") or talk.notes
         elif self.unborn:
             ans["samtale_holdt"] = no(self.fsay("hjemmebesoeg.unborn_not_seen"))
         else:
-            ans["samtale_holdt"] = no(self.fsay("undersoegelse.no_conversation"))
+            ans["samtale_holdt"] = no(self.fsay("undersoegelse.no_conversation", **then))
         if home is not None and home.held_at is not None:
             ans["hjemmebesoeg_holdt"] = yes()
-            ans["hjemmebesoeg_dato"] = home.held_at.astimezone(DK).date().isoformat()
+            ans["hjemmebesoeg_dato"] = local_day(home.held_at).isoformat()
             ans["hjemmebesoeg_iagttagelser"] = home.notes
         elif a.no_home_visit_reason:
             ans["hjemmebesoeg_holdt"] = no()
             ans["intet_hjemmebesoeg"] = a.no_home_visit_reason
-        ans["foraeldrenes_syn"] = self.fpick("undersoegelse.parents_view")
+        ans["foraeldrenes_syn"] = self.fpick("undersoegelse.parents_view", **then)
         if r.random() < 0.7 or done is not None:
-            ans["netvaerkets_syn"] = self.fpick("undersoegelse.network_view")
+            ans["netvaerkets_syn"] = self.fpick("undersoegelse.network_view", **then)
         if a.summary:
             ans["sammenfatning"] = a.summary
         if done is not None:
             conclusions = texts.texts("undersoegelse.assessment.conclusions")
             which = conclusions.index(a.conclusion) if a.conclusion in conclusions else 0
-            ans["analyse"] = self.fpick("undersoegelse.analyses")
+            ans["analyse"] = self.fpick("undersoegelse.analyses", **then)
             ans["konklusion"] = a.conclusion
             ans["behov_for_stoette"] = yes()
-            ans["anbefalet_indsats"] = self.fmt(texts.texts(f"{u}.recommendations")[which])
+            ans["anbefalet_indsats"] = self.fmt(texts.texts(f"{u}.recommendations")[which], **then)
             ans["afsluttet"] = done.isoformat()
         if a.preliminary_on is not None:
             ans["foreloebig_vurdering"] = a.preliminary_on.isoformat()
