@@ -127,7 +127,8 @@ def refusal_text(form: Form, refusal: FormIncomplete) -> str:
             where += f", nr. {problem.item + 1}"
             sub = next((f for f in fld.fields if f.id == problem.sub_field), None)
             where += f": {sub.label}" if sub is not None else ""
-        lines.append(f"{where}: {problem.text}")
+        # "Er forældrene orienteret?: Skriv …" reads badly: a question is followed by a space.
+        lines.append(f"{where}{' ' if where.endswith('?') else ': '}{problem.text}")
     return REFUSED + "\n".join(f"  {line}" for line in lines)
 
 

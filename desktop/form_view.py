@@ -64,6 +64,9 @@ REQUIRED_LEGEND = f"Felter med{REQUIRED_MARK} skal udfyldes, før skemaet kan af
 MISSING_TEXT = answer_text("validation.required")
 SECTION_ROLE = Qt.ItemDataRole.UserRole + 1
 NEXT_SECTION = "&Næste afsnit"
+#: How wide (in characters) the section list may grow for its titles and counts: at 150 % the
+#: undersøgelse's longest title with its count and mark stays on one line.
+NAV_CHARS = 42
 
 
 def progress_text(progress: SectionProgress) -> str:
@@ -529,8 +532,8 @@ class FormView(QWidget):
             ),
             default=120,
         )
-        self.nav.setMinimumWidth(min(widest + 32, metrics.averageCharWidth() * 34))
-        self.nav.setMaximumWidth(max(widest + 32, metrics.averageCharWidth() * 34))
+        self.nav.setMinimumWidth(min(widest + 32, metrics.averageCharWidth() * NAV_CHARS))
+        self.nav.setMaximumWidth(max(widest + 32, metrics.averageCharWidth() * NAV_CHARS))
 
 
 def _focusable(row: FieldRow) -> list[QWidget]:

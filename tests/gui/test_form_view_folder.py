@@ -321,4 +321,4 @@ def test_the_refusal_names_sections_and_questions(view: FormView) -> None:
     assert "  Samtalen: Sted" in lines
     assert "  Barnets svar: Barnets ønsker, nr. 1: Ønske" in lines
     assert "  Samtalen: Dato: Datoen ligger i fremtiden." in lines
-    assert "  Barnets svar: Er du tryg derhjemme?: Skriv begrundelsen (Hvorfor ikke?)." in lines
+    assert "  Barnets svar: Er du tryg derhjemme? Skriv begrundelsen (Hvorfor ikke?)." in lines
