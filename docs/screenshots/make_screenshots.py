@@ -2,8 +2,11 @@
 this folder: the first-run dialog, the unlock dialog of the demo profile, the main window over a
 60-case demo vault, a case summary, the "I dag" deadlines of the demo user's cases as the app
 fills them, the "Opfyldt ved …" dialog, "Indstillinger" with a refused value, the form renderer
-("Skemaer") on an underretning and a børnefaglig undersøgelse, the main window, a case and the
-forms at 150 % text size, and sync: the status bar, the "Forbind til central server" dialog
+("Skemaer") on each form: an underretning, a børnefaglig undersøgelse, and a børnesamtale and a
+hjemmebesøg started with the tab's "Ny …" buttons, the case's list of forms; the indledende vurdering and the
+statusudtalelse, which no case row keeps (their forms name no ``[record]``, so the app offers
+no way to open them), drawn by the same renderer on their own; the main window, a case and
+the forms at 150 % text size, and sync: the status bar, the "Forbind til central server" dialog
 and the sync panel with a conflict and a rejected change (against a central store on 127.0.0.1
 in the same temporary folder). Run from the repository root:
 
@@ -18,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -25,7 +29,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QSpinBox, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QSpinBox, QVBoxLayout, QWidget
 from sqlalchemy import select
 
 from desktop.app import DEMO_PASSPHRASE, configure_app
@@ -35,11 +39,15 @@ from desktop.connect_dialog import ConnectDialog
 from desktop.deadline_actions import DeadlineActions
 from desktop.documents import DocumentsDialog
 from desktop.first_run import FirstRunDialog
+from desktop.form_editor import FormEditor, load_parties
+from desktop.form_fields import EditorContext
+from desktop.form_view import FormView
 from desktop.main_window import MainWindow
 from desktop.settings_dialog import SettingsDialog
 from desktop.unlock import UnlockDialog
 from desktop.zoom import TextSize
 from models import demo, services
+from models.forms import default_library
 from models.keyfile import KdfParams
 from models.schema import Assessment, Case, JournalNote, Notification
 from models.vault import Vault
@@ -191,7 +199,8 @@ def main() -> int:
         written.append(on_desktop(dialog, "settings", behind=window))
         dialog.reject()
 
-        written.extend(form_screens(window, vault, ""))
+        made: dict[str, tuple[str, str]] = {}
+        written.extend(form_screens(window, vault, "", made))
 
         # The same screens at 150 % text size (Ctrl++ five times).
         window.tabs.setCurrentIndex(0)
@@ -206,7 +215,7 @@ def main() -> int:
         summary.resize(1100, 700)
         written.append(on_desktop(summary, "case_summary_150", behind=window))
         summary.close()
-        written.extend(form_screens(window, vault, "_150"))
+        written.extend(form_screens(window, vault, "_150", made))
         sizes.set_percent(100, save=False)
         settle()
 
@@ -219,10 +228,13 @@ def main() -> int:
     return 0
 
 
-def form_screens(window: MainWindow, vault: Vault, suffix: str) -> list[Path]:
+def form_screens(
+    window: MainWindow, vault: Vault, suffix: str, made: dict[str, tuple[str, str]]
+) -> list[Path]:
     """The one form renderer in a case window's "Skemaer": an underretning from a professional
-    being filled in ("Afslut" refused with what is missing, at 100 %), and an undersøgelse on
-    one side of the ICS triangle."""
+    being filled in ("Afslut" refused with what is missing, at 100 %), an undersøgelse on
+    one side of the ICS triangle, a børnesamtale and a hjemmebesøg started with "Ny …" (at
+    100 %; ``made`` keeps their rows for 150 %), and the two forms no case row keeps."""
     written: list[Path] = []
     with vault.reading() as s:
         # One from a professional that is still being assessed (else any from a professional).
@@ -273,7 +285,114 @@ def form_screens(window: MainWindow, vault: Vault, suffix: str) -> list[Path]:
             view.show_section("barnets_udvikling")
         written.append(on_desktop(summary, f"form_{name}{suffix}", behind=window))
         summary.close()
+    if cases:
+        for form_id in ("boernesamtale", "hjemmebesoeg"):
+            written.append(meeting_form(window, cases[-1][0], form_id, suffix, made))
+        # The case's list of forms, with the "Ny …" buttons.
+        summary = window.show_case(cases[-1][0])
+        assert summary is not None
+        summary.resize(1100, 700)
+        forms = summary.findChild(CaseFormsWidget)
+        assert isinstance(forms, CaseFormsWidget)
+        summary.tabs.setCurrentWidget(forms)
+        forms.show_list()
+        written.append(on_desktop(summary, f"form_list{suffix}", behind=window))
+        summary.close()
+    for form_id in ("screening", "statusudtalelse"):
+        written.append(form_alone(window, vault, cases[0][0] if cases else None, form_id, suffix))
     return written
+
+
+#: What the meeting forms show: answers as a caseworker would give them, and the section.
+MEETING_ANSWERS: dict[str, tuple[dict[str, object], str]] = {
+    "boernesamtale": (
+        {
+            "sted": "Skolens mødelokale",
+            "samtaleform": "samtale",
+            "set_alene": {"value": True},
+            "barnets_ord": "Fortæller, at hun godt kan lide at gå i skole, men at hun er træt om "
+            "morgenen, fordi der er larm derhjemme om aftenen.",
+            "barnets_oensker": "Vil gerne have, at mor og far holder op med at skændes.",
+            "trivsel": 4,
+        },
+        "barnets_ord",
+    ),
+    "hjemmebesoeg": (
+        {
+            "holdt": {"value": True},
+            "anmeldt": {"value": True},
+            "barnet_set": {"value": True},
+            "barnet_alene": {"value": False, "reason": "Barnet ville ikke tale uden mor."},
+        },
+        "besoeget",
+    ),
+}
+
+
+def meeting_form(
+    window: MainWindow, case_id: str, form_id: str, suffix: str, made: dict[str, tuple[str, str]]
+) -> Path:
+    """A børnesamtale or hjemmebesøg: made with the tab's "Ny …" button the first time, opened
+    from the list after that."""
+    summary = window.show_case(made[form_id][0] if form_id in made else case_id)
+    assert summary is not None
+    summary.resize(1100, 700)
+    forms = summary.findChild(CaseFormsWidget)
+    assert isinstance(forms, CaseFormsWidget)
+    summary.tabs.setCurrentWidget(forms)
+    editor: FormEditor | None
+    if form_id in made:
+        forms.select(made[form_id][1])
+        editor = forms.open_selected()
+    else:
+        forms.new_buttons[form_id].click()  # the row is made on the writer, then opened
+        wait_until(lambda: forms.editor is not None)
+        editor = forms.editor
+        assert editor is not None
+        made[form_id] = (case_id, editor.opened.line.row_id)
+    assert editor is not None
+    answers, section = MEETING_ANSWERS[form_id]
+    view = editor.view
+    present = [{"person_id": p.person_id, "name": p.name} for p in view.ctx.parties[:2]]
+    when = (datetime.now(UTC) - timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    view.set_answers(
+        {**view.answers(), **answers, "til_stede": present, "tidspunkt": when.isoformat()}
+    )
+    view.show_section(section)
+    path = on_desktop(summary, f"form_{form_id}{suffix}", behind=window)
+    summary.close()
+    return path
+
+
+def form_alone(
+    window: MainWindow, vault: Vault, case_id: str | None, form_id: str, suffix: str
+) -> Path:
+    """A form the app cannot open (no case row keeps its answers): the same renderer in a
+    window of its own, as large as a case window, with a case's parties."""
+    library = default_library()
+    form = library.form(form_id)
+    parties = ()
+    if case_id is not None:
+        with vault.reading() as s:
+            parties = load_parties(s, case_id)
+    holder = QWidget()
+    holder.setWindowTitle(f"{form.title} – Feltmappe")
+    layout = QVBoxLayout(holder)
+    title = QLabel(f"{form.title} · {form.legal_basis}", holder)
+    bold = title.font()
+    bold.setBold(True)
+    title.setFont(bold)
+    title.setWordWrap(True)
+    layout.addWidget(title)
+    view = FormView(form, {}, EditorContext(parties, library.ics), parent=holder)
+    layout.addWidget(view, 1)
+    holder.resize(1100, 700)
+    holder.show()
+    view.show_section(form.sections[min(2, len(form.sections) - 1)].id)
+    path = on_desktop(holder, f"form_{form_id}{suffix}", behind=window)
+    holder.close()
+    holder.deleteLater()
+    return path
 
 
 def wait_until(check: Callable[[], bool], seconds: float = 30) -> None:
