@@ -5,6 +5,7 @@ by hand) for a form sent out to be filled, as the statusudtalelse to a school or
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from reportlab.lib.units import mm
@@ -17,22 +18,37 @@ from models.deadlines.calendar import local_date
 from models.documents.pdf import (
     DocumentInfo,
     Styles,
-    answer_block,
+    WritingLine,
+    answer_parts,
     build_pdf,
     danish_date,
     facts_table,
     text,
 )
 from models.errors import NotFound
-from models.forms import Form, default_library, load_form
+from models.forms import (
+    Field,
+    FieldType,
+    Form,
+    FormLibrary,
+    IcsTriangle,
+    Section,
+    default_library,
+    is_answered,
+)
 from models.forms.answers import visible_fields
 from models.forms.display import display_answer
-from models.forms.service import open_answers
+from models.forms.service import AnswerRow, open_answers
 from models.schema import Assessment, Case, Notification, Person
 
-#: The room left under a question of a blank template, by field type (long texts get more).
+#: The lines left under a question of a blank template, by field type (long texts get more;
+#: a long text of one ICS dimension fewer, as there are twenty dimensions).
 _BLANK_LINES = {"long_text": 7, "group": 7}
-BLANK_RULE = "_" * 74
+_BLANK_LINES_PER_DIMENSION = 4
+
+#: A run of flowables kept on one page when it fits (a question and its answer; an ICS
+#: dimension with its questions); the heading before it goes with it.
+Chunk = list[Flowable]
 
 
 def _head(session: Session, case: Case, form: Form, styles: Styles) -> list[Flowable]:
@@ -54,50 +70,161 @@ def _head(session: Session, case: Case, form: Form, styles: Styles) -> list[Flow
     return story
 
 
-def form_story(form: Form, answers: dict[str, Any], styles: Styles) -> list[Flowable]:
-    """Every section the answers show, with every visible question and its answer."""
-    ics = default_library().ics
+def _section_title(section: Section, ics: IcsTriangle) -> str:
+    """A section's heading; a section that goes through an ICS side is headed by the side's
+    name in the ICS triangle (resources/forms/ics.toml)."""
+    if section.ics_side is None:
+        return section.title
+    side = ics.side(section.ics_side).label
+    return side if section.title == side else f"{section.title} ({side})"
+
+
+def _by_dimension(fields: list[Field]) -> list[tuple[str | None, list[Field]]]:
+    """The fields in form order, those of one ICS dimension together; a field of no
+    dimension alone."""
+    runs: list[tuple[str | None, list[Field]]] = []
+    for fld in fields:
+        if fld.ics is not None and runs and runs[-1][0] == fld.ics:
+            runs[-1][1].append(fld)
+        else:
+            runs.append((fld.ics, [fld]))
+    return runs
+
+
+def _dimension_heads(
+    dimension_id: str, section: Section, ics: IcsTriangle, styles: Styles
+) -> list[Flowable]:
+    """The name of an ICS dimension over its questions (with its side, when the section is
+    not the side's own)."""
+    dimension = ics.dimension(dimension_id)
+    if section.ics_side == dimension.side:
+        return [text(dimension.label, styles.subheading)]
+    return [text(f"{ics.side(dimension.side).label}: {dimension.label}", styles.subheading)]
+
+
+def _ics_group_chunks(
+    fld: Field, answer: Any, ics: IcsTriangle, styles: Styles
+) -> list[Chunk] | None:
+    """A group whose items each name an ICS dimension (the underretning's "Bekymringen fordelt
+    på ICS-dimensioner", the hjemmebesøg's "Iagttagelser …"): its items in the triangle's
+    order under their side and dimension; None for any other field or answer."""
+    dimension_field = next((f for f in fld.fields if f.type == FieldType.ICS_DIMENSION), None)
+    if fld.type != FieldType.GROUP or dimension_field is None or not isinstance(answer, list):
+        return None
+    items = [item for item in answer if isinstance(item, Mapping)]
+    if not items:
+        return None
+    order = {d.id: i for i, d in enumerate(ics.dimensions)}
+    items.sort(key=lambda item: order.get(str(item.get(dimension_field.id)), len(order)))
+    chunks: list[Chunk] = []
+    side = None
+    for item in items:
+        chunk: Chunk = []
+        dimension_id = str(item.get(dimension_field.id) or "")
+        if ics.has_dimension(dimension_id):
+            dimension = ics.dimension(dimension_id)
+            if dimension.side != side:
+                side = dimension.side
+                chunk.append(text(ics.side(side).label, styles.subheading))
+            chunk.append(text(dimension.label, styles.label))
+        else:
+            side = None
+            shown = display_answer(dimension_field, item.get(dimension_field.id), ics)
+            chunk.append(text(f"{dimension_field.label}: {shown}", styles.label))
+        for sub in fld.fields:
+            if sub is dimension_field or not is_answered(sub, item.get(sub.id)):
+                continue
+            value = display_answer(sub, item.get(sub.id), ics)
+            chunk.append(text(f"{sub.label}: {value}", styles.body))
+        chunk.append(Spacer(1, 1 * mm))
+        chunks.append(chunk)
+    chunks[0][:0] = [text(fld.label, styles.label)]
+    return chunks
+
+
+def form_story(
+    form: Form, answers: dict[str, Any], styles: Styles, ics: IcsTriangle | None = None
+) -> list[Flowable]:
+    """Every section the answers show, with every visible question and its answer; the
+    questions of an ICS side under the side's name, dimension by dimension."""
+    ics = ics or default_library().ics
     shown = visible_fields(form, answers)
     story: list[Flowable] = []
     for section in form.sections:
         fields = [f for f in section.fields if f.id in shown]
         if not fields:
             continue
-        blocks = [
-            answer_block(f.label, display_answer(f, answers.get(f.id), ics), styles) for f in fields
-        ]
-        # A heading never ends a page: it goes with its first question.
-        story.append(KeepTogether([text(section.title, styles.heading), blocks[0]]))
-        story.extend(blocks[1:])
+        chunks: list[Chunk] = []
+        for dimension_id, run in _by_dimension(fields):
+            if dimension_id is not None:
+                chunk = _dimension_heads(dimension_id, section, ics, styles)
+                for fld in run:
+                    value = display_answer(fld, answers.get(fld.id), ics)
+                    chunk += answer_parts(fld.label, value, styles)
+                chunks.append(chunk)
+                continue
+            (fld,) = run
+            grouped = _ics_group_chunks(fld, answers.get(fld.id), ics, styles)
+            if grouped is not None:
+                chunks += grouped
+            else:
+                value = display_answer(fld, answers.get(fld.id), ics)
+                chunks.append(answer_parts(fld.label, value, styles))
+        # A heading never ends a page: it goes with what follows it.
+        chunks[0][:0] = [text(_section_title(section, ics), styles.heading)]
+        story += [KeepTogether(chunk) for chunk in chunks]
     return story
 
 
-def blank_story(form: Form, styles: Styles) -> list[Flowable]:
-    """Every section and question with its help text and lines to write on."""
+def _blank_field(fld: Field, styles: Styles) -> Chunk:
+    chunk: Chunk = [text(fld.label, styles.label)]
+    if fld.help:
+        chunk.append(text(fld.help, styles.help))
+    lines = _BLANK_LINES.get(str(fld.type), 2)
+    if fld.ics is not None:
+        lines = min(lines, _BLANK_LINES_PER_DIMENSION)
+    chunk += [WritingLine() for _ in range(lines)]
+    chunk.append(Spacer(1, 2 * mm))
+    return chunk
+
+
+def blank_story(form: Form, styles: Styles, ics: IcsTriangle | None = None) -> list[Flowable]:
+    """Every section and question with its help text and lines to write on across the page;
+    the questions of an ICS side under the side's name, dimension by dimension."""
+    ics = ics or default_library().ics
     story: list[Flowable] = []
     for section in form.sections:
-        story.append(text(section.title, styles.heading))
+        heads: Chunk = [text(_section_title(section, ics), styles.heading)]
         if section.help:
-            story.append(text(section.help, styles.help))
-        for fld in section.fields:
-            story.append(text(fld.label, styles.label))
-            if fld.help:
-                story.append(text(fld.help, styles.help))
-            for _ in range(_BLANK_LINES.get(str(fld.type), 2)):
-                story.append(text(BLANK_RULE, styles.small))
-            story.append(Spacer(1, 2 * mm))
+            heads.append(text(section.help, styles.help))
+        chunks: list[Chunk] = []
+        for dimension_id, run in _by_dimension(list(section.fields)):
+            chunk = (
+                [] if dimension_id is None else _dimension_heads(dimension_id, section, ics, styles)
+            )
+            for fld in run:
+                chunk += _blank_field(fld, styles)
+            chunks.append(chunk)
+        if not chunks:
+            continue
+        chunks[0][:0] = heads
+        story += [KeepTogether(chunk) for chunk in chunks]
     return story
 
 
-def answered_form_pdf(session: Session, row: Notification | Assessment) -> bytes:
-    """The row's form with its answers, in the form's version they were given in. Raises
-    ``CorruptAnswers``/``FormNotFound`` for this document alone."""
-    form, answers = open_answers(row)
+def answered_form_pdf(
+    session: Session, row: AnswerRow, library: FormLibrary | None = None
+) -> bytes:
+    """The row's form with its answers, in the form's version they were given in (read from
+    ``library``, the packaged forms by default). Raises ``CorruptAnswers``/``FormNotFound`` for
+    this document alone."""
+    library = library or default_library()
+    form, answers = open_answers(row, library)
     if form is None:
         raise NotFound(table=row.__tablename__, row_id=row.id, reason="no_answers")
     case = services.get(session, Case, row.case_id or "")
     styles = Styles()
-    story = _head(session, case, form, styles) + form_story(form, answers, styles)
+    story = _head(session, case, form, styles) + form_story(form, answers, styles, library.ics)
     child = session.get(Person, case.child_id)
     info = DocumentInfo(
         title=form.title,
@@ -109,13 +236,20 @@ def answered_form_pdf(session: Session, row: Notification | Assessment) -> bytes
     return build_pdf(info, story)
 
 
-def blank_form_pdf(session: Session, case_id: str, form_id: str) -> bytes:
-    """A blank template of the newest version of ``form_id`` for the case (its number and the
-    child's name in the head, no answers)."""
-    form = load_form(form_id)
+def blank_form_pdf(
+    session: Session, case_id: str, form_id: str, library: FormLibrary | None = None
+) -> bytes:
+    """A blank template of the newest version of ``form_id`` (in ``library``, the packaged
+    forms by default) for the case: its number and the child's name in the head, no answers."""
+    library = library or default_library()
+    form = library.form(form_id)
     case = services.get(session, Case, case_id)
     styles = Styles()
-    story = [*_head(session, case, form, styles), Spacer(1, 4 * mm), *blank_story(form, styles)]
+    story = [
+        *_head(session, case, form, styles),
+        Spacer(1, 4 * mm),
+        *blank_story(form, styles, library.ics),
+    ]
     info = DocumentInfo(
         title=form.title,
         case_number=case.case_number,

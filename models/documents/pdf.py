@@ -98,6 +98,17 @@ class Styles:
             "help", parent=self.body, fontName=ITALIC, fontSize=9, leading=12, textColor=colors.grey
         )
         self.small = ParagraphStyle("small", parent=self.body, fontSize=9, leading=12)
+        #: An ICS dimension under its side's heading.
+        self.subheading = ParagraphStyle(
+            "subheading",
+            parent=self.body,
+            fontName=BOLD,
+            fontSize=11,
+            leading=14,
+            spaceBefore=6,
+            spaceAfter=2,
+            textColor=colors.HexColor("#1f3b5a"),
+        )
 
 
 def text(value: str, style: ParagraphStyle) -> Paragraph:
@@ -123,14 +134,40 @@ def facts_table(rows: Sequence[tuple[str, str]], styles: Styles) -> Table:
     return table
 
 
-def answer_block(label: str, value: str, styles: Styles, help_text: str = "") -> Flowable:
-    """One question and its answer, kept on one page when short."""
+def answer_parts(label: str, value: str, styles: Styles, help_text: str = "") -> list[Flowable]:
+    """One question and its answer, as flowables to keep together with others (a heading, the
+    rest of an ICS dimension). Never nest a ``KeepTogether`` in another: reportlab then reads
+    the inner one as taller than any page and starts a new page before the outer one."""
     parts: list[Flowable] = [text(label, styles.label)]
     if help_text:
         parts.append(text(help_text, styles.help))
     parts.append(text(value or "Ikke besvaret", styles.body))
     parts.append(Spacer(1, 2 * mm))
-    return KeepTogether(parts)
+    return parts
+
+
+def answer_block(label: str, value: str, styles: Styles, help_text: str = "") -> Flowable:
+    """One question and its answer, kept on one page when short."""
+    return KeepTogether(answer_parts(label, value, styles, help_text))
+
+
+class WritingLine(Flowable):
+    """A line to write on by hand, across the whole width of the frame (a blank template)."""
+
+    color = colors.HexColor("#7a7a7a")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.height = 6.5 * mm  # room for a line of handwriting
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        self.width = availWidth
+        return availWidth, self.height
+
+    def draw(self) -> None:
+        self.canv.setStrokeColor(self.color)
+        self.canv.setLineWidth(0.6)
+        self.canv.line(0, 0.5, self.width, 0.5)
 
 
 def _numbered_canvas(info: DocumentInfo) -> type[Canvas]:

@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from models import services
 from models.documents import DOCUMENTS, Sender, make_document
-from models.forms import FormNotFound, load_form
+from models.forms import FormNotFound, ics_triangle, load_form
 from models.forms.errors import CorruptAnswers
 from models.forms.service import save_answers
 from models.schema import Assessment, Notification
@@ -100,7 +100,6 @@ def test_the_statusudtalelse_is_a_blank_template_without_answers(vault: Vault) -
     assert "Statusudtalelse" in words and number in words
     assert "Skema statusudtalelse version" in words
     assert "Bakkeskolen" not in words and "sulten" not in words  # no case answers
-    assert "____" in words  # room to write by hand
 
 
 def test_an_undersoegelse_with_answers_prints(vault: Vault) -> None:
@@ -118,6 +117,159 @@ def test_an_undersoegelse_with_answers_prints(vault: Vault) -> None:
     assert "Børnefaglig undersøgelse" in words or "undersøgelse" in words.lower()
     assert "Barnet trives i skolen, siger læreren." in words
     assert first.label.split()[0] in words
+
+
+def _undersoegelse(vault: Vault, answers: dict[str, Any]) -> str:
+    case_id, _row_id = notification(vault)
+    with vault.session() as s:
+        row = services.add(
+            s, Assessment(case_id=case_id, aware_on=date.today(), started_on=date.today())
+        )
+        save_answers(s, row, answers, form=load_form("undersoegelse"))
+        return services.find_case(s, case_id).case_number
+
+
+def _in_order(words: str, *parts: str) -> None:
+    """``parts`` are found in ``words`` in this order (each after the one before)."""
+    at = 0
+    for part in parts:
+        found = words.find(part, at)
+        assert found >= 0, f"{part!r} not after position {at}: {words[at : at + 300]!r}"
+        at = found + len(part)
+
+
+def test_ics_answers_print_under_their_side_and_dimension(vault: Vault) -> None:
+    ics = ics_triangle()
+    udvikling, kompetencer, netvaerk = (side.label for side in ics.sides)
+    assert (udvikling, kompetencer, netvaerk) == (
+        "Barnets udvikling og adfærd",
+        "Forældrekompetencer",
+        "Familie og netværk",
+    )
+    number = _undersoegelse(
+        vault,
+        {
+            "sundhedsforhold_ressourcer": "Rask og glad.",
+            "sundhedsforhold_bekymringer": "Ondt i maven.",
+            "uddannelse_ressourcer": "Glad for læreren.",
+            "uddannelse_bekymringer": "Fravær om mandagen.",
+            "stabilitet_ressourcer": "Faste rammer hos mormor.",
+            "stabilitet_bekymringer": "Tre flytninger.",
+            "boligforhold_ressourcer": "Eget værelse.",
+            "boligforhold_bekymringer": "Fugt.",
+        },
+    )
+    with vault.reading() as s:
+        words = " ".join(_text(make_document(s, number, "undersoegelse", SENDER).pdf).split())
+    _in_order(
+        words,
+        udvikling,
+        "Sundhedsforhold",
+        "Ressourcer",
+        "Rask og glad.",
+        "Bekymringer",
+        "Ondt i maven.",
+        "Uddannelse (skole/dagtilbud)",
+        "Ressourcer",
+        "Glad for læreren.",
+        "Bekymringer",
+        "Fravær om mandagen.",
+        kompetencer,
+        "Grundlæggende omsorg",  # unanswered dimensions print too, by name
+        "Stabilitet",
+        "Ressourcer",
+        "Faste rammer hos mormor.",
+        "Bekymringer",
+        "Tre flytninger.",
+        netvaerk,
+        "Boligforhold",
+        "Ressourcer",
+        "Eget værelse.",
+        "Bekymringer",
+        "Fugt.",
+    )
+    for dimension in ics.dimensions:  # every dimension by name, once
+        assert words.count(dimension.label) == 1, dimension.label
+
+
+def test_an_ics_group_prints_its_items_under_side_and_dimension(vault: Vault) -> None:
+    answers = dict(COMPLETE)
+    answers["bekymring_ics"] = [
+        {"dimension": "boligforhold", "tekst": "Fugt i børneværelset."},
+        {"dimension": "sundhedsforhold", "tekst": "Ofte syg."},
+        {"dimension": "grundlaeggende_omsorg", "tekst": "Sulten om morgenen."},
+    ]
+    _case_id, _row_id, number = _answered(vault, answers)
+    with vault.reading() as s:
+        pdf = make_document(s, number, "underretning", SENDER).pdf
+    words = " ".join(_text(pdf).split())
+    _in_order(
+        words,
+        "Bekymringen fordelt på ICS-dimensioner",
+        "Barnets udvikling og adfærd",
+        "Sundhedsforhold",
+        "Ofte syg.",
+        "Forældrekompetencer",
+        "Grundlæggende omsorg",
+        "Sulten om morgenen.",
+        "Familie og netværk",
+        "Boligforhold",
+        "Fugt i børneværelset.",
+    )
+    # Sections follow on from each other: a short underretning is not a page per section.
+    assert len(PdfReader(io.BytesIO(pdf)).pages) <= 2
+
+
+def _longest_dark_runs(pdf: bytes, page: int, scale: float) -> list[int]:
+    """For each pixel row of the page, the longest run of dark pixels (a drawn line)."""
+    import pypdfium2 as pdfium  # type: ignore[import-untyped]
+
+    document = pdfium.PdfDocument(pdf)
+    bitmap = document[page].render(scale=scale, grayscale=True)
+    data, width, stride = bytes(bitmap.buffer), bitmap.width, bitmap.stride
+    runs = []
+    for y in range(bitmap.height):
+        row = data[y * stride : y * stride + width]
+        longest = current = 0
+        for value in row:
+            current = current + 1 if value < 200 else 0
+            longest = max(longest, current)
+        runs.append(longest)
+    document.close()
+    return runs
+
+
+def test_the_blank_template_has_lines_across_the_page_under_each_dimension(vault: Vault) -> None:
+    from models.documents.pdf import MARGIN
+
+    case_id, _row_id = notification(vault)
+    with vault.reading() as s:
+        number = services.find_case(s, case_id).case_number
+        pdf = make_document(s, number, "statusudtalelse", SENDER).pdf
+    words = " ".join(_text(pdf).split())
+    _in_order(
+        words,
+        "Barnets udvikling og adfærd",
+        "Sundhedsforhold",
+        "Det går godt",
+        "Det bekymrer mig",
+        "Uddannelse (skole/dagtilbud)",
+        "Det går godt",
+        "Forældrekompetencer",
+        "Grundlæggende omsorg",
+        "Familie og netværk",
+        "Lokalsamfundets ressourcer",
+        "Det bekymrer mig",
+    )
+    scale = 2.0
+    # A4's width in points, less both margins and the frame's padding (6 points a side): the
+    # width the text has, as the header and footer rules outline it.
+    frame = (595.27 - 2 * MARGIN - 12) * scale
+    runs = _longest_dark_runs(pdf, 1, scale)
+    lines = [r for r in runs if r > frame / 3]
+    assert len(lines) >= 10  # a page of lines to write on
+    assert min(lines) >= 0.98 * frame, (min(lines), frame)  # each across the whole frame
+    assert max(runs) <= frame + 2 * scale
 
 
 def test_every_kind_is_listed() -> None:
