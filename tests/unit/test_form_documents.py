@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +17,8 @@ from sqlalchemy import update
 
 from models import services
 from models.documents import DOCUMENTS, Sender, make_document
-from models.forms import FormNotFound, ics_triangle, load_form
+from models.documents.form_document import answered_form_pdf
+from models.forms import FormLibrary, FormNotFound, ics_triangle, load_form
 from models.forms.errors import CorruptAnswers
 from models.forms.service import save_answers
 from models.schema import Assessment, Notification
@@ -270,6 +273,41 @@ def test_the_blank_template_has_lines_across_the_page_under_each_dimension(vault
     assert len(lines) >= 10  # a page of lines to write on
     assert min(lines) >= 0.98 * frame, (min(lines), frame)  # each across the whole frame
     assert max(runs) <= frame + 2 * scale
+
+
+def test_answers_of_an_older_version_print_with_that_version(vault: Vault, tmp_path: Path) -> None:
+    """A form changed after answers were given (its old file kept as ``<id>.v1.toml``): the
+    old answers print with the old questions, new answers with the new ones."""
+    current = (files("resources.forms") / "underretning.toml").read_text(encoding="utf-8")
+    assert "version = 1\n" in current and 'label = "Underretterens navn"' in current
+    (tmp_path / "underretning.v1.toml").write_text(current, encoding="utf-8")
+    newer = current.replace("version = 1\n", "version = 2\n", 1).replace(
+        'label = "Underretterens navn"', 'label = "Navn på den, der underretter"'
+    )
+    (tmp_path / "underretning.toml").write_text(newer, encoding="utf-8")
+    library = FormLibrary.from_folder(tmp_path)
+    assert library.versions("underretning") == [1, 2]
+
+    case_id, old_id = notification(vault)
+    with vault.session() as s:
+        old = services.get(s, Notification, old_id)
+        save_answers(s, old, COMPLETE, form=library.form("underretning", 1))
+        new = services.add(s, Notification(case_id=case_id, notifier_kind=NotifierKind.ANONYM))
+        save_answers(s, new, COMPLETE, form=library.form("underretning"))
+        new_id = new.id
+    with vault.reading() as s:
+        old_words = " ".join(
+            _text(answered_form_pdf(s, services.get(s, Notification, old_id), library)).split()
+        )
+        new_words = " ".join(
+            _text(answered_form_pdf(s, services.get(s, Notification, new_id), library)).split()
+        )
+    assert "Underretterens navn Lærer Hansen" in old_words
+    assert "Navn på den, der underretter" not in old_words
+    assert "Skema underretning version 1" in old_words
+    assert "Navn på den, der underretter Lærer Hansen" in new_words
+    assert "Underretterens navn" not in new_words
+    assert "Skema underretning version 2" in new_words
 
 
 def test_every_kind_is_listed() -> None:
