@@ -41,6 +41,20 @@ SCHEMA_ID = "urn:feltmappe:schema:case:1"
 #: At most this many problems are reported for one refused file.
 MAX_PROBLEMS = 20
 
+#: Columns added to a table after version 1 of the format was first written, with the vault
+#: migration that added them and the value a row written before it gets (the migration's own
+#: default). A file exported before the migration lacks these keys and still imports; the schema
+#: describes them but does not require them. (Every other column stays required.)
+ADDED_COLUMNS: dict[tuple[str, str], tuple[str, Any]] = {
+    ("journal_note", "kind"): ("0005", "notat"),
+    ("deadline_ack", "met_by_table"): ("0005", None),
+    ("deadline_ack", "met_by_id"): ("0005", None),
+    ("assessment", "is_simple"): ("0006", False),
+    ("meeting", "form_id"): ("0008", None),
+    ("meeting", "form_version"): ("0008", None),
+    ("meeting", "answers"): ("0008", {}),
+}
+
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})$"
 
@@ -182,8 +196,14 @@ def _column_schema(cls: type[Synced], col: Column[Any], *, in_case: bool) -> dic
         raise TypeError(f"no JSON Schema mapping for {cls.__name__}.{col.key}: {kind!r}")
     if nullable:
         schema["type"] = [schema["type"], "null"]
+    added = ADDED_COLUMNS.get((cls.__tablename__, col.key))  # type: ignore[attr-defined]
     if col.key in _META_DESCRIPTIONS:
         schema["description"] = _META_DESCRIPTIONS[col.key]
+    elif added is not None:
+        schema["description"] = (
+            f"Added with vault migration {added[0]}: a file written before it leaves the key "
+            f"out, and the row then gets {json.dumps(added[1])}."
+        )
     else:
         target = _fk_target(col)
         if target:
@@ -193,12 +213,13 @@ def _column_schema(cls: type[Synced], col: Column[Any], *, in_case: bool) -> dic
 
 def _table_schema(cls: type[Synced], *, in_case: bool) -> dict[str, Any]:
     cols = sorted(_columns(cls), key=lambda c: c.key)
+    name = cls.__tablename__  # type: ignore[attr-defined]
     return {
-        "title": cls.__tablename__,  # type: ignore[attr-defined]
+        "title": name,
         "description": _docstring(cls),
         "type": "object",
         "additionalProperties": False,
-        "required": [c.key for c in cols],
+        "required": [c.key for c in cols if (name, c.key) not in ADDED_COLUMNS],
         "properties": {c.key: _column_schema(cls, c, in_case=in_case) for c in cols},
     }
 
@@ -427,6 +448,23 @@ def _check_header(doc: object) -> list[Problem]:
     return []
 
 
+def _with_added_columns(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with the keys of ``ADDED_COLUMNS`` a file written before their migration lacks
+    filled in with the value such a row has in the vault (the rows that lack them are copied;
+    ``doc`` itself is not changed). The schema has been checked: every row is an object."""
+    tables = {cls.__tablename__: key for key, cls in _collections()}  # type: ignore[attr-defined]
+    out = dict(doc)
+    for table, key in tables.items():
+        added = {c: v for (t, c), (_, v) in ADDED_COLUMNS.items() if t == table}
+        if not added or not any(c not in row for row in doc[key] for c in added):
+            continue
+        out[key] = [
+            {**{c: copy.deepcopy(v) for c, v in added.items() if c not in row}, **row}
+            for row in doc[key]
+        ]
+    return out
+
+
 def to_python(col: Column[Any], value: Any) -> Any:
     """A JSON value (already schema-checked) as the column's Python value."""
     if value is None:
@@ -628,6 +666,7 @@ def import_case(session: Session, doc: Any) -> str:
     problems = _validate_schema(doc)
     if problems:
         raise _fail(problems)
+    doc = _with_added_columns(doc)
     plan = _Plan()
     _check_case(session, doc["case"], plan)
     if plan.problems:  # the case is already here: its rows would only repeat that

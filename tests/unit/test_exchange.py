@@ -739,7 +739,9 @@ def test_a_meetings_form_answers_travel_in_the_case_file(
         talk_id = talk.id
     doc = export(vault, case_id)
     schema = exchange.load_schema()["$defs"]["meeting"]
-    assert {"form_id", "form_version", "answers"} <= set(schema["required"])
+    # Described, but not required: a file from before vault 0008 has no such keys.
+    assert {"form_id", "form_version", "answers"} <= set(schema["properties"])
+    assert not {"form_id", "form_version", "answers"} & set(schema["required"])
     assert schema["properties"]["answers"]["type"] == "object"
     Draft202012Validator(exchange.load_schema()).validate(doc)
     (row,) = [m for m in doc["meetings"] if m["id"] == talk_id]
@@ -761,3 +763,75 @@ def test_a_meetings_form_answers_travel_in_the_case_file(
     path, message = first_problem(refused(other, bad))
     assert path == f"/meetings/{index}/answers"
     assert "objekt" in message
+
+
+# -- files from before a column was added ---------------------------------------------------
+
+#: The keys a case file written before vault 0008 (form answers on meetings) lacks.
+MEETING_FORM_KEYS = ("form_id", "form_version", "answers")
+
+
+def _without(doc: dict[str, Any], table: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    old = copy.deepcopy(doc)
+    for row in old[table]:
+        for key in keys:
+            del row[key]
+    return old
+
+
+@pytest.fixture
+def before_0008(vault: Vault, case_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """The case as an export made before vault 0008: meetings without their form keys (the
+    export of that time, as text and parsed back, so nothing of today's objects is shared)."""
+    assert doc["meetings"]
+    return exchange.parse_json(exchange.export_json(_without(doc, "meetings", MEETING_FORM_KEYS)))
+
+
+def test_an_export_from_before_meeting_answers_is_valid_against_the_schema(
+    before_0008: dict[str, Any],
+) -> None:
+    Draft202012Validator(exchange.load_schema()).validate(before_0008)
+    assert all(not set(MEETING_FORM_KEYS) & set(m) for m in before_0008["meetings"])
+
+
+def test_an_export_from_before_meeting_answers_imports_with_no_answers(
+    before_0008: dict[str, Any], doc: dict[str, Any], other: Vault, case_id: str
+) -> None:
+    kept = copy.deepcopy(before_0008)
+    assert import_(other, before_0008) == case_id
+    assert before_0008 == kept  # the caller's document is not changed
+    with other.reading() as s:
+        meetings = s.scalars(select(Meeting).where(Meeting.case_id == case_id)).all()
+        assert len(meetings) == len(doc["meetings"])
+        assert all((m.form_id, m.form_version, m.answers) == (None, None, {}) for m in meetings)
+    # The same case as today's export of it (which had no meeting answers).
+    assert export(other, case_id) == doc
+
+
+def test_a_file_from_before_every_added_column_imports_with_their_defaults(
+    doc: dict[str, Any], other: Vault, case_id: str
+) -> None:
+    """Journal note types and deadline met-by rows (0005), simple undersøgelser (0006) and
+    meeting answers (0008): a file from before them all still imports, with the values the
+    migrations gave existing rows."""
+    old = copy.deepcopy(doc)
+    for (table, column), _ in exchange.ADDED_COLUMNS.items():
+        key = exchange.collection_key(next(c for c in CASE_TABLES if c.__tablename__ == table))
+        assert old[key], key
+        for row in old[key]:
+            row.pop(column)
+    Draft202012Validator(exchange.load_schema()).validate(old)
+    import_(other, old)
+    again = export(other, case_id)
+    for (table, column), (_, default) in exchange.ADDED_COLUMNS.items():
+        key = exchange.collection_key(next(c for c in CASE_TABLES if c.__tablename__ == table))
+        assert all(r[column] == default for r in again[key]), (table, column)
+
+
+def test_a_key_that_was_always_there_is_still_required(
+    before_0008: dict[str, Any], other: Vault
+) -> None:
+    bad = _without(before_0008, "meetings", ("notes",))
+    path, message = first_problem(refused(other, bad))
+    assert path == "/meetings/0/notes"
+    assert "mangler feltet 'notes'" in message
