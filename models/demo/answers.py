@@ -22,6 +22,7 @@ from models.demo import texts
 from models.demo.common import Member, dk
 from models.demo.family import FamilyBuilder
 from models.forms import default_library
+from models.forms.service import column_updates
 from models.schema import Assessment, Meeting, Notification
 from models.vocabulary import NotifierKind, ScreeningOutcome
 
@@ -78,8 +79,13 @@ class FormAnswersBuilder(FamilyBuilder):
     def put_answers(
         self, row: Notification | Assessment | Meeting, form_id: str, answers: dict[str, Any]
     ) -> None:
+        """Store ``answers`` on ``row`` as the app does; a column the form fills from them and
+        the row left empty gets the answer's value (what saving the form would write)."""
         form = default_library().form(form_id)
         row.form_id, row.form_version, row.answers = form.id, form.version, answers
+        for column, value in column_updates(form, answers).items():
+            if getattr(row, column, None) in (None, ""):
+                setattr(row, column, value)
 
     def someone(self, m: Member) -> dict[str, Any]:
         """A person answer: a party of the case."""
