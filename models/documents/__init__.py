@@ -17,14 +17,15 @@ from models.deadlines.calendar import local_date
 from models.documents.form_document import (
     answered_assessments,
     answered_form_pdf,
+    answered_meetings,
     answered_notifications,
     blank_form_pdf,
     row_label,
 )
 from models.documents.receipt import Sender, receipt_pdf
 from models.errors import FeltmappeError, NotFound, ValidationError
-from models.schema import Assessment, Case, Notification
-from models.vocabulary import AuditAction, NotifierKind
+from models.schema import Assessment, Case, Meeting, Notification
+from models.vocabulary import AuditAction, MeetingKind, NotifierKind
 
 __all__ = [
     "DOCUMENTS",
@@ -99,6 +100,16 @@ def _assessment_forms(session: Session, case_id: str) -> list[Candidate]:
     return [Candidate(a.id, row_label(a)) for a in answered_assessments(session, case_id)]
 
 
+def _child_conversation_forms(session: Session, case_id: str) -> list[Candidate]:
+    rows = answered_meetings(session, case_id, MeetingKind.BOERNESAMTALE)
+    return [Candidate(m.id, row_label(m)) for m in rows]
+
+
+def _home_visit_forms(session: Session, case_id: str) -> list[Candidate]:
+    rows = answered_meetings(session, case_id, MeetingKind.HJEMMEBESOEG)
+    return [Candidate(m.id, row_label(m)) for m in rows]
+
+
 def _the_case(session: Session, case_id: str) -> list[Candidate]:
     return [Candidate(case_id, "blank skabelon til fagpersonen")]
 
@@ -109,6 +120,10 @@ def _notification_pdf(session: Session, row_id: str, _sender: Sender) -> bytes:
 
 def _assessment_pdf(session: Session, row_id: str, _sender: Sender) -> bytes:
     return answered_form_pdf(session, services.get(session, Assessment, row_id))
+
+
+def _meeting_pdf(session: Session, row_id: str, _sender: Sender) -> bytes:
+    return answered_form_pdf(session, services.get(session, Meeting, row_id))
 
 
 def _status_template_pdf(session: Session, case_id: str, _sender: Sender) -> bytes:
@@ -133,6 +148,18 @@ DOCUMENTS: dict[str, DocumentKind] = {
         "Børnefaglig undersøgelse (skema)",
         _assessment_forms,
         _assessment_pdf,
+    ),
+    "boernesamtale": DocumentKind(
+        "boernesamtale",
+        "Børnesamtale (skema)",
+        _child_conversation_forms,
+        _meeting_pdf,
+    ),
+    "hjemmebesoeg": DocumentKind(
+        "hjemmebesoeg",
+        "Hjemmebesøg (skema)",
+        _home_visit_forms,
+        _meeting_pdf,
     ),
     "statusudtalelse": DocumentKind(
         "statusudtalelse",

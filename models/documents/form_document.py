@@ -39,7 +39,8 @@ from models.forms import (
 from models.forms.answers import visible_fields
 from models.forms.display import display_answer
 from models.forms.service import AnswerRow, open_answers
-from models.schema import Assessment, Case, Notification, Person
+from models.schema import Assessment, Case, Meeting, Notification, Person
+from models.vocabulary import MeetingKind
 
 #: The lines left under a question of a blank template, by field type (long texts get more;
 #: a long text of one ICS dimension fewer, as there are twenty dimensions).
@@ -279,8 +280,34 @@ def answered_assessments(session: Session, case_id: str) -> list[Assessment]:
     return list(session.scalars(query.order_by(Assessment.started_on)))
 
 
-def row_label(row: Notification | Assessment) -> str:
+def answered_meetings(session: Session, case_id: str, kind: MeetingKind) -> list[Meeting]:
+    """The case's meetings of ``kind`` (a børnesamtale, a hjemmebesøg) that hold form answers,
+    oldest first (by when held, else planned)."""
+    query = select(Meeting).where(
+        Meeting.case_id == case_id,
+        Meeting.deleted_at.is_(None),
+        Meeting.kind == kind,
+        Meeting.form_id.is_not(None),
+    )
+    rows = list(session.scalars(query))
+
+    def when(m: Meeting) -> str:
+        moment = m.held_at or m.planned_at
+        return moment.isoformat() if moment is not None else ""
+
+    return sorted(rows, key=lambda m: (when(m), m.id))
+
+
+def row_label(row: AnswerRow) -> str:
     if isinstance(row, Notification):
         day = local_date(row.received_at) if row.received_at else None
         return " · ".join(p for p in (danish_date(day) if day else "", row.notifier_name) if p)
+    if isinstance(row, Meeting):
+        if row.held_at is not None:
+            when = danish_date(local_date(row.held_at))
+        elif row.planned_at is not None:
+            when = f"planlagt {danish_date(local_date(row.planned_at))}"
+        else:
+            when = "kladde"
+        return " · ".join(p for p in (when, row.location) if p)
     return f"påbegyndt {danish_date(row.started_on)}"

@@ -195,7 +195,7 @@ def test_print_refusals_are_danish_and_write_nothing(
     code, _, err = run(capsys, *base, "--document", "kvittering")
     assert code != 0 and "har intet at lave" in err
     code, _, err = run(capsys, *base, "--document", "brev")
-    known = "kvittering, statusudtalelse, underretning, undersoegelse"
+    known = "boernesamtale, hjemmebesoeg, kvittering, statusudtalelse, underretning, undersoegelse"
     assert code != 0 and f"Ukendt dokument. Mulige: {known}." in err
     assert not target.exists()
 
@@ -221,3 +221,60 @@ def test_print_lists_and_writes_the_blank_statusudtalelse(
     with Vault.open(profile, PASSPHRASE) as v, v.reading() as s:
         (event,) = s.query(AuditEvent).filter_by(entity="dokument:statusudtalelse").all()
         assert event.action == AuditAction.EKSPORTERET
+
+
+def test_print_lists_and_writes_the_boernesamtale(
+    vault: Vault,
+    profile: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from models.forms import load_form
+    from models.forms.service import save_answers
+    from models.schema import Meeting
+    from models.vocabulary import MeetingKind
+    from tests.unit.test_form_documents import CHILD_WORDS, CONVERSATION
+
+    case_number, _ = notification(vault)
+    with vault.session() as s:
+        case = services.find_case(s, case_number)
+        row = services.add(s, Meeting(case_id=case.id, kind=MeetingKind.BOERNESAMTALE))
+        save_answers(s, row, CONVERSATION, form=load_form("boernesamtale"))
+        row_id = row.id
+    vault.close()
+    monkeypatch.setenv("FELTMAPPE_PASSPHRASE", PASSPHRASE)
+    code, out, _ = run(capsys, "print", "--list", "--profile", str(profile))
+    titles = dict(line.split(maxsplit=1) for line in out.splitlines() if line.strip())
+    assert code == 0
+    assert titles["boernesamtale"] == "Børnesamtale (skema)"
+    assert titles["hjemmebesoeg"] == "Hjemmebesøg (skema)"
+
+    target = tmp_path / "x.pdf"
+    args = ["print", "--case", case_number, "--document", "boernesamtale", "-o", str(target)]
+    code, out, err = run(capsys, *args, "--profile", str(profile))
+    assert (code, err) == (0, ""), err
+    assert out.startswith(f"Børnesamtale (skema), sag {case_number}: {target}")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    texts = pages_text(target.read_bytes())
+    lines = "\n".join(texts).splitlines()
+    for line in CHILD_WORDS.splitlines():
+        assert line in lines, line  # the child's words exactly as typed
+    total = len(texts)
+    for number, page in enumerate(texts, start=1):
+        assert "Fortroligt" in page and f"Sag {case_number}" in page
+        assert f"Side {number} af {total}" in page
+        assert "Skema boernesamtale version 1" in page
+    meta = PdfReader(io.BytesIO(target.read_bytes())).metadata
+    assert meta is not None and meta.title == "Børnesamtale"
+    assert case_number in (meta.subject or "")
+    code, _, err = run(
+        capsys,
+        *["print", "--case", case_number, "--document", "hjemmebesoeg", "-o", str(tmp_path / "h")],
+        "--profile",
+        str(profile),
+    )
+    assert code != 0 and "har intet at lave" in err  # no hjemmebesøg form in this case
+    with Vault.open(profile, PASSPHRASE) as v, v.reading() as s:
+        (event,) = s.query(AuditEvent).filter_by(entity="dokument:boernesamtale").all()
+        assert (event.action, event.entity_id) == (AuditAction.EKSPORTERET, row_id)

@@ -18,12 +18,13 @@ from sqlalchemy import update
 from models import services
 from models.documents import DOCUMENTS, Sender, make_document
 from models.documents.form_document import answered_form_pdf
+from models.errors import NotFound
 from models.forms import FormLibrary, FormNotFound, ics_triangle, load_form
 from models.forms.errors import CorruptAnswers
 from models.forms.service import save_answers
-from models.schema import Assessment, Notification
+from models.schema import Assessment, Meeting, Notification
 from models.vault import Vault
-from models.vocabulary import NotifierKind
+from models.vocabulary import MeetingKind, NotifierKind
 from tests.unit.test_forms_service import COMPLETE, notification
 
 UNDERRETNING = load_form("underretning")
@@ -310,8 +311,123 @@ def test_answers_of_an_older_version_print_with_that_version(vault: Vault, tmp_p
     assert "Skema underretning version 2" in new_words
 
 
+#: What a child said, typed by the caseworker: quotes, a dash, æ, ø, å, "&" and "<" (never
+#: markup), line breaks.
+CHILD_WORDS = (
+    'Mor siger "du må ikke sige det til nogen" – men jeg vil bo hos far & Bamse.\n'
+    "Jeg er bange om natten, når de råber <højt>.\n"
+    "Jeg ønsker mig at gå til fodbold."
+)
+
+CONVERSATION: dict[str, Any] = {
+    "tidspunkt": "2026-11-03T14:30:00+01:00",
+    "sted": "Skolens samtalerum",
+    "samtaleform": "samtale",
+    "set_alene": {"value": True},
+    "barnets_ord": CHILD_WORDS,
+    "barnets_oensker": "At bo hos far.",
+    "trivsel": 4,
+}
+
+VISIT: dict[str, Any] = {
+    "holdt": {"value": True},
+    "tidspunkt": "2026-11-04T10:00:00+01:00",
+    "anmeldt": {"value": True},
+    "barnet_set": {"value": True},
+    "barnet_alene": {"value": False, "reason": "Mor ville være med."},
+    "hjemmet": "Ryddeligt; Åse har sin egen seng.",
+    "iagttagelser_ics": [
+        {"dimension": "boligforhold", "tekst": "Fugt i stuen."},
+        {"dimension": "grundlaeggende_omsorg", "tekst": "Mad i køleskabet."},
+    ],
+}
+
+
+def _meeting(vault: Vault, kind: MeetingKind, answers: dict[str, Any]) -> tuple[str, str]:
+    """A meeting of ``kind`` with its form's answers: (case number, meeting id)."""
+    case_id, _row_id = notification(vault)
+    with vault.session() as s:
+        row = services.add(s, Meeting(case_id=case_id, kind=kind))
+        save_answers(s, row, answers, form=load_form(kind.value))
+        return services.find_case(s, case_id).case_number, row.id
+
+
+def test_a_boernesamtale_prints_the_childs_own_words_as_typed(vault: Vault) -> None:
+    number, row_id = _meeting(vault, MeetingKind.BOERNESAMTALE, CONVERSATION)
+    with vault.reading() as s:
+        (candidate,) = DOCUMENTS["boernesamtale"].candidates(s, services.find_case(s, number).id)
+        assert candidate.label == "kladde · Skolens samtalerum"  # not finalised: no date held
+        made = make_document(s, number, "boernesamtale", SENDER)
+    assert made.row_id == row_id
+    reader = PdfReader(io.BytesIO(made.pdf))
+    text = _text(made.pdf)
+    for line in CHILD_WORDS.splitlines():
+        assert line in text.splitlines(), line  # each line exactly as typed
+    words = " ".join(text.split())
+    for expected in (
+        "Børnesamtale",
+        "Det barnet fortalte",
+        "Åse Holm",
+        "Skolens samtalerum",
+        "03.11.2026 kl. 14.30",
+        "Barnets egne ord",
+        "4 (på en skala fra 0 til 10)",
+        "Fortroligt",
+        f"Sag {number}",
+        "Side 1 af",
+        "Skema boernesamtale version 1",
+    ):
+        assert expected in words, expected
+    assert "Observation af barnet" not in words  # the observation section is for small children
+    meta = reader.metadata
+    assert meta is not None and meta.title == "Børnesamtale"
+    assert number in (meta.subject or "") and number in str(meta.get("/Keywords", ""))
+
+
+def test_a_hjemmebesoeg_prints_its_observations_by_ics_dimension(vault: Vault) -> None:
+    number, _row_id = _meeting(vault, MeetingKind.HJEMMEBESOEG, VISIT)
+    with vault.reading() as s:
+        assert not DOCUMENTS["boernesamtale"].candidates(s, services.find_case(s, number).id)
+        made = make_document(s, number, "hjemmebesoeg", SENDER)
+    words = " ".join(_text(made.pdf).split())
+    assert "Hjemmebesøg" in words and "Skema hjemmebesoeg version 1" in words
+    assert "Nej. " in words and "Mor ville være med." in words
+    _in_order(
+        words,
+        "Forældrekompetencer",
+        "Grundlæggende omsorg",
+        "Mad i køleskabet.",
+        "Familie og netværk",
+        "Boligforhold",
+        "Fugt i stuen.",
+    )
+
+
+def test_a_meeting_without_answers_or_of_another_case_is_not_offered(vault: Vault) -> None:
+    number, row_id = _meeting(vault, MeetingKind.BOERNESAMTALE, CONVERSATION)
+    with vault.session() as s:
+        case = services.find_case(s, number)
+        services.add(s, Meeting(case_id=case.id, kind=MeetingKind.BOERNESAMTALE))  # no form
+        services.add(s, Meeting(case_id=case.id, kind=MeetingKind.NETVAERKSMOEDE))
+    other_number, other_id = _meeting(vault, MeetingKind.BOERNESAMTALE, CONVERSATION)
+    with vault.reading() as s:
+        assert make_document(s, number, "boernesamtale", SENDER).row_id == row_id
+        with pytest.raises(NotFound):
+            make_document(s, number, "boernesamtale", SENDER, other_id)
+        with pytest.raises(NotFound):
+            make_document(s, number, "hjemmebesoeg", SENDER)
+        assert make_document(s, other_number, "boernesamtale", SENDER).row_id == other_id
+
+
 def test_every_kind_is_listed() -> None:
-    assert {"kvittering", "underretning", "undersoegelse", "statusudtalelse"} <= set(DOCUMENTS)
+    assert {
+        "kvittering",
+        "underretning",
+        "undersoegelse",
+        "boernesamtale",
+        "hjemmebesoeg",
+        "statusudtalelse",
+    } <= set(DOCUMENTS)
 
 
 def test_the_document_benchmark_runs(
