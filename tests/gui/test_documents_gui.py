@@ -166,3 +166,104 @@ def test_print_through_the_print_dialog(
     assert logged(h, case_id) == [(AuditAction.UDSKREVET, "dokument:kvittering")]
     assert list(private_tmp.iterdir()) == []
     assert QApplication.activeModalWidget() is not printing
+
+
+def every_document(filled: Filled, name: str = "Anna Jensen") -> str:
+    """Rows for every document kind on the child's case: an underretning from a professional
+    (kvittering, underretning), an undersøgelse, a børnesamtale and a hjemmebesøg with their
+    forms' answers (the statusudtalelse is made from the case itself)."""
+    from datetime import date
+
+    from models.forms import load_form
+    from models.forms.service import save_answers
+    from models.schema import Assessment, Meeting
+    from models.vocabulary import MeetingKind
+    from tests.unit.test_form_documents import CONVERSATION, VISIT
+    from tests.unit.test_forms_service import COMPLETE
+
+    case_id = filled.case_ids[name]
+    with filled.vault.session() as s:
+        notification = services.add(
+            s,
+            Notification(
+                case_id=case_id, notifier_kind=NotifierKind.FAGPERSON, notifier_name="Lise Lærer"
+            ),
+        )
+        save_answers(s, notification, COMPLETE, form=load_form("underretning"))
+        assessment = services.add(
+            s, Assessment(case_id=case_id, aware_on=date.today(), started_on=date.today())
+        )
+        save_answers(
+            s, assessment, {"baggrund": "Bekymring fra skolen."}, form=load_form("undersoegelse")
+        )
+        for kind, answers in (
+            (MeetingKind.BOERNESAMTALE, CONVERSATION),
+            (MeetingKind.HJEMMEBESOEG, VISIT),
+        ):
+            meeting = services.add(s, Meeting(case_id=case_id, kind=kind))
+            save_answers(s, meeting, answers, form=load_form(kind.value))
+    return case_id
+
+
+def test_no_document_leaves_anything_in_the_temporary_folder(
+    qtbot: QtBot,
+    harness_for: Callable[..., Harness],
+    filled: Filled,
+    tmp_path: Path,
+    private_tmp: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every kind of document, through ``feltmappe print`` and through "Gem som PDF…" in the
+    app: the PDFs land where they were asked to, and the temporary folder (TMPDIR, and
+    Python's own) stays empty: no PDF or image with case data is left there."""
+    from models.documents import DOCUMENTS
+    from tests.conftest import PASSPHRASE
+    from tests.unit.test_documents import run
+
+    assert tempfile.gettempdir() == str(private_tmp)
+    case_id = every_document(filled)
+    number = filled.case_numbers["Anna Jensen"]
+    profile = filled.vault.profile
+    filled.vault.close()
+
+    monkeypatch.setenv("FELTMAPPE_PASSPHRASE", PASSPHRASE)
+    printed = tmp_path / "udskrevet"
+    printed.mkdir()
+    for key in DOCUMENTS:
+        target = printed / f"{key}.pdf"
+        args = ["print", "--case", number, "--document", key, "-o", str(target)]
+        code, _out, err = run(capsys, *args, "--profile", str(profile))
+        assert (code, err) == (0, ""), (key, err)
+        assert PdfReader(io.BytesIO(target.read_bytes())).pages
+    assert sorted(p.name for p in printed.iterdir()) == sorted(f"{k}.pdf" for k in DOCUMENTS)
+    assert list(private_tmp.iterdir()) == []
+
+    h = harness_for(profile)
+    h.controller.start()
+    h.unlock()
+    case = h.window.show_case(case_id)
+    assert isinstance(case, CaseSummaryDialog) and case.documents_button is not None
+    case.documents_button.click()
+    qtbot.waitUntil(lambda: case.findChild(DocumentsDialog) is not None)
+    dialog = case.findChild(DocumentsDialog)
+    assert isinstance(dialog, DocumentsDialog)
+    titles = [dialog.choices.item(i).text().split("\n")[0] for i in range(dialog.choices.count())]
+    assert titles == [kind.title for kind in DOCUMENTS.values()]  # one of each kind
+    saved = tmp_path / "gemt"
+    saved.mkdir()
+    for i, key in enumerate(DOCUMENTS):
+        dialog.choices.setCurrentRow(i)
+        chosen = saved / key
+        monkeypatch.setattr(
+            QFileDialog, "getSaveFileName", lambda *a, c=chosen, **k: (str(c), "PDF-filer (*.pdf)")
+        )
+        with qtbot.waitSignal(dialog.document_done, timeout=10_000):
+            dialog.save_button.click()
+        assert dialog.status.text() == f"Gemt: {chosen}.pdf"
+    written(qtbot)
+    assert sorted(p.name for p in saved.iterdir()) == sorted(f"{k}.pdf" for k in DOCUMENTS)
+    assert sorted(logged(h, case_id)) == sorted(
+        [(AuditAction.EKSPORTERET, f"dokument:{k}") for k in DOCUMENTS] * 2
+    )
+    assert list(private_tmp.iterdir()) == []
