@@ -4,10 +4,13 @@ shown read-only by the one renderer with no new code."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from pytestqt.qtbot import QtBot
 
 from desktop.form_editor import refusal_text
@@ -27,7 +30,13 @@ from desktop.form_fields import (
 )
 from desktop.form_rows import GroupEditor
 from desktop.form_view import COMPLETE_MARK, FormView, pick_mnemonic
+from models import services
+from models.documents.form_document import answered_form_pdf, blank_form_pdf
 from models.forms import FormIncomplete, FormLibrary, missing_for_finalise, validate_answers
+from models.forms.service import save_answers
+from models.schema import Meeting
+from models.vault import Vault
+from models.vocabulary import MeetingKind
 
 FORM = """
 id = "trivsel"
@@ -289,6 +298,91 @@ def test_a_form_from_a_folder_is_drawn_filled_and_validated(qtbot: QtBot, view: 
     assert again.rows["tryg"].shown.text().startswith("Nej.")
     assert again.rows["trivsel"].shown.text() == "7 (på en skala fra 0 til 10)"
     assert again.rows["oensker"].shown.text().startswith("Ønske: Flere legeaftaler")
+
+
+#: Where the form's answers are kept, so they can be saved on a vault row and printed.
+RECORD = """
+[record]
+table = "meeting"
+"""
+
+ANSWERS: dict[str, Any] = {
+    "sted": "Skolens mødelokale",
+    "dato": "2025-11-03",
+    "start": "2025-11-03T09:30:00+01:00",
+    "form": "med_foraelder",
+    "emner": ["skole", "hjem"],
+    "deltog": [
+        {"person_id": None, "name": "Lærer Jens"},
+        {"person_id": None, "name": "Morfar"},
+    ],
+    "kontakt": {"person_id": None, "name": "Hanne Holm"},
+    "trivsel": 7,
+    "tryg": {"value": False, "reason": "Der er råben om aftenen."},
+    "omraade": "sundhedsforhold",
+    "oensker": [
+        {
+            "oenske": "Flere legeaftaler",
+            "vigtigt": {"value": True},
+            "hvorfor": "Så jeg ikke er alene",
+        }
+    ],
+    "plan": "Samtale med forældrene.",
+}
+
+
+def test_a_form_from_a_folder_prints_answered_and_blank(vault: Vault, tmp_path: Path) -> None:
+    """The same data file prints with its answers and as a blank template: no new code."""
+    (tmp_path / "trivsel.toml").write_text(FORM + RECORD, encoding="utf-8")
+    library = FormLibrary.from_folder(tmp_path)
+    form = library.form("trivsel")
+    with vault.session() as s:
+        child, _ = services.create_person(s, "Liva", "Holm")
+        case = services.create_case(s, child, opened_on=date(2025, 11, 1))
+        row = services.add(s, Meeting(case_id=case.id, kind=MeetingKind.NETVAERKSMOEDE))
+        save_answers(s, row, ANSWERS, form=form)
+        case_id, number, row_id = case.id, case.case_number, row.id
+    with vault.reading() as s:
+        answered = answered_form_pdf(s, services.get(s, Meeting, row_id), library)
+        blank = blank_form_pdf(s, case_id, "trivsel", library)
+
+    def words(pdf: bytes) -> str:
+        pages = PdfReader(io.BytesIO(pdf)).pages
+        return " ".join(" ".join(p.extract_text() for p in pages).split())
+
+    printed = words(answered)
+    for expected in (
+        "Trivselssamtale",
+        "Liva Holm",
+        f"Sag {number}",
+        "Fortroligt",
+        "Samtalen Sted Skolens mødelokale",
+        "Dato 03.11.2025",
+        "Starttidspunkt 03.11.2025 kl. 09.30",
+        "Samtalens form Med en forælder",
+        "Emner Skole, Hjemmet",
+        "Deltog Lærer Jens, Morfar",
+        "Barnets svar",
+        "Hvordan har du det? 7 (på en skala fra 0 til 10)",
+        "Er du tryg derhjemme? Nej. Hvorfor ikke? Der er råben om aftenen.",
+        "Vigtigste område Sundhedsforhold",
+        "Ønske: Flere legeaftaler; Meget vigtigt: Ja; Hvorfor er det vigtigt?: Så jeg ikke er alene",
+        "Opfølgning Hvad gør vi nu? Samtale med forældrene.",
+        "Skema trivsel version 1",
+        "Side 1 af 1",
+    ):
+        assert expected in printed, expected
+    template = words(blank)
+    for expected in (
+        "Trivselssamtale",
+        f"Sag {number}",
+        "Samtalen Et lille skema til prøve. Sted",
+        "Barnets ønsker",
+        "Opfølgning Hvad gør vi nu?",
+        "Skema trivsel version 1",
+    ):
+        assert expected in template, expected
+    assert "Skolens mødelokale" not in template  # no answers in a blank template
 
 
 def test_typed_dates_and_times_are_read_the_danish_way() -> None:
