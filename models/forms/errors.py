@@ -34,14 +34,26 @@ class FormNotStored(FeltmappeError):
     code = "form.not_stored"
 
 
-class OtherForm(ValidationError):
-    """The row already holds answers to another form (``form_id``)."""
-
-    code = "form.other_form"
-
-
 class CorruptAnswers(FeltmappeError):
     """A row's stored answers are not an object keyed by field ids (damaged, or written by
     something else): that form shows this error, the rest of the case opens."""
 
     code = "form.corrupt_answers"
+
+
+class OtherForm(ValidationError):
+    """A form that does not fit the row: the form (``form_id``, ``version``, title ``found``)
+    is for another kind of row than this one (``table``, a meeting's ``kind``), which is filled
+    in the form titled ``expected`` (``expected_id``; empty when that kind of row has no form),
+    or the row already holds answers to another form (``reason`` "answers": ``found`` is the
+    stored form, ``expected`` the one asked for)."""
+
+    code = "form.other_form"
+
+
+class MisplacedAnswers(OtherForm, CorruptAnswers):
+    """A row's stored answers name a form for another kind of row (an undersøgelse's form id
+    on an underretning): opening them is refused like damaged answers, so that form shows this
+    error and the rest of the case opens; the message names the expected and the found form."""
+
+    code = "form.other_form"

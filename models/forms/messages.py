@@ -134,5 +134,45 @@ def error_text(code: str, params: Mapping[str, Any]) -> str:
             "kontakt IT."
         )
     if code == "form.other_form":
-        return "Posten indeholder allerede svar på et andet skema."
+        return _other_form(params)
     return answer_text(code, params)
+
+
+#: The row a form is kept on, with its article, by table and by meeting kind.
+_RECORDS = {
+    "notification": "en underretning",
+    "assessment": "en børnefaglig undersøgelse",
+    "meeting": "et møde",
+}
+_MEETINGS = {
+    "netvaerksmoede": "et netværksmøde",
+    "handleplansmoede": "et handleplansmøde",
+    "underretningsmoede": "et underretningsmøde",
+    "hjemmebesoeg": "et hjemmebesøg",
+    "boernesamtale": "en børnesamtale",
+    "tilsynsbesoeg": "et tilsynsbesøg",
+}
+
+
+def _other_form(params: Mapping[str, Any]) -> str:
+    """A form that does not fit its row (``OtherForm``): which form was expected, which found."""
+    found_id, expected_id = params.get("form_id"), params.get("expected_id")
+    same = found_id is not None and found_id == expected_id
+
+    def name(title: Any, form_id: Any, version: Any) -> str:
+        text = f"»{title or form_id or '?'}«"
+        return f"{text} version {version}" if same and version is not None else text
+
+    found = name(params.get("found"), found_id, params.get("version"))
+    expected = name(params.get("expected"), expected_id, params.get("expected_version"))
+    kind = params.get("kind")
+    record = _MEETINGS.get(str(kind)) if kind else None
+    record = record or _RECORDS.get(str(params.get("table")), "posten")
+    if params.get("reason") == "answers":
+        return (
+            f"Forkert skema: forventede skemaet {expected}, men posten indeholder allerede svar "
+            f"på skemaet {found}."
+        )
+    if not params.get("expected"):
+        return f"Forkert skema: {record} udfyldes ikke i et skema, men her er skemaet {found}."
+    return f"Forkert skema: forventede skemaet {expected} til {record}, men fandt skemaet {found}."

@@ -26,14 +26,20 @@ from sqlalchemy.orm import Session
 from models import services
 from models.errors import ImmutableRecord
 from models.forms.answers import missing_for_finalise, validate_answers, visible_fields
-from models.forms.errors import CorruptAnswers, FormIncomplete, FormNotStored, OtherForm
+from models.forms.errors import (
+    CorruptAnswers,
+    FormIncomplete,
+    FormNotStored,
+    MisplacedAnswers,
+    OtherForm,
+)
 from models.forms.records import (
     DATETIME_COLUMNS,
     FINALISED_INSTEAD,
     STORED_TABLES,
     column_value,
 )
-from models.forms.registry import FormLibrary, default_library
+from models.forms.registry import FormLibrary, FormNotFound, default_library
 from models.forms.types import Form
 from models.home_visits import document_no_home_visit
 from models.schema import Assessment, Meeting, Notification, utcnow
@@ -76,20 +82,79 @@ def open_answers(
         raise CorruptAnswers(table=row.__tablename__, row_id=row.id)
     if row.form_id is None:
         return None, dict(answers)
-    return form_of(row, library), dict(answers)
+    library = library or default_library()
+    form = form_of(row, library)
+    if form is not None and not _fits(form, row):
+        # An undersøgelse's form id on an underretning: never shown as if it belonged there.
+        raise MisplacedAnswers(**_misfit(form, row, library))
+    return form, dict(answers)
+
+
+def _fits(form: Form, row: AnswerRow) -> bool:
+    """Whether ``form`` is kept on rows like ``row``: its record's table, and for a meeting
+    form (its id is a meeting kind's code) a meeting of that kind."""
+    if form.record is None or form.record.table != row.__tablename__:
+        return False
+    # A hjemmebesøg form on a netværksmøde would never meet the home-visit rule.
+    return not (isinstance(row, Meeting) and form.id in _MEETING_FORMS and row.kind != form.id)
+
+
+def expected_form(row: AnswerRow, library: FormLibrary | None = None) -> Form | None:
+    """The form rows like ``row`` are filled in (its newest version), or None when that kind
+    of row has none (a netværksmøde)."""
+    for form in (library or default_library()).forms():
+        if form.record is not None and form.record.table in STORED_TABLES and _fits(form, row):
+            return form
+    return None
+
+
+def _title(form_id: str, version: int | None, library: FormLibrary) -> str:
+    """A form's title, in its version if known (else its newest, else its id)."""
+    for wanted in (version, None):
+        try:
+            return library.form(form_id, wanted).title
+        except FormNotFound:
+            continue
+    return form_id
+
+
+def _misfit(found: Form, row: AnswerRow, library: FormLibrary) -> dict[str, Any]:
+    """The parameters of ``OtherForm`` for ``found`` on a row it does not fit."""
+    expected = expected_form(row, library)
+    return {
+        "form_id": found.id,
+        "version": found.version,
+        "found": found.title,
+        "expected_id": expected.id if expected else None,
+        "expected_version": expected.version if expected else None,
+        "expected": expected.title if expected else "",
+        "table": row.__tablename__,
+        "kind": str(row.kind) if isinstance(row, Meeting) else None,
+        "row_id": row.id,
+        "reason": "record",
+    }
 
 
 def _check_record(form: Form, row: AnswerRow) -> None:
     table = row.__tablename__
     if form.record is None or form.record.table not in STORED_TABLES:
         raise FormNotStored(form_id=form.id, table=form.record.table if form.record else None)
-    if form.record.table != table:
-        raise FormNotStored(form_id=form.id, table=table)
+    library = default_library()
+    if not _fits(form, row):
+        raise OtherForm(**_misfit(form, row, library))
     if row.form_id is not None and (row.form_id, row.form_version) != (form.id, form.version):
-        raise OtherForm(form_id=row.form_id, version=row.form_version, table=table, row_id=row.id)
-    if isinstance(row, Meeting) and form.id in _MEETING_FORMS and row.kind != form.id:
-        # A hjemmebesøg form on a netværksmøde would never meet the home-visit rule.
-        raise OtherForm(form_id=form.id, kind=str(row.kind), table=table, row_id=row.id)
+        raise OtherForm(
+            form_id=row.form_id,
+            version=row.form_version,
+            found=_title(row.form_id, row.form_version, library),
+            expected_id=form.id,
+            expected_version=form.version,
+            expected=form.title,
+            table=table,
+            kind=str(row.kind) if isinstance(row, Meeting) else None,
+            row_id=row.id,
+            reason="answers",
+        )
 
 
 def _finalised_instead(form: Form) -> str | None:

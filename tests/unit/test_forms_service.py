@@ -145,8 +145,84 @@ def test_a_form_without_answer_columns_is_refused(vault: Vault) -> None:
     _, row_id = notification(vault)
     with vault.session() as s:
         row = services.get(s, Notification, row_id)
+        # The indledende vurdering names no record: its answers have no place in the vault.
         with pytest.raises(FormNotStored):
+            save_answers(s, row, {}, form=load_form("screening"))
+
+
+def test_a_form_for_another_kind_of_row_names_the_expected_and_the_found_form(
+    vault: Vault,
+) -> None:
+    """A hjemmebesøg form offered for an underretning, and an undersøgelse's form id stored on
+    an underretning: refused (saving, finalising, opening) with both forms named in Danish."""
+    from models.forms import CorruptAnswers, OtherForm
+    from models.forms.messages import error_text as form_error_text
+    from models.forms.service import open_answers
+
+    expected = "forventede skemaet »Underretning« til en underretning"
+    _, row_id = notification(vault)
+    with vault.session() as s:
+        row = services.get(s, Notification, row_id)
+        with pytest.raises(OtherForm) as offered:
             save_answers(s, row, {}, form=load_form("hjemmebesoeg"))
+        assert error_text(offered.value) == (
+            f"Forkert skema: {expected}, men fandt skemaet »Hjemmebesøg«."
+        )
+        assert (row.form_id, row.answers) == (None, {})
+
+        services.update(s, row, form_id="undersoegelse", form_version=1, answers={"baggrund": "x"})
+        found = f"Forkert skema: {expected}, men fandt skemaet »Børnefaglig undersøgelse«."
+        for attempt in (
+            lambda: save_answers(s, row, {"baggrund": "y"}),
+            lambda: finalise(s, row),
+            lambda: open_answers(row),
+        ):
+            with pytest.raises(OtherForm) as err:
+                attempt()
+            assert error_text(err.value) == found
+            assert form_error_text(err.value.code, err.value.params) == found
+        assert row.answers == {"baggrund": "x"} and row.assessed_at is None
+        # Opening it is an error of that form alone, as for damaged answers.
+        with pytest.raises(CorruptAnswers):
+            open_answers(row)
+
+
+def test_answers_of_another_version_name_both_versions(vault: Vault) -> None:
+    from models.forms import OtherForm
+
+    _, row_id = notification(vault)
+    with vault.session() as s:
+        row = services.get(s, Notification, row_id)
+        services.update(s, row, form_id="underretning", form_version=7, answers={})
+        with pytest.raises(OtherForm) as err:
+            save_answers(s, row, {}, form=load_form("underretning"))
+        assert error_text(err.value) == (
+            "Forkert skema: forventede skemaet »Underretning« version 1, men posten indeholder "
+            "allerede svar på skemaet »Underretning« version 7."
+        )
+
+
+def test_a_meeting_form_on_a_meeting_of_another_kind_names_both(vault: Vault) -> None:
+    from models.forms import OtherForm
+    from models.schema import Meeting
+    from models.vocabulary import MeetingKind
+
+    case_id, _ = notification(vault)
+    with vault.session() as s:
+        talk = services.add(s, Meeting(case_id=case_id, kind=MeetingKind.BOERNESAMTALE))
+        network = services.add(s, Meeting(case_id=case_id, kind=MeetingKind.NETVAERKSMOEDE))
+        with pytest.raises(OtherForm) as err:
+            save_answers(s, talk, {}, form=load_form("hjemmebesoeg"))
+        assert error_text(err.value) == (
+            "Forkert skema: forventede skemaet »Børnesamtale« til en børnesamtale, men fandt "
+            "skemaet »Hjemmebesøg«."
+        )
+        with pytest.raises(OtherForm) as none:
+            save_answers(s, network, {}, form=load_form("hjemmebesoeg"))
+        assert error_text(none.value) == (
+            "Forkert skema: et netværksmøde udfyldes ikke i et skema, men her er skemaet "
+            "»Hjemmebesøg«."
+        )
 
 
 def test_the_deadline_engine_sees_the_finalised_assessment(vault: Vault) -> None:
