@@ -73,6 +73,13 @@ class FormAnswersBuilder(FamilyBuilder):
         """A day from ``first`` to ``last``, drawn from the forms' random source."""
         return first + timedelta(days=self.frng.randint(0, max(0, (last - first).days)))
 
+    def then_words(self) -> dict[str, str]:
+        """Words for what happened during the undersøgelse: a young person now over 18 was at
+        school then, not at today's place (a job centre …)."""
+        if self.age < 18:
+            return {}
+        return {"inst": texts.text(f"{F}.undersoegelse.former_school")}
+
     def fsay(self, path: str, **extra: str) -> str:
         return self.say(f"{F}.{path}", **extra)
 
@@ -222,7 +229,11 @@ class FormAnswersBuilder(FamilyBuilder):
                 a["barnet_alene"] = no(self.fsay("hjemmebesoeg.small_not_alone"))
             else:
                 a["barnet_alene"] = no(
-                    self.fpick("hjemmebesoeg.not_alone", foraelder=parents[0].label.lower())
+                    self.fpick(
+                        "hjemmebesoeg.not_alone",
+                        foraelder=parents[0].label.lower(),
+                        **self.then_words(),
+                    )
                 )
             m.child_alone = alone
         a["til_stede"] = present
@@ -235,7 +246,7 @@ class FormAnswersBuilder(FamilyBuilder):
                 "tekst": child_part,
             },
         ]
-        a["aftaler"] = self.fpick("hjemmebesoeg.agreements")
+        a["aftaler"] = self.fpick("hjemmebesoeg.agreements", **self.then_words())
         self.put_answers(m, "hjemmebesoeg", a)
 
     # -- børnefaglig undersøgelse -------------------------------------------------------
@@ -252,8 +263,7 @@ class FormAnswersBuilder(FamilyBuilder):
         """The undersøgelse over all three sides of the triangle: finalised when it is done,
         else a draft with the dimensions described so far."""
         r, u = self.frng, f"{F}.undersoegelse"
-        # The young person's place today (a job centre …) was not where they were then.
-        then = {"inst": texts.text(f"{u}.former_school")} if self.age >= 18 else {}
+        then = self.then_words()
         notes = [n for n in self.rows if isinstance(n, Notification) and n.received_at]
         ans: dict[str, Any] = {
             "kendskab": a.aware_on.isoformat(),
@@ -306,7 +316,7 @@ class FormAnswersBuilder(FamilyBuilder):
                 else:
                     kilde = self.fpick(f"undersoegelse.sources.{source}", **then)
                     day = self.fday(a.started_on, upto)
-                ans[f"{dim.id}_kilde"] = kilde
+                ans[f"{dim.id}_kilde"] = kilde[:1].upper() + kilde[1:]
                 ans[f"{dim.id}_dato"] = day.isoformat()
         if talk is not None and talk.held_at is not None:
             ans["samtale_holdt"] = yes()
