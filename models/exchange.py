@@ -53,6 +53,7 @@ ADDED_COLUMNS: dict[tuple[str, str], tuple[str, Any]] = {
     ("meeting", "form_id"): ("0008", None),
     ("meeting", "form_version"): ("0008", None),
     ("meeting", "answers"): ("0008", {}),
+    ("assessment", "home_visit_on"): ("0009", None),
 }
 
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

@@ -208,6 +208,9 @@ class Assessment(FormAnswers, Synced, Base):
     plan_text: Mapped[str] = mapped_column(Text, default="")
     sources: Mapped[str] = mapped_column(Text, default="")
     no_home_visit_reason: Mapped[str] = mapped_column(Text, default="")
+    # The day of the undersøgelse's hjemmebesøg as its form records it (vault 0009), when it is
+    # not (also) registered as a meeting: the home-visit deadline is met by either.
+    home_visit_on: Mapped[date | None] = mapped_column(Date)
     # A simple ("simpel") undersøgelse: the municipality's shorter local standard (6 weeks in
     # Slagelse) applies to it besides the law's 4 months.
     is_simple: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

@@ -27,7 +27,7 @@ CLOCK_GRACE = timedelta(minutes=5)
 #: date, a follow-up or review due, a hearing deadline. docs/case-format.md says the same.
 NOT_IN_FUTURE: dict[str, tuple[str, ...]] = {
     "notification": ("received_at",),
-    "assessment": ("aware_on",),
+    "assessment": ("aware_on", "home_visit_on"),
     "intervention": ("decided_on",),
     "person": ("birth_date",),
 }
@@ -70,6 +70,8 @@ def date_problem(row: Any, now: datetime, today: date | None = None) -> tuple[st
     elif table == "assessment":
         if _later(row.aware_on, today):
             return future, "aware_on"
+        if _later(row.home_visit_on, today):
+            return future, "home_visit_on"
         if _later(row.aware_on, row.started_on):
             return order, "started_on"
         for field in ("completed_on", "preliminary_on"):

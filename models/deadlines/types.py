@@ -183,6 +183,7 @@ class AssessmentRecord(NamedTuple):
     started_on: date
     status: AssessmentStatus
     no_home_visit_reason: str
+    home_visit_on: date | None
     is_simple: bool
     preliminary_on: date | None
     completed_on: date | None

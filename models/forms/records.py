@@ -39,6 +39,7 @@ RECORD_COLUMNS: Mapping[str, Mapping[str, frozenset[FieldType]]] = MappingProxyT
             "plan_text": frozenset({_T.LONG_TEXT}),
             "sources": frozenset({_T.LONG_TEXT}),
             "no_home_visit_reason": frozenset({_T.LONG_TEXT}),
+            "home_visit_on": frozenset({_T.DATE}),
             "is_simple": frozenset({_T.YES_NO}),
             "preliminary_on": frozenset({_T.DATE}),
             "summary": frozenset({_T.LONG_TEXT}),

@@ -66,6 +66,7 @@ def assessment(
     preliminary: date | None = None,
     no_visit_reason: str = "",
     simple: bool = False,
+    home_visit_on: date | None = None,
     id: str = "ass-1",
 ) -> Assessment:
     return Assessment(
@@ -78,6 +79,7 @@ def assessment(
         preliminary_on=preliminary,
         no_home_visit_reason=no_visit_reason,
         is_simple=simple,
+        home_visit_on=home_visit_on,
     )
 
 
@@ -479,6 +481,38 @@ def test_bl20_home_visit_none_with_reason_is_excepted(offset: int) -> None:
     d = only(facts(assessments=(a,)), noon(date(2026, 2, 28) + timedelta(days=offset)), VISIT)
     assert d.status == S.UNDTAGET
     assert d.reason == "Familien har afvist besøg"
+
+
+def test_slagelse_home_visit_met_by_the_day_the_assessment_form_records() -> None:
+    """The undersøgelse's form ("Er der holdt hjemmebesøg?" ja, "Dato for hjemmebesøget") meets
+    the deadline as a hjemmebesøg registered as a meeting does, from that day on."""
+    day = date(2026, 1, 12)
+    a = assessment(date(2025, 10, 31), date(2025, 11, 3), home_visit_on=day)
+    d = only(facts(assessments=(a,)), noon(date(2026, 3, 1)), VISIT)
+    assert d.status == S.OPFYLDT
+    assert d.fulfilled_at == datetime.combine(day, time(0), tzinfo=DK)
+    # Asked about a moment before that day, it was not met yet.
+    assert only(facts(assessments=(a,)), noon(day - timedelta(days=1)), VISIT).status == S.OK
+
+
+def test_slagelse_home_visit_the_earlier_of_form_day_and_meeting_counts() -> None:
+    a = assessment(date(2025, 10, 31), date(2025, 11, 3), home_visit_on=date(2026, 1, 12))
+    f = facts(assessments=(a,), meetings=(home_visit(date(2025, 12, 1)),))
+    d = only(f, noon(date(2026, 3, 1)), VISIT)
+    assert d.fulfilled_at is not None and local_date(d.fulfilled_at) == date(2025, 12, 1)
+
+
+@pytest.mark.parametrize("day", [date(2025, 11, 2), date(2026, 1, 16)])
+def test_slagelse_home_visit_form_day_outside_the_assessment_does_not_count(day: date) -> None:
+    # Before the undersøgelse began, or after it was completed.
+    a = assessment(
+        date(2025, 10, 31),
+        date(2025, 11, 3),
+        status=AssessmentStatus.AFSLUTTET,
+        completed=date(2026, 1, 15),
+        home_visit_on=day,
+    )
+    assert only(facts(assessments=(a,)), noon(date(2026, 1, 20)), VISIT).status == S.OVERSKREDET
 
 
 def test_bl20_home_visit_blank_reason_is_no_reason() -> None:

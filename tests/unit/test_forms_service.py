@@ -290,3 +290,38 @@ def test_corrupt_or_unknown_answers_are_an_error_of_that_form_alone(vault: Vault
         services.update(s, row, form_version=1, answers={"bekymring": "x"})
         form, answers = open_answers(row)
         assert form is not None and form.version == 1 and answers == {"bekymring": "x"}
+
+
+def test_a_home_visit_answered_in_the_undersoegelse_meets_the_home_visit_deadline(
+    vault: Vault,
+) -> None:
+    """ "Er der holdt hjemmebesøg?" ja, with its date, in the undersøgelse's form: the day goes to
+    the row (``home_visit_on``) and the engine's home-visit deadline is met by it, as by a
+    hjemmebesøg registered as a meeting."""
+    from models.deadlines import DeadlineStatus
+    from models.deadlines.service import deadlines_for_case
+
+    started = date.today() - timedelta(days=10)
+    visited = started + timedelta(days=3)
+    with vault.session() as s:
+        child, _ = services.create_person(s, "Åse", "Holm")
+        case = services.create_case(s, child, opened_on=started)
+        row = services.add(s, Assessment(case_id=case.id, aware_on=started, started_on=started))
+        case_id, row_id = case.id, row.id
+
+    def rule() -> Any:
+        with vault.session() as s:
+            found = deadlines_for_case(s, case_id, NOW)
+        return next(d for d in found if d.rule == "hjemmebesoeg_undersoegelse")
+
+    assert rule().status != DeadlineStatus.OPFYLDT
+    answers = {"hjemmebesoeg_holdt": {"value": True}, "hjemmebesoeg_dato": visited.isoformat()}
+    with vault.session() as s:
+        save_answers(
+            s, services.get(s, Assessment, row_id), answers, form=load_form("undersoegelse")
+        )
+    with vault.session() as s:
+        assert services.get(s, Assessment, row_id).home_visit_on == visited
+    met = rule()
+    assert met.status == DeadlineStatus.OPFYLDT
+    assert met.due_date is not None and met.fulfilled_at is not None

@@ -101,13 +101,17 @@ def home_visit(c: Ctx) -> Iterator[Deadline]:
     """Local standard (Slagelse 2008 standards, section 2 "Hjemmebesøg"; not a paragraph of the
     law — §20 stk. 2 is about starting an undersøgelse): a børnefaglig undersøgelse includes at
     least one hjemmebesøg; if none happened, the reason is documented (then the deadline is
-    excepted with that reason)."""
+    excepted with that reason). The visit is a hjemmebesøg registered as a meeting, or the day
+    the undersøgelse's own form records (``home_visit_on``), whichever came first."""
     for a in c.facts.assessments:
         due_day = add_months(a.aware_on, c.std.assessment_months)
         if a.completed_on is not None:
             due_day = min(due_day, a.completed_on)
         start = start_of_day(a.started_on)
-        visit = first_held_after(c, MeetingKind.HJEMMEBESOEG, start)
+        visits = [first_held_after(c, MeetingKind.HJEMMEBESOEG, start)]
+        if a.home_visit_on is not None and a.home_visit_on >= a.started_on:
+            visits.append(start_of_day(a.home_visit_on))
+        visit = min((v for v in visits if v is not None), default=None)
         if visit is not None and a.completed_on is not None and local_date(visit) > a.completed_on:
             visit = None  # after the undersøgelse was finished: it does not count (a late one does)
         d = make(
