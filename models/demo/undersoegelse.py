@@ -187,7 +187,7 @@ class AssessmentBuilder(NotificationBuilder):
             aware_on=aware,
             started_on=started,
             status=status or (AssessmentStatus.AFSLUTTET if done else AssessmentStatus.IGANG),
-            plan_text=self.say(f"{at}.plan_text"),
+            plan_text=self.say(f"{at}.plan_text", **self.then_words()),
             sources=sources[0].upper() + sources[1:] + ".",
             no_home_visit_reason=reason,
             summary=summary,
