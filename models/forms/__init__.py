@@ -16,7 +16,13 @@ from models.forms.answers import (
     visible_fields,
 )
 from models.forms.display import NOT_ANSWERED, display_answer
-from models.forms.errors import CorruptAnswers, FormIncomplete, FormNotStored, OtherForm
+from models.forms.errors import (
+    CorruptAnswers,
+    FormIncomplete,
+    FormNotStored,
+    MisplacedAnswers,
+    OtherForm,
+)
 from models.forms.loader import FormDefinitionError, FormProblem
 from models.forms.registry import (
     FormLibrary,
@@ -59,6 +65,7 @@ __all__ = [
     "IcsDimension",
     "IcsSide",
     "IcsTriangle",
+    "MisplacedAnswers",
     "Missing",
     "OtherForm",
     "Record",
