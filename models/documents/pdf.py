@@ -98,6 +98,8 @@ class Styles:
             "help", parent=self.body, fontName=ITALIC, fontSize=9, leading=12, textColor=colors.grey
         )
         self.small = ParagraphStyle("small", parent=self.body, fontSize=9, leading=12)
+        #: The recipient's name and address at the top left of a letter.
+        self.address = ParagraphStyle("address", parent=self.body, spaceAfter=0)
         #: An ICS dimension under its side's heading.
         self.subheading = ParagraphStyle(
             "subheading",

@@ -29,6 +29,15 @@ class Sender:
     municipality: str
 
 
+def _address(notification: Notification, styles: Styles) -> list[Flowable]:
+    """The notifier's name and workplace at the top left, as a Danish letter is addressed;
+    nothing when neither is known."""
+    lines = [p for p in (notification.notifier_name, notification.notifier_organisation) if p]
+    if not lines:
+        return []
+    return [text("\n".join(lines), styles.address), Spacer(1, 12 * mm)]
+
+
 def receipt_pdf(
     session: Session, notification_id: str, sender: Sender, *, today: date | None = None
 ) -> bytes:
@@ -41,15 +50,15 @@ def receipt_pdf(
     child = session.get(Person, case.child_id)
     child_name = child.full_name if child is not None else ""
     received = local_date(notification.received_at) if notification.received_at else None
-    sent = today or date.today()
+    # A receipt sent earlier and printed again carries the day it was sent, not today.
+    sent = notification.receipt_sent_on or today or date.today()
     styles = Styles()
     who = sender.municipality or "Kommunen"
     story: list[Flowable] = [
+        *_address(notification, styles),
         text(TITLE, styles.title),
         facts_table(
             [
-                ("Til", notification.notifier_name),
-                ("Arbejdssted", notification.notifier_organisation),
                 ("Vedrørende", child_name),
                 ("Modtaget", danish_date(received)),
                 ("Sagsnummer", case.case_number),

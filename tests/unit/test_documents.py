@@ -118,6 +118,42 @@ def test_the_receipt_names_the_notifier_the_child_and_the_paragraph(vault: Vault
     assert "050520" not in page  # no CPR number in a letter to the notifier
 
 
+def test_the_receipt_is_addressed_to_the_notifier_at_the_top_left(vault: Vault) -> None:
+    _, row_id = notification(vault)
+    with vault.reading() as s:
+        (page,) = pages_text(receipt_pdf(s, row_id, SENDER, today=date(2026, 11, 4)))
+    lines = [line.strip() for line in page.splitlines()]
+    # Name, then workplace, each on its own line, before the title: a letter's address block.
+    name, organisation, title = (
+        lines.index("Lise Lærer"),
+        lines.index("Nørrevangsskolen"),
+        lines.index(TITLE),
+    )
+    assert name < organisation < title
+    assert "Arbejdssted" not in page  # said once, in the address
+
+
+def test_a_receipt_without_a_known_notifier_has_no_address_block(vault: Vault) -> None:
+    _, row_id = notification(vault)
+    with vault.session() as s:
+        row = services.get(s, Notification, row_id)
+        row.notifier_name, row.notifier_organisation = "", ""
+    with vault.reading() as s:
+        (page,) = pages_text(receipt_pdf(s, row_id, SENDER, today=date(2026, 11, 4)))
+    assert page.lstrip().startswith(TITLE) or TITLE in page.splitlines()[0]
+
+
+def test_a_receipt_sent_earlier_is_dated_the_day_it_was_sent(vault: Vault) -> None:
+    _, row_id = notification(vault)
+    with vault.session() as s:
+        services.get(s, Notification, row_id).receipt_sent_on = date(2026, 11, 5)
+    with vault.reading() as s:
+        (page,) = pages_text(receipt_pdf(s, row_id, SENDER, today=date(2026, 12, 1)))
+    words = " ".join(page.split())
+    assert "Dato 5. november 2026" in words
+    assert "1. december 2026" not in words
+
+
 def test_no_receipt_for_a_citizen_or_an_unknown_row(vault: Vault) -> None:
     _, row_id = notification(vault, NotifierKind.BORGER)
     with vault.reading() as s, pytest.raises(NotFound):
