@@ -19,10 +19,12 @@ from sqlalchemy import (
     Dialect,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -482,3 +484,49 @@ CASE_TABLES: tuple[type[Synced], ...] = (
 )
 
 SYNCED_TABLES: tuple[type[Synced], ...] = (User, Person, *CASE_TABLES, SyncConflict)
+
+
+# -- what the deadline engine reads ---------------------------------------------------------------
+# Covering indexes (vault 0010) of the columns ``models.deadlines.facts`` reads of every case's
+# underretninger, undersøgelser and meetings not deleted: the rows carry texts and form answers
+# over several pages each, so reading them to count deadlines read the whole table. The columns
+# are the fields of the engine's records (``models.deadlines.types``); a test keeps them in step.
+_NOT_DELETED = "deleted_at IS NULL"
+
+Index(
+    "ix_notification_deadline_facts",
+    Notification.case_id,
+    Notification.id,
+    Notification.received_at,
+    Notification.notifier_kind,
+    Notification.concerns_abuse,
+    Notification.assessed_at,
+    Notification.outcome,
+    Notification.assessed_with_new_colleague,
+    Notification.receipt_sent_on,
+    Notification.feedback_sent_on,
+    sqlite_where=text(_NOT_DELETED),
+)
+Index(
+    "ix_assessment_deadline_facts",
+    Assessment.case_id,
+    Assessment.id,
+    Assessment.aware_on,
+    Assessment.started_on,
+    Assessment.status,
+    Assessment.no_home_visit_reason,
+    Assessment.home_visit_on,
+    Assessment.is_simple,
+    Assessment.preliminary_on,
+    Assessment.completed_on,
+    sqlite_where=text(_NOT_DELETED),
+)
+Index(
+    "ix_meeting_deadline_facts",
+    Meeting.case_id,
+    Meeting.id,
+    Meeting.kind,
+    Meeting.held_at,
+    Meeting.child_alone,
+    sqlite_where=text(_NOT_DELETED),
+)

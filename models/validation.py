@@ -93,15 +93,8 @@ def date_problem(row: Any, now: datetime, today: date | None = None) -> tuple[st
     return None
 
 
-_UNMEASURED = object()
-
-
 def length_problem(row: Any) -> tuple[str, str] | None:
     """(code, field) of a text longer than its column holds (and than the store accepts)."""
-    measured = getattr(row, "text_too_long", _UNMEASURED)
-    if measured is not _UNMEASURED:
-        # A deadline record: the query that read it measured its texts (deadlines.facts).
-        return None if measured is None else ("validation.too_long", str(measured))
     for col in inspect(type(row)).columns:
         if isinstance(col.type, String | Text) and col.key is not None:
             value = getattr(row, col.key, None)
@@ -110,10 +103,20 @@ def length_problem(row: Any) -> tuple[str, str] | None:
     return None
 
 
-def check_row(row: Any, now: datetime, today: date | None = None) -> None:
+def check_row(row: Any, now: datetime) -> None:
     """Raise ``ValidationError`` naming the table, row and field of an impossible date or a
-    text too long to store (``today`` as for ``date_problem``)."""
-    problem = date_problem(row, now, today) or length_problem(row)
+    text too long to store."""
+    _raise(row, date_problem(row, now) or length_problem(row))
+
+
+def check_dates(row: Any, now: datetime, today: date | None = None) -> None:
+    """``check_row`` for the dates alone (``today`` as for ``date_problem``): what the deadline
+    engine checks before it counts. A text too long moves no deadline, and is refused where it
+    is saved, pushed, received or imported."""
+    _raise(row, date_problem(row, now, today))
+
+
+def _raise(row: Any, problem: tuple[str, str] | None) -> None:
     if problem is not None:
         code, field = problem
         raise ValidationError(

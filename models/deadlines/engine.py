@@ -11,7 +11,7 @@ from models.deadlines.rules import ALL_RULES, Ctx
 from models.deadlines.standards import Standards
 from models.deadlines.types import AnyAck, CaseFacts, Deadline, DeadlineStatus
 from models.errors import ValidationError
-from models.validation import FUTURE_DATE, check_row, date_problem
+from models.validation import FUTURE_DATE, check_dates, date_problem
 from models.vocabulary import MET_BY_LABELS, DeadlineAckKind
 
 
@@ -94,7 +94,7 @@ def check_facts(facts: CaseFacts, now: datetime) -> None:
     ]
     today = local_date(now)
     for row in rows:
-        check_row(row, now, today)
+        check_dates(row, now, today)
 
 
 def as_of(facts: CaseFacts, now: datetime) -> CaseFacts:

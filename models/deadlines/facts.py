@@ -1,7 +1,9 @@
 """Loads the deadline engine's facts with a few Core queries: one per table, only the columns
 the rules and the date check read, grouped by case in Python. A 5,000-case vault is read in
 well under a second, where ORM objects per row took seconds (identity map, every column, the
-JSON of form answers and meeting notes)."""
+JSON of form answers and meeting notes). The underretninger, undersøgelser and meetings are read
+from covering indexes of exactly these columns (``models.schema``, vault 0010): their rows run
+over several pages each (texts, form answers), and the id and case columns come last."""
 
 from __future__ import annotations
 
@@ -21,12 +23,7 @@ from sqlalchemy import (
     Date,
     Enum,
     Select,
-    String,
-    Text,
     bindparam,
-    case,
-    func,
-    inspect,
     select,
 )
 from sqlalchemy.orm import Session
@@ -57,7 +54,6 @@ from models.schema import (
     Plan,
     UTCDateTime,
 )
-from models.values import max_chars
 
 #: CaseFacts field → (its table, the record its rows are read into).
 PER_CASE: dict[str, tuple[type[Any], type[NamedTuple]]] = {
@@ -71,30 +67,16 @@ PER_CASE: dict[str, tuple[type[Any], type[NamedTuple]]] = {
     "acks": (DeadlineAck, AckRecord),
 }
 
+#: The tables read from a covering index of the records' columns (vault 0010), in its order.
+BY_ID = frozenset({"notifications", "assessments", "meetings"})
+
 #: How many case ids go into one ``IN (…)`` (SQLite allows 32,766 parameters; PostgreSQL more).
 CHUNK = 500
-
-TOO_LONG = "text_too_long"
-
-
-def text_too_long(cls: type[Any]) -> ColumnElement[Any]:
-    """The name of the first text column of ``cls`` longer than it holds, or NULL: what
-    ``models.validation.length_problem`` finds in an ORM row, measured by the database (the
-    same columns in the same order) so the texts themselves are never loaded."""
-    whens = [
-        (func.length(col) > max_chars(col), col.key)
-        for col in inspect(cls).columns
-        if isinstance(col.type, String | Text) and col.key is not None
-    ]
-    return case(*whens, else_=None)
 
 
 def _columns(cls: type[Any], record: type[NamedTuple]) -> list[ColumnElement[Any]]:
     """The record's fields as columns of ``cls``, in the record's order."""
-    return [
-        text_too_long(cls).label(TOO_LONG) if name == TOO_LONG else getattr(cls, name)
-        for name in record._fields
-    ]
+    return [getattr(cls, name) for name in record._fields]
 
 
 @cache
@@ -115,6 +97,9 @@ def _rows_query(name: str, by_ids: bool) -> Select[Any]:
     query = select(*_columns(cls, record)).where(cls.deleted_at.is_(None))
     if by_ids:
         query = query.where(cls.case_id.in_(bindparam("ids", expanding=True)))
+    if name in BY_ID:
+        # Read from the covering index (models.schema): in its order, whichever path reads it.
+        query = query.order_by(cls.case_id, cls.id)
     return query
 
 
@@ -122,7 +107,8 @@ def load_facts(
     session: Session, case_ids: Sequence[str] | None = None, *, assigned_to: str | None = None
 ) -> list[CaseFacts]:
     """The facts of the given cases (default: every case not deleted; or those assigned to a
-    user), ordered by case number. Each case's rows keep the database's order, as the ORM
+    user), ordered by case number. A case's underretninger, undersøgelser and meetings come
+    by id (their covering index's order); its other rows keep the database's order, as the ORM
     returned them."""
     connection = session.connection()
     n_case = len(CaseRecord._fields)
@@ -224,7 +210,7 @@ def _raw_statement(name: str) -> tuple[str, tuple[tuple[int, Convert], ...]]:
     table = cls.__table__
     converters = []
     for position, field_name in enumerate(record._fields):
-        if field_name != TOO_LONG and (convert := _converter(table.c[field_name])) is not None:
+        if (convert := _converter(table.c[field_name])) is not None:
             converters.append((position, convert))
     return sql, tuple(converters)
 

@@ -122,8 +122,6 @@ class Deadline(NamedTuple):
 
 
 # -- the records the loader fills (see the module docstring) --------------------------------
-# ``text_too_long``: the first text column longer than it holds, measured by the loading query
-# (the date check reports it as ``check_row`` does for an ORM row); None when all fit.
 # ``__tablename__``: the table, as an ORM row has it, for the date check and its errors.
 
 
@@ -147,7 +145,6 @@ class ChildRecord(NamedTuple):
     id: str
     birth_date: date | None
     unborn: bool
-    text_too_long: str | None
 
     @property
     def __tablename__(self) -> str:
@@ -167,7 +164,6 @@ class NotificationRecord(NamedTuple):
     assessed_with_new_colleague: str | None
     receipt_sent_on: date | None
     feedback_sent_on: date | None
-    text_too_long: str | None
 
     @property
     def __tablename__(self) -> str:
@@ -187,7 +183,6 @@ class AssessmentRecord(NamedTuple):
     is_simple: bool
     preliminary_on: date | None
     completed_on: date | None
-    text_too_long: str | None
 
     @property
     def __tablename__(self) -> str:
@@ -226,7 +221,6 @@ class FollowUpRecord(NamedTuple):
     evidence: dict[str, Any] | None
     decided_on: date | None
     next_due_on: date | None
-    text_too_long: str | None
 
     @property
     def __tablename__(self) -> str:
@@ -260,7 +254,6 @@ class InterventionRecord(NamedTuple):
     is_placement: bool
     assessed_on: date | None
     evaluated_on: date | None
-    text_too_long: str | None
 
     @property
     def __tablename__(self) -> str:
@@ -275,7 +268,6 @@ class AgreementRecord(NamedTuple):
     kind: AgreementKind
     signed_on: date | None
     last_follow_up_on: date | None
-    text_too_long: str | None
 
     @property
     def __tablename__(self) -> str:
