@@ -17,13 +17,18 @@ from models import services
 from models.deadlines.calendar import local_date
 from models.documents.pdf import (
     DocumentInfo,
+    FillIn,
+    ScaleBoxes,
+    SignatureLines,
     Styles,
+    TickRow,
     WritingLine,
     answer_parts,
     build_pdf,
     danish_date,
     facts_table,
     text,
+    tick_list,
 )
 from models.errors import NotFound
 from models.forms import (
@@ -33,6 +38,7 @@ from models.forms import (
     FormLibrary,
     IcsTriangle,
     Section,
+    YesNo,
     default_library,
     is_answered,
 )
@@ -46,6 +52,8 @@ from models.vocabulary import MeetingKind
 #: a long text of one ICS dimension fewer, as there are twenty dimensions).
 _BLANK_LINES = {"long_text": 7, "group": 7}
 _BLANK_LINES_PER_DIMENSION = 4
+#: A scale longer than this gets lines to write the number on instead of a box per number.
+_MOST_SCALE_BOXES = 20
 
 #: A run of flowables kept on one page when it fits (a question and its answer; an ICS
 #: dimension with its questions); the heading before it goes with it.
@@ -177,14 +185,40 @@ def form_story(
     return story
 
 
-def _blank_field(fld: Field, styles: Styles) -> Chunk:
-    chunk: Chunk = [text(fld.label, styles.label)]
-    if fld.help:
-        chunk.append(text(fld.help, styles.help))
+def _blank_answer(fld: Field, styles: Styles) -> Chunk:
+    """Where the answer to ``fld`` goes on paper: boxes to tick for a yes/no, a choice or a
+    scale; lines to write on for text."""
+    if fld.type == FieldType.YES_NO:
+        chunk: Chunk = [TickRow(["Ja", "Nej"])]
+        if fld.reason_when is not None:
+            when = "ja" if fld.reason_when == YesNo.YES else "nej"
+            reason = fld.reason_label[:1].lower() + fld.reason_label[1:]
+            chunk += [text(f"Hvis {when}, {reason}", styles.help), WritingLine()]
+            chunk.append(WritingLine())
+        return chunk
+    if fld.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE) and fld.choices:
+        how = "Sæt ét kryds." if fld.type == FieldType.CHOICE else "Sæt gerne flere krydser."
+        return [text(how, styles.help), tick_list([c.label for c in fld.choices], styles)]
+    if fld.type == FieldType.SCALE and fld.maximum - fld.minimum <= _MOST_SCALE_BOXES:
+        return [ScaleBoxes(fld.minimum, fld.maximum, fld.low_label, fld.high_label)]
     lines = _BLANK_LINES.get(str(fld.type), 2)
     if fld.ics is not None:
         lines = min(lines, _BLANK_LINES_PER_DIMENSION)
-    chunk += [WritingLine() for _ in range(lines)]
+    return [WritingLine() for _ in range(lines)]
+
+
+def _blank_field(fld: Field, styles: Styles) -> Chunk:
+    chunk: Chunk
+    if fld.type == FieldType.DATE:
+        chunk = [FillIn(fld.label)]  # "Dato: ____", one short line
+    elif fld.type == FieldType.DATETIME:
+        chunk = [FillIn(fld.label, "Kl.")]
+    else:
+        chunk = [text(fld.label, styles.label)]
+    if fld.help:
+        chunk.append(text(fld.help, styles.help))
+    if fld.type not in (FieldType.DATE, FieldType.DATETIME):
+        chunk += _blank_answer(fld, styles)
     chunk.append(Spacer(1, 2 * mm))
     return chunk
 
@@ -193,7 +227,7 @@ def blank_story(form: Form, styles: Styles, ics: IcsTriangle | None = None) -> l
     """Every section and question with its help text and lines to write on across the page;
     the questions of an ICS side under the side's name, dimension by dimension."""
     ics = ics or default_library().ics
-    story: list[Flowable] = []
+    story: list[list[Chunk]] = []  # the chunks of each section
     for section in form.sections:
         heads: Chunk = [text(_section_title(section, ics), styles.heading)]
         if section.help:
@@ -209,8 +243,12 @@ def blank_story(form: Form, styles: Styles, ics: IcsTriangle | None = None) -> l
         if not chunks:
             continue
         chunks[0][:0] = heads
-        story += [KeepTogether(chunk) for chunk in chunks]
-    return story
+        story.append(chunks)
+    # Whoever fills the form in by hand signs it, under the last question (never alone on a
+    # page of its own).
+    if story:
+        story[-1][-1] += [Spacer(1, 6 * mm), SignatureLines()]
+    return [KeepTogether(chunk) for chunks in story for chunk in chunks]
 
 
 def answered_form_pdf(

@@ -172,6 +172,163 @@ class WritingLine(Flowable):
         self.canv.line(0, 0.5, self.width, 0.5)
 
 
+#: The side of a box to tick by hand; Vera, the embedded font, has no "☐", so boxes are drawn.
+TICK_BOX = 3.6 * mm
+_TICK_FONT_SIZE = 10
+
+
+def _draw_box(canv: Canvas, x: float, y: float) -> None:
+    canv.setStrokeColor(colors.black)
+    canv.setLineWidth(0.7)
+    canv.rect(x, y, TICK_BOX, TICK_BOX, stroke=1, fill=0)
+
+
+class TickRow(Flowable):
+    """Boxes to tick side by side, each followed by its word ("☐ Ja   ☐ Nej"); a row that
+    does not fit the width goes on over the next line."""
+
+    def __init__(self, labels: Sequence[str]) -> None:
+        super().__init__()
+        self.labels = list(labels)
+        self._places: list[tuple[float, int]] = []  # (x, line) of each label's box
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        self._places, x, line = [], 0.0, 0
+        for label in self.labels:
+            width = TICK_BOX + 1.8 * mm + pdfmetrics.stringWidth(label, FONT, _TICK_FONT_SIZE)
+            if x > 0 and x + width > availWidth:
+                x, line = 0.0, line + 1
+            self._places.append((x, line))
+            x += width + 7 * mm
+        self.width = availWidth
+        self.height = (line + 1) * 7 * mm
+        return self.width, self.height
+
+    def draw(self) -> None:
+        for label, (x, line) in zip(self.labels, self._places, strict=True):
+            y = self.height - (line + 1) * 7 * mm + 1.5 * mm
+            _draw_box(self.canv, x, y)
+            self.canv.setFont(FONT, _TICK_FONT_SIZE)
+            self.canv.setFillColor(colors.black)
+            self.canv.drawString(x + TICK_BOX + 1.8 * mm, y + 0.6 * mm, label)
+
+
+class _Box(Flowable):
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return TICK_BOX, TICK_BOX
+
+    def draw(self) -> None:
+        _draw_box(self.canv, 0, 0)
+
+
+def tick_list(labels: Sequence[str], styles: Styles) -> Table:
+    """Choices to tick by hand, one under the other, each with its box (a long choice wraps
+    beside its box)."""
+    table = Table(
+        [[_Box(), text(label, styles.body)] for label in labels],
+        colWidths=[TICK_BOX + 3 * mm, None],
+        hAlign="LEFT",
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (0, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return table
+
+
+class ScaleBoxes(Flowable):
+    """A scale to tick by hand: each number over its box, the words for the ends under them."""
+
+    column = 12 * mm
+
+    def __init__(self, minimum: int, maximum: int, low: str = "", high: str = "") -> None:
+        super().__init__()
+        self.numbers = [str(n) for n in range(minimum, maximum + 1)]
+        self.low, self.high = low, high
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        self.step = min(self.column, availWidth / len(self.numbers))
+        self.width = availWidth
+        self.height = (15 if self.low or self.high else 11) * mm
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv, top = self.canv, self.height
+        canv.setFillColor(colors.black)
+        for i, number in enumerate(self.numbers):
+            middle = i * self.step + self.step / 2
+            canv.setFont(FONT, _TICK_FONT_SIZE)
+            canv.drawCentredString(middle, top - 4 * mm, number)
+            _draw_box(canv, middle - TICK_BOX / 2, top - 9.5 * mm)
+        canv.setFont(ITALIC, 8.5)
+        canv.setFillColor(colors.HexColor("#555555"))
+        if self.low:
+            canv.drawString(0, 1 * mm, self.low)
+        if self.high:
+            canv.drawRightString(len(self.numbers) * self.step, 1 * mm, self.high)
+
+
+class FillIn(Flowable):
+    """A label and a short line after it to write on ("Dato: ________"); more than one pair
+    on a line for a date and a time."""
+
+    line = 40 * mm
+
+    def __init__(self, *labels: str) -> None:
+        super().__init__()
+        self.labels = labels
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        self.width, self.height = availWidth, 9.5 * mm
+        return self.width, self.height
+
+    def draw(self) -> None:
+        x = 0.0
+        for label in self.labels:
+            self.canv.setFont(BOLD, 9.5)
+            self.canv.setFillColor(colors.black)
+            self.canv.drawString(x, 2.7 * mm, f"{label}:")
+            x += pdfmetrics.stringWidth(f"{label}:", BOLD, 9.5) + 2 * mm
+            self.canv.setStrokeColor(WritingLine.color)
+            self.canv.setLineWidth(0.6)
+            self.canv.line(x, 2 * mm, x + self.line, 2 * mm)
+            x += self.line + 8 * mm
+
+
+class SignatureLines(Flowable):
+    """Room to sign at the end of a form filled in by hand: lines with what goes on each under
+    it, "Dato" and "Underskrift" side by side, "Navn og institution" across the width."""
+
+    rows = (("Dato", "Underskrift"), ("Navn og institution",))
+    gap = 14 * mm  # room for handwriting above each line
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        self.width, self.height = availWidth, len(self.rows) * (self.gap + 5 * mm)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        for row_number, labels in enumerate(self.rows):
+            y = self.height - (row_number + 1) * (self.gap + 5 * mm) + 5 * mm
+            # "Dato" needs a short line; the other of the row has the rest.
+            widths = [50 * mm, self.width - 58 * mm] if len(labels) == 2 else [self.width]
+            x = 0.0
+            for label, width in zip(labels, widths, strict=True):
+                canv.setStrokeColor(colors.black)
+                canv.setLineWidth(0.7)
+                canv.line(x, y, x + width, y)
+                canv.setFont(FONT, 8.5)
+                canv.setFillColor(colors.HexColor("#555555"))
+                canv.drawString(x, y - 3.8 * mm, label)
+                x += width + 8 * mm
+
+
 def _numbered_canvas(info: DocumentInfo) -> type[Canvas]:
     """A canvas that draws the frame after the last page, when the page count is known."""
 

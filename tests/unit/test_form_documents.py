@@ -17,7 +17,7 @@ from sqlalchemy import update
 
 from models import services
 from models.documents import DOCUMENTS, Sender, make_document
-from models.documents.form_document import answered_form_pdf
+from models.documents.form_document import answered_form_pdf, blank_form_pdf
 from models.errors import NotFound
 from models.forms import FormLibrary, FormNotFound, ics_triangle, load_form
 from models.forms.errors import CorruptAnswers
@@ -439,3 +439,56 @@ def test_the_document_benchmark_runs(
     bench_documents.main()
     out = capsys.readouterr().out
     assert "pages" in out and "median" in out
+
+
+def _tick_boxes(pdf: bytes) -> int:
+    """How many boxes to tick by hand the PDF draws (rectangles of the tick box's size)."""
+    from pypdf.generic import ContentStream
+
+    from models.documents.pdf import TICK_BOX
+
+    reader = PdfReader(io.BytesIO(pdf))
+    count = 0
+    for page in reader.pages:
+        for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            if operator == b"re" and all(abs(float(v) - TICK_BOX) < 0.1 for v in operands[2:]):
+                count += 1
+    return count
+
+
+def _blank(vault: Vault, form_id: str) -> bytes:
+    case_id, _row_id = notification(vault)
+    with vault.reading() as s:
+        return blank_form_pdf(s, case_id, form_id)
+
+
+def test_the_blank_template_has_boxes_to_tick_for_yes_no_and_the_scale(vault: Vault) -> None:
+    pdf = _blank(vault, "statusudtalelse")
+    words = " ".join(_text(pdf).split())
+    _in_order(
+        words,
+        "Dato:",  # a date is a short line after its label
+        "Dit kendskab til barnet",
+        "Er forældrene orienteret om udtalelsen? Ja Nej",
+        "Hvis nej, hvorfor ikke?",
+        "Barnets trivsel, som du ser den 0 1 2 3 4 5 6 7 8 9 10 Meget dårlig Rigtig god",
+    )
+    assert _tick_boxes(pdf) == 2 + 11  # Ja, Nej; 0 … 10
+
+
+def test_the_blank_template_ends_with_room_to_sign(vault: Vault) -> None:
+    pdf = _blank(vault, "statusudtalelse")
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
+    _in_order(pages[-1], "Samlet vurdering", "Dato", "Underskrift", "Navn og institution")
+
+
+def test_a_blank_choice_lists_its_choices_with_boxes(vault: Vault) -> None:
+    pdf = _blank(vault, "underretning")
+    words = " ".join(_text(pdf).split())
+    choice = UNDERRETNING.field("modtaget_hvordan")
+    _in_order(words, choice.label, "Sæt ét kryds.", *(c.label for c in choice.choices))
+    choices = sum(
+        len(f.choices) for f in UNDERRETNING.fields.values() if f.type in ("choice", "multi_choice")
+    )
+    yes_no = sum(1 for f in UNDERRETNING.fields.values() if f.type == "yes_no")
+    assert _tick_boxes(pdf) == choices + 2 * yes_no
