@@ -35,6 +35,7 @@ from desktop.form_editor import (
     EMPTY,
     FormEditor,
     FormLine,
+    discard_if_untouched,
     load_lines,
     load_parties,
     new_form_row,
@@ -115,6 +116,8 @@ class CaseFormsWidget(QWidget):
         self.library = library or default_library()
         self._clock = clock
         self.editor: FormEditor | None = None
+        #: Rows made here by "Ny …" and not yet left: left untouched, they go again.
+        self._fresh: set[str] = set()
 
         heading = QLabel("Skemaer", self)
         bold = heading.font()
@@ -250,6 +253,7 @@ class CaseFormsWidget(QWidget):
         return True
 
     def _created(self, row_id: str) -> None:
+        self._fresh.add(row_id)
         self.refresh()
         if self.select(row_id):
             self.open_row(row_id)
@@ -297,8 +301,16 @@ class CaseFormsWidget(QWidget):
             self.editor = None
 
     def show_list(self) -> None:
-        row_id = self.editor.opened.line.row_id if self.editor else None
-        self.close_editor()
+        line = self.editor.opened.line if self.editor else None
+        row_id = line.row_id if line else None
+        self.close_editor()  # its last draft is written first: the writer keeps the order
+        if line is not None and line.row_id in self._fresh:
+            self._fresh.discard(line.row_id)
+            self._writes.run(
+                lambda session: discard_if_untouched(session, line.table, line.row_id),
+                lambda gone: self.refresh() if gone else None,
+                lambda err: log.warning("new form row not checked: %s", err.code),
+            )
         self._open_rows.pop(self.case_id, None)
         self.stack.setCurrentWidget(self.list_page)
         self.refresh()

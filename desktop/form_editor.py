@@ -36,6 +36,7 @@ from desktop.messages import error_text
 from desktop.ops import Writes
 from desktop.widgets import ErrorLabel, log_refusal
 from models import services
+from models.drafts import draft_key, load_draft
 from models.errors import FeltmappeError
 from models.forms import (
     CorruptAnswers,
@@ -233,6 +234,20 @@ def new_form_row(session: Session, case_id: str, form: Form, now: datetime) -> s
     else:
         raise FormNotStored(form_id=form.id, table=table)
     return services.add(session, row).id
+
+
+def discard_if_untouched(session: Session, table: str, row_id: str) -> bool:
+    """Tombstone a row "Ny …" made (``new_form_row``) that was left with no answer saved and no
+    draft kept: a click by mistake leaves no empty underretning behind (whose missing time of
+    receipt would stand among the case's deadlines). Runs on the writer, after the editor's last
+    draft was written. True if the row went."""
+    row = services.get(session, TABLES[table][0], row_id)
+    if row.deleted_at is not None or row.answers:
+        return False
+    if load_draft(session, draft_key(DRAFT_EDITOR, row_id)) is not None:
+        return False
+    services.soft_delete(session, row)
+    return True
 
 
 def load_parties(session: Session, case_id: str) -> tuple[Party, ...]:

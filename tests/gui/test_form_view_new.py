@@ -209,7 +209,10 @@ def test_an_undersoegelse_a_boernesamtale_and_a_hjemmebesoeg_start_from_the_tab(
     # The dates the row starts with are the form's first answers, to be corrected.
     assert editor(form.view, "startet").value() == date.today().isoformat()
     assert editor(form.view, "kendskab").value() == received.astimezone(DK).date().isoformat()
+    form.save_button.click()  # saved with those dates: it stays
+    written(qtbot)
     form.back_button.click()
+    written(qtbot)
     # One undersøgelse at a time: the button says why it is grey.
     assert not assessment.isEnabled() and assessment.toolTip() == ASSESSMENT_RUNNING
 
@@ -217,17 +220,23 @@ def test_an_undersoegelse_a_boernesamtale_and_a_hjemmebesoeg_start_from_the_tab(
         qtbot.mouseClick(forms.new_buttons[form_id], Qt.MouseButton.LeftButton)
         form = opened(qtbot, forms)
         assert form.opened.form.id == form_id and form.opened.line.title == title
-        form.back_button.click()
+        form.back_button.click()  # left untouched: the meeting goes again
+        written(qtbot)
 
+    qtbot.waitUntil(lambda: len(forms.lines()) == 2, timeout=5000)
     titles = sorted(line.title for line in forms.lines())
-    assert titles == ["Børnefaglig undersøgelse", "Børnesamtale", "Hjemmebesøg", "Underretning"]
+    assert titles == ["Børnefaglig undersøgelse", "Underretning"]
     vault = h.controller.vault
     assert vault is not None
     with vault.reading() as s:
-        kinds = sorted(m.kind for m in s.query(Meeting).filter_by(case_id=case_id))
-        assert kinds == sorted([MeetingKind.BOERNESAMTALE, MeetingKind.HJEMMEBESOEG])
+        meetings = s.query(Meeting).filter_by(case_id=case_id).all()
+        assert sorted(m.kind for m in meetings) == [
+            MeetingKind.BOERNESAMTALE,
+            MeetingKind.HJEMMEBESOEG,
+        ]
+        assert all(m.deleted_at is not None for m in meetings)
         (made,) = s.query(Assessment).filter_by(case_id=case_id).all()
-        assert made.started_on == date.today()
+        assert made.started_on == date.today() and made.deleted_at is None
 
 
 def test_a_party_added_while_a_form_is_open_can_be_picked_at_once(
@@ -281,3 +290,45 @@ def test_a_party_added_while_a_form_is_open_can_be_picked_at_once(
     karin.setFocus()
     keys(qtbot, TAB)
     assert focused() is present.others
+
+
+def test_a_new_form_left_untouched_goes_again_one_with_an_answer_stays(
+    qtbot: QtBot, app: Harness, filled: Filled
+) -> None:
+    """ "Ny underretning" by mistake, then "Alle skemaer" at once: no empty underretning is left
+    in the case (its missing time of receipt would stand among the deadlines). One whose
+    "Modtaget" was typed and saved stays."""
+    from models.deadlines.service import deadlines_for_case
+
+    case_id = filled.case_ids["Anna Jensen"]
+    _dialog, forms = skemaer_by_keyboard(qtbot, app, case_id)
+    vault = app.controller.vault
+    assert vault is not None
+
+    qtbot.keyClick(focused(), Qt.Key.Key_U, ALT)  # "Ny underretning"
+    form = opened(qtbot, forms)
+    assert form.opened.form.id == "underretning"
+    qtbot.keyClick(focused(), Qt.Key.Key_L, ALT)  # "Alle skemaer"
+    qtbot.waitUntil(lambda: forms.editor is None)
+    written(qtbot)
+    qtbot.waitUntil(lambda: forms.lines() == [], timeout=5000)
+    with vault.reading() as s:
+        (row,) = s.query(Notification).filter_by(case_id=case_id).all()
+        assert row.deleted_at is not None  # a tombstone: sync carries it like any deletion
+        assert not [d for d in deadlines_for_case(s, case_id, datetime.now(UTC)) if d.missing]
+
+    qtbot.keyClick(focused(), Qt.Key.Key_U, ALT)
+    form = opened(qtbot, forms)
+    assert focused() is editor(form.view, "modtaget").edit
+    keys(qtbot, f"{RECEIVED:%d.%m.%Y %H.%M}")
+    qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # Gem
+    written(qtbot)
+    assert form.done.text() == SAVED
+    qtbot.keyClick(focused(), Qt.Key.Key_L, ALT)
+    qtbot.waitUntil(lambda: forms.editor is None)
+    written(qtbot)
+    (line,) = forms.lines()
+    assert line.title == "Underretning"
+    with vault.reading() as s:
+        live = s.query(Notification).filter_by(case_id=case_id, deleted_at=None).all()
+        assert [n.id for n in live] == [line.row_id]
