@@ -125,6 +125,9 @@ def _ics_group_chunks(
         return None
     order = {d.id: i for i, d in enumerate(ics.dimensions)}
     items.sort(key=lambda item: order.get(str(item.get(dimension_field.id)), len(order)))
+    # The item's other fields: with one, the items are its answers alone; with several, each
+    # answer goes under its own label.
+    others = [sub for sub in fld.fields if sub is not dimension_field]
     chunks: list[Chunk] = []
     side = None
     for item in items:
@@ -140,14 +143,20 @@ def _ics_group_chunks(
             side = None
             shown = display_answer(dimension_field, item.get(dimension_field.id), ics)
             chunk.append(text(f"{dimension_field.label}: {shown}", styles.label))
-        for sub in fld.fields:
-            if sub is dimension_field or not is_answered(sub, item.get(sub.id)):
+        for sub in others:
+            if not is_answered(sub, item.get(sub.id)):
                 continue
-            value = display_answer(sub, item.get(sub.id), ics)
-            chunk.append(text(f"{sub.label}: {value}", styles.body))
+            if len(others) > 1:
+                chunk.append(text(sub.label, styles.item_label))
+            chunk.append(text(display_answer(sub, item.get(sub.id), ics), styles.body))
         chunk.append(Spacer(1, 1 * mm))
         chunks.append(chunk)
-    chunks[0][:0] = [text(fld.label, styles.label)]
+    head: Chunk = [text(fld.label, styles.label)]
+    if len(others) == 1 and not fld.label.lower().startswith(others[0].label.lower()):
+        # One answer per item: what it is said once, not before every item (and not at all
+        # when the group's label says it: "Iagttagelser fordelt på …" of "Iagttagelse").
+        head.append(text(others[0].label, styles.help))
+    chunks[0][:0] = head
     return chunks
 
 

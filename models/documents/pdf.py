@@ -94,6 +94,14 @@ class Styles:
         self.label = ParagraphStyle(
             "label", parent=self.body, fontName=BOLD, fontSize=9.5, leading=12.5, spaceAfter=1
         )
+        #: A field of an item of a group under the item's own label (an ICS dimension).
+        self.item_label = ParagraphStyle(
+            "item_label",
+            parent=self.label,
+            fontSize=8.5,
+            leading=11,
+            textColor=colors.HexColor("#444444"),
+        )
         self.help = ParagraphStyle(
             "help", parent=self.body, fontName=ITALIC, fontSize=9, leading=12, textColor=colors.grey
         )

@@ -492,3 +492,64 @@ def test_a_blank_choice_lists_its_choices_with_boxes(vault: Vault) -> None:
     )
     yes_no = sum(1 for f in UNDERRETNING.fields.values() if f.type == "yes_no")
     assert _tick_boxes(pdf) == choices + 2 * yes_no
+
+
+def test_an_ics_group_names_its_one_field_once_not_before_every_item(vault: Vault) -> None:
+    answers = dict(COMPLETE)
+    answers["bekymring_ics"] = [
+        {"dimension": "boligforhold", "tekst": "Fugt i børneværelset."},
+        {"dimension": "sundhedsforhold", "tekst": "Ofte syg."},
+    ]
+    _case_id, _row_id, number = _answered(vault, answers)
+    with vault.reading() as s:
+        words = " ".join(_text(make_document(s, number, "underretning", SENDER).pdf).split())
+    _in_order(
+        words,
+        "Bekymringen fordelt på ICS-dimensioner Hvad underretteren beskriver",
+        "Sundhedsforhold Ofte syg.",
+        "Boligforhold Fugt i børneværelset.",
+    )
+    assert words.count("Hvad underretteren beskriver") == 1
+    assert "Hvad underretteren beskriver:" not in words
+
+    visit_number, _row_id = _meeting(vault, MeetingKind.HJEMMEBESOEG, VISIT)
+    with vault.reading() as s:
+        words = " ".join(_text(make_document(s, visit_number, "hjemmebesoeg", SENDER).pdf).split())
+    assert "Iagttagelse:" not in words
+    # The group's label already says what each item is.
+    assert "Iagttagelser fordelt på ICS-dimensioner Forældrekompetencer" in words
+    _in_order(words, "Grundlæggende omsorg Mad i køleskabet.", "Boligforhold Fugt i stuen.")
+
+
+def test_an_ics_group_of_several_fields_labels_each_answer_on_its_own_line() -> None:
+    from models.documents.form_document import form_story
+    from models.documents.pdf import DocumentInfo, Styles, build_pdf
+    from models.forms import Field, FieldType, Form, Section
+
+    group = Field(
+        id="iagttagelser",
+        type=FieldType.GROUP,
+        label="Iagttagelser",
+        fields=(
+            Field(id="dimension", type=FieldType.ICS_DIMENSION, label="Dimension"),
+            Field(id="tekst", type=FieldType.LONG_TEXT, label="Iagttagelse"),
+            Field(id="kilde", type=FieldType.SHORT_TEXT, label="Kilde"),
+        ),
+    )
+    form = Form(
+        id="x", version=1, title="X", sections=(Section(id="s", title="S", fields=(group,)),)
+    )
+    answers = {
+        "iagttagelser": [
+            {"dimension": "boligforhold", "tekst": "Fugt.", "kilde": "Mor"},
+            {"dimension": "sundhedsforhold", "tekst": "Hoster.", "kilde": "Skolen"},
+        ]
+    }
+    styles = Styles()
+    pdf = build_pdf(DocumentInfo(title="X", case_number="1"), form_story(form, answers, styles))
+    lines = [line.strip() for line in _text(pdf).splitlines()]
+    _in_order(
+        "\n".join(lines),
+        "Sundhedsforhold\nIagttagelse\nHoster.\nKilde\nSkolen",
+        "Boligforhold\nIagttagelse\nFugt.\nKilde\nMor",
+    )
