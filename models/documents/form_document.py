@@ -209,7 +209,8 @@ def _blank_answer(fld: Field, styles: Styles) -> Chunk:
         how = "Sæt ét kryds." if fld.type == FieldType.CHOICE else "Sæt gerne flere krydser."
         return [text(how, styles.help), tick_list([c.label for c in fld.choices], styles)]
     if fld.type == FieldType.SCALE and fld.maximum - fld.minimum <= _MOST_SCALE_BOXES:
-        return [ScaleBoxes(fld.minimum, fld.maximum, fld.low_label, fld.high_label)]
+        scale = ScaleBoxes(fld.minimum, fld.maximum, fld.low_label, fld.high_label)
+        return [scale, Spacer(1, 2 * mm)]
     lines = _BLANK_LINES.get(str(fld.type), 2)
     if fld.ics is not None:
         lines = min(lines, _BLANK_LINES_PER_DIMENSION)
@@ -357,4 +358,6 @@ def row_label(row: AnswerRow) -> str:
         else:
             when = "kladde"
         return " · ".join(p for p in (when, row.location) if p)
-    return f"påbegyndt {danish_date(row.started_on)}"
+    if isinstance(row, Assessment):
+        return f"påbegyndt {danish_date(row.started_on)}"
+    return ""  # a kind of row with answers that has no label of its own here yet

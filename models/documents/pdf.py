@@ -293,7 +293,7 @@ class FillIn(Flowable):
         self.labels = labels
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
-        self.width, self.height = availWidth, 9.5 * mm
+        self.width, self.height = availWidth, 8 * mm
         return self.width, self.height
 
     def draw(self) -> None:
@@ -301,11 +301,11 @@ class FillIn(Flowable):
         for label in self.labels:
             self.canv.setFont(BOLD, 9.5)
             self.canv.setFillColor(colors.black)
-            self.canv.drawString(x, 2.7 * mm, f"{label}:")
+            self.canv.drawString(x, 2.2 * mm, f"{label}:")
             x += pdfmetrics.stringWidth(f"{label}:", BOLD, 9.5) + 2 * mm
             self.canv.setStrokeColor(WritingLine.color)
             self.canv.setLineWidth(0.6)
-            self.canv.line(x, 2 * mm, x + self.line, 2 * mm)
+            self.canv.line(x, 1.5 * mm, x + self.line, 1.5 * mm)
             x += self.line + 8 * mm
 
 
