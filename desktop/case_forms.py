@@ -52,11 +52,11 @@ from models.vault import Vault
 
 log = logging.getLogger("feltmappe.forms")
 
-#: The forms started from the tab, with their buttons. Not the indledende vurdering (screening)
-#: nor the statusudtalelse: their forms name no vault row (``[record]``), so their answers would
-#: have nowhere to be kept (docs/forms.md); the underretning's own "Vurdering" is the screening.
+#: The forms started from the tab, with their buttons. Not the statusudtalelse: a school or
+#: daycare fills it in (it is printed blank), so no row of the case keeps its answers.
 NEW_FORMS: tuple[tuple[str, str], ...] = (
     ("underretning", "Ny &underretning"),
+    ("screening", "Ny indledende &vurdering"),
     ("undersoegelse", "Ny børnefaglig unde&rsøgelse"),
     ("boernesamtale", "Ny børne&samtale"),
     ("hjemmebesoeg", "Nyt hjemm&ebesøg"),

@@ -56,7 +56,7 @@ from models.forms.service import (
     open_answers,
     save_answers,
 )
-from models.schema import Assessment, Meeting, Notification
+from models.schema import Assessment, Meeting, Notification, Screening
 from models.vault import Vault
 from models.vocabulary import PARTY_ROLE_LABELS, MeetingKind, NotifierKind, PartyRole
 
@@ -82,6 +82,7 @@ CONFIRM_FINALISE = (
 #: The tables whose rows hold form answers, with what the list calls a row without a form.
 TABLES: dict[str, tuple[type[AnswerRow], str]] = {
     "notification": (Notification, "Underretning"),
+    "screening": (Screening, "Indledende vurdering"),
     "assessment": (Assessment, "Børnefaglig undersøgelse"),
     "meeting": (Meeting, "Møde"),
 }
@@ -151,6 +152,9 @@ def _day(row: AnswerRow) -> date | None:
     if isinstance(row, Meeting):
         moment = row.held_at or row.planned_at
         return moment.astimezone().date() if moment else None
+    if isinstance(row, Screening):
+        moment = row.decided_at or row.updated_at
+        return moment.astimezone().date() if moment else None
     return row.started_on
 
 
@@ -206,7 +210,8 @@ def new_form_row(session: Session, case_id: str, form: Form, now: datetime) -> s
       the notifier is anonymous (no receipt is owed) until "Underretter" is answered;
     - an undersøgelse starts today, aware since the case's newest underretning (today without
       one): the form opens with those dates, to be corrected;
-    - a børnesamtale or hjemmebesøg is a meeting of that kind, dated now until it is held."""
+    - a børnesamtale or hjemmebesøg is a meeting of that kind, dated now until it is held;
+    - an indledende vurdering is made for the case's newest underretning (none without one)."""
     case = services.find_case(session, case_id)
     table = form.record.table if form.record else None
     row: AnswerRow
@@ -229,6 +234,20 @@ def new_form_row(session: Session, case_id: str, form: Form, now: datetime) -> s
             received = received.replace(tzinfo=UTC)
         aware = min(received.astimezone(_DK).date(), today) if received else today
         row = Assessment(case_id=case.id, aware_on=aware, started_on=today)
+    elif table == "screening":
+        newest = session.scalar(
+            select(Notification.id)
+            .where(Notification.case_id == case.id, Notification.deleted_at.is_(None))
+            .order_by(Notification.received_at.desc().nulls_last())
+            .limit(1)
+        )
+        row = Screening(
+            case_id=case.id,
+            notification_id=newest,
+            form_id=form.id,
+            form_version=form.version,
+            answers={},
+        )
     elif table == "meeting" and form.id in {k.value for k in MeetingKind}:
         row = Meeting(case_id=case.id, kind=MeetingKind(form.id), planned_at=now)
     else:

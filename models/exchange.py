@@ -56,6 +56,12 @@ ADDED_COLUMNS: dict[tuple[str, str], tuple[str, Any]] = {
     ("assessment", "home_visit_on"): ("0009", None),
 }
 
+#: Case tables added after version 1 of the format was first written, with the vault migration
+#: that added them: a file exported before it lacks the collection and imports with none.
+ADDED_TABLES: dict[str, str] = {
+    "screening": "0011",
+}
+
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})$"
 
@@ -241,10 +247,18 @@ def case_schema() -> dict[str, Any]:
             "items": {"$ref": f"#/$defs/{Person.__tablename__}"},
         },
     }
+    optional: set[str] = set()
     for key, cls in _collections():
         name = cls.__tablename__  # type: ignore[attr-defined]
         defs[name] = _table_schema(cls, in_case=True)
+        if name in ADDED_TABLES:
+            optional.add(key)
         properties[key] = {"type": "array", "items": {"$ref": f"#/$defs/{name}"}}
+        if name in ADDED_TABLES:
+            properties[key]["description"] = (
+                f"Added with vault migration {ADDED_TABLES[name]}: a file written before it "
+                "leaves the key out, and the case then has none."
+            )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -255,7 +269,7 @@ def case_schema() -> dict[str, Any]:
         ),
         "type": "object",
         "additionalProperties": False,
-        "required": sorted(properties),
+        "required": sorted(set(properties) - optional),
         "properties": dict(sorted(properties.items())),
         "$defs": dict(sorted(defs.items())),
     }
@@ -452,9 +466,13 @@ def _check_header(doc: object) -> list[Problem]:
 def _with_added_columns(doc: dict[str, Any]) -> dict[str, Any]:
     """``doc`` with the keys of ``ADDED_COLUMNS`` a file written before their migration lacks
     filled in with the value such a row has in the vault (the rows that lack them are copied;
-    ``doc`` itself is not changed). The schema has been checked: every row is an object."""
+    ``doc`` itself is not changed), and the collections of ``ADDED_TABLES`` it lacks empty. The schema has been checked: every row is an object."""
     tables = {cls.__tablename__: key for key, cls in _collections()}  # type: ignore[attr-defined]
     out = dict(doc)
+    for table, key in tables.items():
+        if table in ADDED_TABLES and key not in out:
+            out[key] = []
+    doc = out
     for table, key in tables.items():
         added = {c: v for (t, c), (_, v) in ADDED_COLUMNS.items() if t == table}
         if not added or not any(c not in row for row in doc[key] for c in added):

@@ -196,6 +196,19 @@ class Notification(FormAnswers, Synced, Base):
     decision: Mapped[str] = mapped_column(Text, default="")
 
 
+class Screening(FormAnswers, Synced, Base):
+    """An indledende vurdering (screening, vault 0011): is the child in danger now, and does a
+    børnefaglig undersøgelse start — triage per ICS side, in its form
+    (resources/forms/screening.toml). Made for an underretning of the case (``notification_id``,
+    none when it was made without one); ``decided_at`` is set when its form is finalised."""
+
+    __tablename__ = "screening"
+
+    notification_id: Mapped[str | None] = mapped_column(String(36))
+    outcome: Mapped[v.ScreeningOutcome | None] = mapped_column(_enum(v.ScreeningOutcome))
+    decided_at: Mapped[datetime | None]
+
+
 class Assessment(FormAnswers, Synced, Base):
     """A børnefaglig undersøgelse (Barnets Lov §20), structured by ICS."""
 
@@ -472,6 +485,7 @@ CASE_TABLES: tuple[type[Synced], ...] = (
     CaseParty,
     Relation,
     Notification,
+    Screening,
     Assessment,
     Plan,
     FollowUp,

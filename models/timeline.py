@@ -30,6 +30,7 @@ from models.schema import (
     Meeting,
     Notification,
     Plan,
+    Screening,
 )
 from models.vocabulary import (
     AUDIT_ACTION_LABELS,
@@ -61,6 +62,7 @@ class TimelineKind(StrEnum):
 
     UNDERRETNING = "underretning"
     UNDERRETNING_VURDERET = "underretning_vurderet"
+    INDLEDENDE_VURDERING = "indledende_vurdering"
     MOEDE = "moede"
     JOURNALNOTAT = "journalnotat"
     RETTELSE = "rettelse"
@@ -157,6 +159,23 @@ def _notifications(session: Session, case_id: str) -> Iterable[TimelineEvent]:
                 entity_id=n.id,
                 full=_lines(outcome, n.decision),
             )
+
+
+def _screenings(session: Session, case_id: str) -> Iterable[TimelineEvent]:
+    for sc in _live(session, Screening, case_id):
+        if sc.decided_at is None:
+            continue  # a draft is not yet an event of the case
+        outcome = SCREENING_OUTCOME_LABELS.get(sc.outcome, str(sc.outcome)) if sc.outcome else ""
+        reason = str(sc.answers.get("begrundelse") or "") if isinstance(sc.answers, dict) else ""
+        yield TimelineEvent(
+            at=sc.decided_at,
+            kind=TimelineKind.INDLEDENDE_VURDERING,
+            title="Indledende vurdering afsluttet",
+            detail=short(_join(outcome, reason)),
+            entity="screening",
+            entity_id=sc.id,
+            full=_lines(outcome, reason),
+        )
 
 
 def _meetings(session: Session, case_id: str) -> Iterable[TimelineEvent]:
@@ -344,6 +363,7 @@ def _lines(*parts: str) -> str:
 
 _SOURCES = (
     _notifications,
+    _screenings,
     _assessments,
     _meetings,
     _decisions,

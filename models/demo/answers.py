@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import re
+import uuid
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -21,9 +22,9 @@ from models.deadlines.calendar import DK
 from models.demo import texts
 from models.demo.common import Member, dk
 from models.demo.family import FamilyBuilder
-from models.forms import default_library
+from models.forms import FieldType, default_library
 from models.forms.service import column_updates
-from models.schema import Assessment, Meeting, Notification
+from models.schema import Assessment, Meeting, Notification, Screening
 from models.vocabulary import NotifierKind, ScreeningOutcome
 
 F = "skemaer"
@@ -84,7 +85,10 @@ class FormAnswersBuilder(FamilyBuilder):
         return self.say(f"{F}.{path}", **extra)
 
     def put_answers(
-        self, row: Notification | Assessment | Meeting, form_id: str, answers: dict[str, Any]
+        self,
+        row: Notification | Screening | Assessment | Meeting,
+        form_id: str,
+        answers: dict[str, Any],
     ) -> None:
         """Store ``answers`` on ``row`` as the app does; a column the form fills from them and
         the row left empty gets the answer's value (what saving the form would write)."""
@@ -161,6 +165,42 @@ class FormAnswersBuilder(FamilyBuilder):
                 a["tilbagemelding_sendt"] = n.feedback_sent_on.isoformat()
                 a["tilbagemelding"] = _FEEDBACK.get(n.outcome, "ingen")
         self.put_answers(n, "underretning", a)
+        if n.assessed_at is not None and n.outcome is not None:
+            self.screening_answers(n, a)
+
+    def screening_answers(self, n: Notification, underretning: dict[str, Any]) -> None:
+        """The indledende vurdering of an assessed underretning, decided when it was assessed:
+        what it rests on, the child's safety as the 24-hour assessment found it, each ICS side's
+        dimensions graded (those the notifier named "nogen bekymring", the rest "ikke belyst"),
+        and the outcome with its reasons (the underretning's decision)."""
+        assert n.assessed_at is not None and n.outcome is not None
+        form = default_library().form("screening")
+        named = {item["dimension"] for item in underretning.get("bekymring_ics", [])}
+        a: dict[str, Any] = {
+            "grundlag": n.summary,
+            "tidligere_underretninger": no(),
+            "i_fare": underretning["i_fare"],
+            "akut": underretning["akut"],
+            "udfald": n.outcome.value,
+            "begrundelse": n.decision or n.summary,
+        }
+        for field_id, fld in form.fields.items():
+            if fld.ics is not None and fld.type is FieldType.CHOICE:
+                a[field_id] = "nogen" if fld.ics in named else "ikke_belyst"
+        starts = n.outcome is ScreeningOutcome.UNDERSOEGELSE
+        a["undersoegelse"] = yes() if starts else no()
+        if starts:
+            a["kendskab"] = local_day(n.received_at or n.assessed_at).isoformat()
+        # Its id from the underretning's: the demo's other rows (and their ids, from the
+        # demo's own random source) stay as they were without it.
+        row = Screening(
+            id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"feltmappe-demo:screening:{n.id}")),
+            case_id=n.case_id,
+            notification_id=n.id,
+            decided_at=n.assessed_at,
+        )
+        self.put_answers(row, "screening", a)
+        self.add(row)
 
     def concern_items(self, n: Notification) -> list[dict[str, str]]:
         """The notifier's words filed under ICS dimensions, a few sentences to each."""

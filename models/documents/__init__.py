@@ -19,12 +19,13 @@ from models.documents.form_document import (
     answered_form_pdf,
     answered_meetings,
     answered_notifications,
+    answered_screenings,
     blank_form_pdf,
     row_label,
 )
 from models.documents.receipt import Sender, receipt_pdf
 from models.errors import FeltmappeError, NotFound, ValidationError
-from models.schema import Assessment, Case, Meeting, Notification
+from models.schema import Assessment, Case, Meeting, Notification, Screening
 from models.vocabulary import AuditAction, MeetingKind, NotifierKind
 
 __all__ = [
@@ -96,6 +97,10 @@ def _notification_forms(session: Session, case_id: str) -> list[Candidate]:
     return [Candidate(n.id, row_label(n)) for n in answered_notifications(session, case_id)]
 
 
+def _screening_forms(session: Session, case_id: str) -> list[Candidate]:
+    return [Candidate(r.id, row_label(r)) for r in answered_screenings(session, case_id)]
+
+
 def _assessment_forms(session: Session, case_id: str) -> list[Candidate]:
     return [Candidate(a.id, row_label(a)) for a in answered_assessments(session, case_id)]
 
@@ -116,6 +121,10 @@ def _the_case(session: Session, case_id: str) -> list[Candidate]:
 
 def _notification_pdf(session: Session, row_id: str, _sender: Sender) -> bytes:
     return answered_form_pdf(session, services.get(session, Notification, row_id))
+
+
+def _screening_pdf(session: Session, row_id: str, _sender: Sender) -> bytes:
+    return answered_form_pdf(session, services.get(session, Screening, row_id))
 
 
 def _assessment_pdf(session: Session, row_id: str, _sender: Sender) -> bytes:
@@ -142,6 +151,12 @@ DOCUMENTS: dict[str, DocumentKind] = {
         "Underretning med vurdering (skema)",
         _notification_forms,
         _notification_pdf,
+    ),
+    "screening": DocumentKind(
+        "screening",
+        "Indledende vurdering (skema)",
+        _screening_forms,
+        _screening_pdf,
     ),
     "undersoegelse": DocumentKind(
         "undersoegelse",

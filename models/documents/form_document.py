@@ -45,7 +45,7 @@ from models.forms import (
 from models.forms.answers import visible_fields
 from models.forms.display import display_answer
 from models.forms.service import AnswerRow, open_answers
-from models.schema import Assessment, Case, Meeting, Notification, Person
+from models.schema import Assessment, Case, Meeting, Notification, Person, Screening
 from models.vocabulary import MeetingKind
 
 #: The lines left under a question of a blank template, by field type (long texts get more;
@@ -318,6 +318,17 @@ def answered_notifications(session: Session, case_id: str) -> list[Notification]
     return list(session.scalars(query.order_by(Notification.received_at)))
 
 
+def answered_screenings(session: Session, case_id: str) -> list[Screening]:
+    """The case's indledende vurderinger that hold form answers, oldest first (drafts last)."""
+    query = select(Screening).where(
+        Screening.case_id == case_id,
+        Screening.deleted_at.is_(None),
+        Screening.form_id.is_not(None),
+    )
+    rows = list(session.scalars(query))
+    return sorted(rows, key=lambda r: (r.decided_at is None, r.decided_at or r.updated_at, r.id))
+
+
 def answered_assessments(session: Session, case_id: str) -> list[Assessment]:
     """The case's undersøgelser that hold form answers, oldest first."""
     query = select(Assessment).where(
@@ -360,4 +371,8 @@ def row_label(row: AnswerRow) -> str:
         return " · ".join(p for p in (when, row.location) if p)
     if isinstance(row, Assessment):
         return f"påbegyndt {danish_date(row.started_on)}"
+    if isinstance(row, Screening):
+        if row.decided_at is not None:
+            return f"besluttet {danish_date(local_date(row.decided_at))}"
+        return "kladde"
     return ""  # a kind of row with answers that has no label of its own here yet

@@ -33,6 +33,10 @@ RECORD_COLUMNS: Mapping[str, Mapping[str, frozenset[FieldType]]] = MappingProxyT
             "feedback_sent_on": frozenset({_T.DATE}),
             "decision": frozenset({_T.LONG_TEXT, _T.SHORT_TEXT}),
         },
+        "screening": {
+            "outcome": frozenset({_T.CHOICE}),
+            "decided_at": frozenset({_T.DATETIME}),
+        },
         "assessment": {
             "aware_on": frozenset({_T.DATE}),
             "started_on": frozenset({_T.DATE}),
@@ -63,6 +67,7 @@ COLUMN_VOCABULARY: Mapping[tuple[str, str], str] = MappingProxyType(
         ("notification", "notifier_kind"): "notifier_kind",
         ("notification", "notifier_sector"): "notifier_sector",
         ("notification", "outcome"): "screening_outcome",
+        ("screening", "outcome"): "screening_outcome",
     }
 )
 
@@ -70,13 +75,14 @@ COLUMN_VOCABULARY: Mapping[tuple[str, str], str] = MappingProxyType(
 FINALISED_COLUMNS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "notification": frozenset({"assessed_at"}),
+        "screening": frozenset({"decided_at"}),
         "assessment": frozenset({"completed_on"}),
         "meeting": frozenset({"held_at"}),
     }
 )
 
 #: The tables that have ``FormAnswers`` columns (``models.schema``) and so can store answers.
-STORED_TABLES = frozenset({"notification", "assessment", "meeting"})
+STORED_TABLES = frozenset({"notification", "screening", "assessment", "meeting"})
 
 #: A column that finalises a form instead of its ``finalised`` column, when the form has a field
 #: for it and that field is answered: a hjemmebesøg that did not take place has no time it was
@@ -85,7 +91,7 @@ STORED_TABLES = frozenset({"notification", "assessment", "meeting"})
 FINALISED_INSTEAD: Mapping[str, str] = MappingProxyType({"meeting": "not_held_reason"})
 
 #: Column kinds, for setting a finalised column to "now" or "today".
-DATETIME_COLUMNS = frozenset({"received_at", "assessed_at", "held_at", "planned_at"})
+DATETIME_COLUMNS = frozenset({"received_at", "assessed_at", "decided_at", "held_at", "planned_at"})
 
 
 def column_value(field: Field, answer: Any) -> Any:

@@ -1,5 +1,5 @@
-"""Saving and finalising form answers on their vault row (``Notification``, ``Assessment`` or
-``Meeting``, the tables with ``FormAnswers`` columns). Writes go through ``models.services`` like every
+"""Saving and finalising form answers on their vault row (``Notification``, ``Screening``,
+``Assessment`` or ``Meeting``, the tables with ``FormAnswers`` columns). Writes go through ``models.services`` like every
 other write, so the tracker adds the outbox entry and the access log in the same
 transaction; the desktop runs these functions on the writer (``models.writer``).
 
@@ -7,6 +7,7 @@ Saving keeps every answer (a draft may be incomplete or wrong: nothing typed is 
 copies the valid answers of fields with a ``column`` to the row, so the deadline engine sees
 them. Finalising is refused with what is missing; when it succeeds it sets the form's
 ``finalised`` column (``Notification.assessed_at``: the 24-hour assessment is met;
+``Screening.decided_at``: the indledende vurdering is decided;
 ``Assessment.completed_on``: the undersøgelse is done; ``Meeting.held_at``: the børnesamtale or
 hjemmebesøg was held). A hjemmebesøg that did not take place is finalised by its reason
 (``Meeting.not_held_reason``, ``records.FINALISED_INSTEAD``), which is also documented on the
@@ -42,14 +43,14 @@ from models.forms.records import (
 from models.forms.registry import FormLibrary, FormNotFound, default_library
 from models.forms.types import Form
 from models.home_visits import document_no_home_visit
-from models.schema import Assessment, Meeting, Notification, utcnow
+from models.schema import Assessment, Meeting, Notification, Screening, utcnow
 from models.validation import NOT_BEFORE
 from models.vocabulary import AssessmentStatus, MeetingKind
 
 _DK = ZoneInfo("Europe/Copenhagen")
 
 #: A row that holds form answers.
-AnswerRow = Notification | Assessment | Meeting
+AnswerRow = Notification | Screening | Assessment | Meeting
 
 #: The meeting kinds that have a form of their own (the form's id is the kind's code): such a
 #: form is kept on a meeting of that kind only, which is what the deadline engine reads.

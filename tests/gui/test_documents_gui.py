@@ -170,13 +170,13 @@ def test_print_through_the_print_dialog(
 
 def every_document(filled: Filled, name: str = "Anna Jensen") -> str:
     """Rows for every document kind on the child's case: an underretning from a professional
-    (kvittering, underretning), an undersøgelse, a børnesamtale and a hjemmebesøg with their
-    forms' answers (the statusudtalelse is made from the case itself)."""
+    (kvittering, underretning), its indledende vurdering, an undersøgelse, a børnesamtale and a
+    hjemmebesøg with their forms' answers (the statusudtalelse is made from the case itself)."""
     from datetime import date
 
     from models.forms import load_form
     from models.forms.service import save_answers
-    from models.schema import Assessment, Meeting
+    from models.schema import Assessment, Meeting, Screening
     from models.vocabulary import MeetingKind
     from tests.unit.test_form_documents import CONVERSATION, VISIT
     from tests.unit.test_forms_service import COMPLETE
@@ -190,6 +190,12 @@ def every_document(filled: Filled, name: str = "Anna Jensen") -> str:
             ),
         )
         save_answers(s, notification, COMPLETE, form=load_form("underretning"))
+        screening = services.add(
+            s, Screening(case_id=case_id, notification_id=notification.id, answers={})
+        )
+        save_answers(
+            s, screening, {"grundlag": "Underretningen fra skolen."}, form=load_form("screening")
+        )
         assessment = services.add(
             s, Assessment(case_id=case_id, aware_on=date.today(), started_on=date.today())
         )

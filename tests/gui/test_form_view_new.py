@@ -332,3 +332,69 @@ def test_a_new_form_left_untouched_goes_again_one_with_an_answer_stays(
     with vault.reading() as s:
         live = s.query(Notification).filter_by(case_id=case_id, deleted_at=None).all()
         assert [n.id for n in live] == [line.row_id]
+
+
+def test_an_indledende_vurdering_is_made_for_the_underretning_and_finalised(
+    qtbot: QtBot, harness_for: Callable[..., Harness], filled: Filled
+) -> None:
+    """ "Ny indledende vurdering" (Alt+V): a screening of the case's newest underretning, filled,
+    finalised (the decision), listed as decided and in the timeline."""
+    from desktop.form_editor import FINALISED
+    from models.schema import Screening
+    from models.vocabulary import ScreeningOutcome
+    from tests.gui.test_form_view import answer_everything
+
+    case_id = filled.case_ids["Anna Jensen"]
+    with filled.vault.session() as s:
+        received = datetime.now(UTC) - timedelta(hours=5)
+        n = services.add(
+            s,
+            Notification(case_id=case_id, received_at=received, notifier_kind=NotifierKind.BORGER),
+        )
+        notification_id = n.id
+    profile = filled.vault.profile
+    filled.vault.close()
+    h = harness_for(profile)
+    h.controller.start()
+    h.unlock()
+    dialog, forms = skemaer_by_keyboard(qtbot, h, case_id)
+
+    qtbot.keyClick(focused(), Qt.Key.Key_V, ALT)  # "Ny indledende vurdering"
+    form = opened(qtbot, forms)
+    assert form.opened.form.id == "screening"
+    assert form.opened.line.title == "Indledende vurdering"
+    answers = answer_everything(form.opened.form, form.view.ctx.ics)
+    answers["udfald"] = "undersoegelse"
+    form.view.set_answers(answers)
+    assert form.refusal() is None
+    qtbot.mouseClick(form.finalise_button, Qt.MouseButton.LeftButton)
+    box = h.window.findChild(QMessageBox, "confirm_finalise_form")
+    assert box is not None
+    (yes,) = [b for b in box.findChildren(QPushButton) if b.text() == "Afslut skema"]
+    qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
+    written(qtbot)
+    assert form.finalised and form.done.text() == FINALISED
+
+    vault = h.controller.vault
+    assert vault is not None
+    with vault.reading() as s:
+        (row,) = s.query(Screening).filter_by(case_id=case_id).all()
+        assert row.notification_id == notification_id
+        assert row.outcome == ScreeningOutcome.UNDERSOEGELSE
+        assert row.decided_at is not None and row.form_id == "screening"
+        row_id = row.id
+
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.keyClick(focused(), Qt.Key.Key_L, ALT)  # "Alle skemaer": finalised, it stays
+    qtbot.waitUntil(lambda: forms.editor is None)
+    written(qtbot)
+    lines = {line.row_id: line for line in forms.lines()}
+    assert lines[row_id].title == "Indledende vurdering"
+    assert lines[row_id].status.startswith("Afsluttet ")
+    h.window.changes.flush()
+    timeline = dialog.findChild(TimelineWidget)
+    assert timeline is not None
+    assert "Indledende vurdering afsluttet" in [
+        e.title for e in timeline.events() if e.entity_id == row_id
+    ]

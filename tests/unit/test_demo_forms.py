@@ -20,7 +20,7 @@ from models.documents import DOCUMENTS, Sender, make_document
 from models.forms import default_library, missing_for_finalise, validate_answers
 from models.forms.service import case_party_ids, column_updates, form_of, is_finalised
 from models.keyfile import KdfParams
-from models.schema import Assessment, Case, Meeting, Notification
+from models.schema import Assessment, Case, Meeting, Notification, Screening
 from models.vault import Vault
 from models.vocabulary import MeetingKind
 from tests.conftest import PASSPHRASE
@@ -28,7 +28,7 @@ from tests.conftest import PASSPHRASE
 TODAY = date(2025, 6, 2)
 ANCHOR = datetime.combine(TODAY, time(12, 0), DK).astimezone(UTC)
 
-Row = Notification | Assessment | Meeting
+Row = Notification | Screening | Assessment | Meeting
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def session(vault: Vault) -> Iterator[Session]:
 
 def _answered(session: Session) -> list[Row]:
     rows: list[Row] = []
-    for table in (Notification, Assessment, Meeting):
+    for table in (Notification, Screening, Assessment, Meeting):
         rows += session.scalars(select(table).where(table.form_id.is_not(None))).all()
     return rows
 
@@ -92,6 +92,7 @@ def test_a_finalised_form_is_complete_and_a_draft_is_not_finalised(session: Sess
     assert states[("underretning", True)] and states[("underretning", False)]
     assert states[("undersoegelse", True)] and states[("undersoegelse", False)]
     assert states[("boernesamtale", True)] and states[("hjemmebesoeg", True)]
+    assert states[("screening", True)]
 
 
 def test_answers_agree_with_the_columns_of_their_row(session: Session) -> None:

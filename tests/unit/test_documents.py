@@ -231,7 +231,10 @@ def test_print_refusals_are_danish_and_write_nothing(
     code, _, err = run(capsys, *base, "--document", "kvittering")
     assert code != 0 and "har intet at lave" in err
     code, _, err = run(capsys, *base, "--document", "brev")
-    known = "boernesamtale, hjemmebesoeg, kvittering, statusudtalelse, underretning, undersoegelse"
+    known = (
+        "boernesamtale, hjemmebesoeg, kvittering, screening, statusudtalelse, underretning, "
+        "undersoegelse"
+    )
     assert code != 0 and f"Ukendt dokument. Mulige: {known}." in err
     assert not target.exists()
 

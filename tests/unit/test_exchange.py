@@ -36,6 +36,7 @@ from models.schema import (
     Person,
     Plan,
     ScaleReading,
+    Screening,
 )
 from models.vault import Vault
 from models.vocabulary import (
@@ -104,6 +105,17 @@ def build_case(vault: Vault, case_number: str = "2024-00001") -> str:
                 form_id="underretning",
                 form_version=1,
                 answers={"barnets_udvikling": "bekymring", "antal": 2},
+            ),
+        )
+        services.add(
+            s,
+            Screening(
+                case_id=case.id,
+                outcome=ScreeningOutcome.UNDERSOEGELSE,
+                decided_at=T0 + timedelta(hours=20),
+                form_id="screening",
+                form_version=1,
+                answers={"grundlag": "Underretningen fra skolen", "i_fare": {"value": False}},
             ),
         )
         services.add(
@@ -826,6 +838,18 @@ def test_a_file_from_before_every_added_column_imports_with_their_defaults(
     for (table, column), (_, default) in exchange.ADDED_COLUMNS.items():
         key = exchange.collection_key(next(c for c in CASE_TABLES if c.__tablename__ == table))
         assert all(r[column] == default for r in again[key]), (table, column)
+
+
+def test_a_file_from_before_the_screening_table_imports_with_none(
+    doc: dict[str, Any], other: Vault, case_id: str
+) -> None:
+    """Vault 0011 added the indledende vurdering (``screenings``): a file written before it has
+    no such key, is valid against the schema and imports with no screening."""
+    old = copy.deepcopy(doc)
+    assert old.pop("screenings")
+    Draft202012Validator(exchange.load_schema()).validate(old)
+    import_(other, old)
+    assert export(other, case_id)["screenings"] == []
 
 
 def test_a_key_that_was_always_there_is_still_required(

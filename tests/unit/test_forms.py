@@ -28,7 +28,7 @@ from models.forms import (
 )
 from models.forms.messages import _ANSWER, _DEFINITION, answer_text, definition_text
 from models.forms.records import FINALISED_INSTEAD, RECORD_COLUMNS
-from models.schema import Assessment, Meeting, Notification
+from models.schema import Assessment, Meeting, Notification, Screening
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -80,7 +80,12 @@ def test_the_undersoegelse_covers_every_dimension_with_resources_concerns_source
 
 
 def test_record_columns_exist_in_the_schema() -> None:
-    tables = {"notification": Notification, "assessment": Assessment, "meeting": Meeting}
+    tables = {
+        "notification": Notification,
+        "screening": Screening,
+        "assessment": Assessment,
+        "meeting": Meeting,
+    }
     for table, columns in RECORD_COLUMNS.items():
         names = {c.key for c in tables[table].__table__.columns}
         assert set(columns) <= names, table

@@ -145,9 +145,9 @@ def test_a_form_without_answer_columns_is_refused(vault: Vault) -> None:
     _, row_id = notification(vault)
     with vault.session() as s:
         row = services.get(s, Notification, row_id)
-        # The indledende vurdering names no record: its answers have no place in the vault.
+        # The statusudtalelse (a school's template) names no record: no place in the vault.
         with pytest.raises(FormNotStored):
-            save_answers(s, row, {}, form=load_form("screening"))
+            save_answers(s, row, {}, form=load_form("statusudtalelse"))
 
 
 def test_a_form_for_another_kind_of_row_names_the_expected_and_the_found_form(
@@ -325,3 +325,51 @@ def test_a_home_visit_answered_in_the_undersoegelse_meets_the_home_visit_deadlin
     met = rule()
     assert met.status == DeadlineStatus.OPFYLDT
     assert met.due_date is not None and met.fulfilled_at is not None
+
+
+def test_an_indledende_vurdering_is_saved_and_decided_on_its_own_row(vault: Vault) -> None:
+    """The screening form has a place of its own (vault 0011): its outcome goes to the row as
+    it is answered, and finalising it is the decision (``decided_at``); refused until complete."""
+    from models.schema import Screening
+    from models.vocabulary import ScreeningOutcome
+
+    case_id, notification_id = notification(vault)
+    form = load_form("screening")
+    answers: dict[str, Any] = {
+        "grundlag": "Underretningen fra skolen og en samtale med mor.",
+        "tidligere_underretninger": {"value": False},
+        "i_fare": {"value": False},
+        "akut": {"value": False},
+        "udfald": "undersoegelse",
+        "undersoegelse": {"value": True},
+        "kendskab": date.today().isoformat(),
+        "begrundelse": "Bekymringen for skolegangen skal belyses.",
+    }
+    with vault.session() as s:
+        row = services.add(
+            s, Screening(case_id=case_id, notification_id=notification_id, answers={})
+        )
+        save_answers(s, row, {"udfald": "undersoegelse"}, form=form)
+        assert row.outcome == ScreeningOutcome.UNDERSOEGELSE
+        with pytest.raises(FormIncomplete):
+            finalise(s, row, form=form)
+        assert row.decided_at is None
+        for field_id, fld in form.fields.items():
+            if fld.ics is not None and fld.required:
+                answers[field_id] = "ikke_belyst"
+        save_answers(s, row, answers, form=form)
+        finalise(s, row, form=form, now=NOW)
+        row_id = row.id
+    with vault.session() as s:
+        row = services.get(s, Screening, row_id)
+        assert row.decided_at is not None and abs(row.decided_at - NOW) < timedelta(seconds=1)
+        assert (row.form_id, row.form_version) == ("screening", 1)
+        assert form_of(row) == form
+        # Printed from its form ("feltmappe print --document screening", "Dokumenter…").
+        from models.documents import Sender, make_document
+        from tests.unit.test_form_documents import _text
+
+        made = make_document(s, case_id, "screening", Sender("Rådgiver", ""))
+        text = _text(made.pdf)
+        assert "Indledende vurdering" in text and "Barnets sikkerhed" in text
+        assert "Bekymringen for skolegangen skal belyses." in text
