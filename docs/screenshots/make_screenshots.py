@@ -2,10 +2,10 @@
 this folder: the first-run dialog, the unlock dialog of the demo profile, the main window over a
 60-case demo vault, a case summary, the "I dag" deadlines of the demo user's cases as the app
 fills them, the "Opfyldt ved …" dialog, "Indstillinger" with a refused value, the form renderer
-("Skemaer") on each form: an underretning, a børnefaglig undersøgelse, and a børnesamtale and a
-hjemmebesøg started with the tab's "Ny …" buttons, the case's list of forms; the indledende vurdering and the
-statusudtalelse, which no case row keeps (their forms name no ``[record]``, so the app offers
-no way to open them), drawn by the same renderer on their own; the main window, a case and
+("Skemaer") on each form: an underretning, a børnefaglig undersøgelse, and an indledende
+vurdering, a børnesamtale and a hjemmebesøg started with the tab's "Ny …" buttons, the case's
+list of forms; the statusudtalelse, which no case row keeps (a school fills it in, it is printed
+blank), drawn by the same renderer on its own; the main window, a case and
 the forms at 150 % text size, and sync: the status bar, the "Forbind til central server" dialog
 and the sync panel with a conflict and a rejected change (against a central store on 127.0.0.1
 in the same temporary folder). Run from the repository root:
@@ -286,7 +286,7 @@ def form_screens(
         written.append(on_desktop(summary, f"form_{name}{suffix}", behind=window))
         summary.close()
     if cases:
-        for form_id in ("boernesamtale", "hjemmebesoeg"):
+        for form_id in ("screening", "boernesamtale", "hjemmebesoeg"):
             written.append(meeting_form(window, cases[-1][0], form_id, suffix, made))
         # The case's list of forms, with the "Ny …" buttons.
         summary = window.show_case(cases[-1][0])
@@ -298,13 +298,23 @@ def form_screens(
         forms.show_list()
         written.append(on_desktop(summary, f"form_list{suffix}", behind=window))
         summary.close()
-    for form_id in ("screening", "statusudtalelse"):
-        written.append(form_alone(window, vault, cases[0][0] if cases else None, form_id, suffix))
+    written.append(
+        form_alone(window, vault, cases[0][0] if cases else None, "statusudtalelse", suffix)
+    )
     return written
 
 
-#: What the meeting forms show: answers as a caseworker would give them, and the section.
+#: What the forms made with "Ny …" show: answers as a caseworker would give them, and the section.
 MEETING_ANSWERS: dict[str, tuple[dict[str, object], str]] = {
+    "screening": (
+        {
+            "grundlag": "Underretningen fra skolen (lærer Hansen) og en telefonsamtale med mor.",
+            "tidligere_underretninger": {"value": False},
+            "i_fare": {"value": False},
+            "akut": {"value": False},
+        },
+        "sikkerhed",
+    ),
     "boernesamtale": (
         {
             "sted": "Skolens mødelokale",
@@ -332,8 +342,8 @@ MEETING_ANSWERS: dict[str, tuple[dict[str, object], str]] = {
 def meeting_form(
     window: MainWindow, case_id: str, form_id: str, suffix: str, made: dict[str, tuple[str, str]]
 ) -> Path:
-    """A børnesamtale or hjemmebesøg: made with the tab's "Ny …" button the first time, opened
-    from the list after that."""
+    """An indledende vurdering, a børnesamtale or a hjemmebesøg: made with the tab's "Ny …"
+    button the first time, opened from the list after that."""
     summary = window.show_case(made[form_id][0] if form_id in made else case_id)
     assert summary is not None
     summary.resize(1100, 700)
@@ -355,8 +365,10 @@ def meeting_form(
     view = editor.view
     present = [{"person_id": p.person_id, "name": p.name} for p in view.ctx.parties[:2]]
     when = (datetime.now(UTC) - timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    fields = editor.opened.form.fields
+    meeting = {"til_stede": present, "tidspunkt": when.isoformat()}
     view.set_answers(
-        {**view.answers(), **answers, "til_stede": present, "tidspunkt": when.isoformat()}
+        {**view.answers(), **answers, **{k: v for k, v in meeting.items() if k in fields}}
     )
     view.show_section(section)
     path = on_desktop(summary, f"form_{form_id}{suffix}", behind=window)
