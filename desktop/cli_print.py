@@ -20,8 +20,9 @@ def cmd_print(args: argparse.Namespace, open_vault: OpenVault) -> int:
     from models.vocabulary import AuditAction
 
     if args.list:
+        width = max(map(len, DOCUMENTS))
         for key, kind in DOCUMENTS.items():
-            print(f"{key:<14} {kind.title}")
+            print(f"{key:<{width}}  {kind.title}")
         return 0
     if not (args.case and args.document and args.output):
         raise SystemExit("feltmappe print: angiv --case, --document og -o (eller --list)")
