@@ -10,10 +10,17 @@ Pure functions, shared by the store (merging a push) and the laptop (settling a 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
+
+from models.values import Problem
 
 ANSWERS = "answers"
 _PREFIX = ANSWERS + "."
+#: Longest question id: a conflict names it as ``answers.<id>`` in a field of 80 characters.
+MAX_QUESTION_CHARS: Final = 80 - len(_PREFIX)
+#: Most questions in one row's answers (the largest form has 43): one push cannot make a
+#: conflict row per question by the ten thousand.
+MAX_QUESTIONS: Final = 500
 
 
 class _Absent:
@@ -29,6 +36,24 @@ ABSENT: Any = _Absent()
 def is_answers(key: str, *values: Any) -> bool:
     """Whether the change of ``key`` is a change of form answers that can merge per question."""
     return key == ANSWERS and all(v is None or isinstance(v, Mapping) for v in values)
+
+
+def answers_problem(value: Any) -> Problem | None:
+    """Why ``value`` cannot be a row's answers, beyond its JSON column's checks: not an object
+    (no form could read it), a question id empty or too long to name a conflict of it, or more
+    questions than any form has. None (no answers yet) passes; the column decides on it."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        return Problem.TYPE
+    if len(value) > MAX_QUESTIONS:
+        return Problem.TOO_LONG
+    for question in value:
+        if not isinstance(question, str) or not question:
+            return Problem.TYPE
+        if len(question) > MAX_QUESTION_CHARS:
+            return Problem.TOO_LONG
+    return None
 
 
 def answer_field(question: str) -> str:

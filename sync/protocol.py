@@ -29,6 +29,7 @@ from models.schema import (
     User,
 )
 from models.values import Problem
+from sync import answers
 
 #: The protocol this code speaks. The server accepts a push from any version it knows, so an old
 #: client can always deliver its outbox before it is asked to upgrade; pulls need ``min_protocol``.
@@ -115,8 +116,12 @@ def default_value(col: Column[Any]) -> Any:
 
 
 def value_problem(col: Column[Any], value: Any) -> Problem | None:
-    """Why ``value`` cannot be stored in ``col`` as JSON, or None (see ``models.values``)."""
-    return values.value_problem(col, value)
+    """Why ``value`` cannot be stored in ``col`` as JSON, or None (see ``models.values``); form
+    answers must also be an object of questions a conflict can name (``sync.answers``)."""
+    problem = values.value_problem(col, value)
+    if problem is None and col.key == answers.ANSWERS:
+        return answers.answers_problem(value)
+    return problem
 
 
 #: The store's rejection reason for each kind of bad value.

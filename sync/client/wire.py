@@ -14,6 +14,7 @@ from sqlalchemy import Column, select
 from models import exchange, values
 from models.schema import AuditEvent, ChangeEntry, Synced
 from models.vault import Vault
+from sync import answers
 from sync import protocol as p
 
 
@@ -71,7 +72,23 @@ def row_problems(table: str, item: dict[str, Any]) -> list[str]:
 
 @cache
 def _row_checks(table: str) -> tuple[tuple[str, values.Check], ...]:
-    return tuple((k, values.checker(col)) for k, col in p.columns(table).items() if k != "rev")
+    return tuple(
+        (k, _answers_check(values.checker(col)) if k == answers.ANSWERS else values.checker(col))
+        for k, col in p.columns(table).items()
+        if k != "rev"
+    )
+
+
+def _answers_check(check: values.Check) -> values.Check:
+    """Form answers the desktop can read: an object (a list or text written behind the store's
+    checks is quarantined, not handed to a form)."""
+
+    def both(value: Any) -> values.Problem | None:
+        if value is not None and not isinstance(value, dict):
+            return values.Problem.TYPE
+        return check(value)
+
+    return both
 
 
 def _slow(col: Column[Any], bind: Callable[[Any], Any] | None) -> Callable[[Any], Any]:

@@ -494,6 +494,11 @@ class Apply:
             elif answers.is_answers(key, old, new, current):
                 merged, clashes = answers.merge_answers(old, new, current)
                 if merged != current:
+                    # Each side within the limits, the merge of both may not be: every
+                    # laptop would quarantine the row.
+                    problem = p.value_problem(p.columns(m.table)[key], merged)
+                    if problem:
+                        return self.reject(m, p.problem_reason([problem]), [key])
                     apply[key] = merged
                 for question, values in clashes.items():
                     per_question[answers.answer_field(question)] = values
