@@ -7,8 +7,9 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -101,6 +102,23 @@ class Rec:
 def _answer(value: Any) -> Any:
     """One question's answer as a conflict records it (no answer: null)."""
     return None if value is answers.ABSENT else value
+
+
+def _locked_questions(data: dict[str, Any]) -> Callable[[str], bool] | None:
+    """Whether a question of the stored row's form may no longer change (the form is finalised
+    and the question is outside its after-finalise sections); None when the form is not
+    finalised or not known to this store."""
+    from models.forms.service import form_of, is_finalised
+
+    row = SimpleNamespace(**data)
+    try:
+        form = form_of(row)  # type: ignore[arg-type]
+    except Exception:  # an unknown form (version): the store cannot tell, it does not guess
+        return None
+    if form is None or not is_finalised(form, row):
+        return None
+    open_ids = {f.id for s in form.sections if s.after_finalise for f in s.fields}
+    return lambda question: question not in open_ids
 
 
 def _old_problem(col: Any, old: Any) -> Problem | None:
@@ -504,6 +522,8 @@ class Apply:
                     per_question[answers.answer_field(question)] = values
             else:
                 conflicts.append(key)
+        if answers.ANSWERS in apply and m.base_rev != rec.rev:
+            self.keep_finalised(cur, changes[answers.ANSWERS][0], apply, per_question)
         reason = ""
         if m.table == p.NOTE_TABLE and conflicts:
             # A note is one person's text: two versions are never merged word by word. The
@@ -537,6 +557,41 @@ class Apply:
                 fields=conflicts + sorted(per_question),
             )
         return Result(m.mutation_id, Status.APPLIED, rev=rec.rev, reason=reason)
+
+    def keep_finalised(
+        self,
+        cur: dict[str, Any],
+        old: Any,
+        apply: dict[str, Any],
+        per_question: dict[str, tuple[Any, Any, Any]],
+    ) -> None:
+        """A form finalised on the store since the laptop last saw the row takes answers only
+        in its after-finalise sections (as on the desktop): another question changed offline
+        is a conflict of that question, and the finalised answer stands until someone chooses."""
+        locked = _locked_questions(cur)
+        if not locked:
+            return
+        stored = cur.get(answers.ANSWERS) or {}
+        base = old if isinstance(old, dict) else {}
+        wanted = dict(apply[answers.ANSWERS])
+        for question in sorted(set(stored) | set(wanted)):
+            now = wanted.get(question, answers.ABSENT)
+            was = stored.get(question, answers.ABSENT)
+            if now == was or not locked(question):
+                continue
+            per_question[answers.answer_field(question)] = (
+                base.get(question, answers.ABSENT),
+                was,
+                now,
+            )
+            if was is answers.ABSENT:
+                wanted.pop(question, None)
+            else:
+                wanted[question] = was
+        if wanted == stored:
+            del apply[answers.ANSWERS]
+        else:
+            apply[answers.ANSWERS] = wanted
 
     def record_conflict(
         self,

@@ -270,3 +270,43 @@ def test_a_crafted_old_value_does_not_overwrite_a_colleagues_answer(
     assert result["fields"] == ["answers.barnet_i_fare"]
     stored = _stored(store, ids["notification"])["answers"]
     assert stored["barnet_i_fare"] == "ja" and stored["x"] == 1 and stored["y"] == 2
+
+
+def test_a_stale_answer_does_not_change_a_form_a_colleague_finalised(
+    laptop: Make, store: Store, server: ServerThread
+) -> None:
+    """Anna finalises the underretning (its ``assessed_at``); Bo, offline, had changed a
+    question outside the form's after-finalise sections and one inside them (the receipt).
+    Merged question by question, his first answer would land in the finalised form unseen: it
+    is a conflict of that question instead, and the receipt is taken."""
+    anna, bo, ids = _setup(laptop, store)
+    finalise = mutation(
+        "update",
+        "notification",
+        ids["notification"],
+        ids["case"],
+        ids["rev"],
+        assessed_at="2026-11-02T12:00:00+00:00",
+    )
+    assert _push(server, anna, finalise)[0]["status"] == "applied"
+    stale = _update(
+        ids,
+        {"barnet_i_fare": "nej"},
+        {"barnet_i_fare": "ja", "kvittering_sendt": "2026-11-03"},
+        ids["rev"],
+    )
+    [result] = _push(server, bo, stale)
+    assert (result["status"], result["fields"]) == ("conflict", ["answers.barnet_i_fare"])
+    assert _stored(store, ids["notification"])["answers"] == {
+        "barnet_i_fare": "nej",
+        "kvittering_sendt": "2026-11-03",
+    }
+    # Choosing his answer is a person's decision, with the row as it is now: it is taken.
+    bo.sync()
+    [conflict] = [c for c in sync_state.conflicts(bo.vault) if c.resolved_at is None]
+    assert (conflict.server_value, conflict.client_value) == ("nej", "ja")
+    sync_state.resolve(bo.vault, conflict.id, "client")
+    assert bo.sync().conflicts == 0
+    assert _stored(store, ids["notification"])["answers"]["barnet_i_fare"] == "ja"
+    anna.sync()
+    assert sync_state.quarantined(anna.vault) == []
