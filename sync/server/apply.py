@@ -507,9 +507,12 @@ class Apply:
             current = cur.get(key)
             if current == new:
                 continue
-            if current == old or (rec.rev == m.base_rev and m.op != p.Op.INSERT.value):
+            if current == old:
                 apply[key] = new
             elif answers.is_answers(key, old, new, current):
+                # Even at the store's revision: a laptop's answers may differ from the store's
+                # (a refused change of its own keeps its value), and replacing the whole object
+                # would drop a colleague's answer it never saw.
                 merged, clashes = answers.merge_answers(old, new, current)
                 if merged != current:
                     # Each side within the limits, the merge of both may not be: every
@@ -520,6 +523,8 @@ class Apply:
                     apply[key] = merged
                 for question, values in clashes.items():
                     per_question[answers.answer_field(question)] = values
+            elif rec.rev == m.base_rev and m.op != p.Op.INSERT.value:
+                apply[key] = new
             else:
                 conflicts.append(key)
         if answers.ANSWERS in apply and m.base_rev != rec.rev:

@@ -310,3 +310,43 @@ def test_a_stale_answer_does_not_change_a_form_a_colleague_finalised(
     assert _stored(store, ids["notification"])["answers"]["barnet_i_fare"] == "ja"
     anna.sync()
     assert sync_state.quarantined(anna.vault) == []
+
+
+def test_answers_sent_at_the_latest_revision_still_merge_question_by_question(
+    laptop: Make, store: Store, server: ServerThread
+) -> None:
+    """A laptop may be at the store's revision and still hold other answers than the store (a
+    refused change of its own keeps its value, so its next change starts from there): the
+    revision alone must not let it replace a colleague's answer it never saw."""
+    anna, bo, ids = _setup(laptop, store)
+    [first] = _push(
+        server,
+        anna,
+        _update(
+            ids, {"barnet_i_fare": "nej"}, {"barnet_i_fare": "nej", "akut": "ingen"}, ids["rev"]
+        ),
+    )
+    assert first["status"] == "applied"
+    [result] = _push(
+        server,
+        bo,
+        _update(
+            ids,
+            {"barnet_i_fare": "nej", "eget": "afvist"},
+            {"barnet_i_fare": "nej", "eget": "afvist", "naeste": "skolen"},
+            first["rev"],
+        ),
+    )
+    assert result["status"] == "applied"
+    assert _stored(store, ids["notification"])["answers"] == {
+        "barnet_i_fare": "nej",
+        "akut": "ingen",
+        "naeste": "skolen",
+    }
+    # Where both answered the same question, it is still a conflict.
+    [clash] = _push(
+        server,
+        bo,
+        _update(ids, {"barnet_i_fare": "nej"}, {"akut": "straks"}, result["rev"]),
+    )
+    assert clash["status"] == "conflict", clash
