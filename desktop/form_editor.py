@@ -34,7 +34,7 @@ from desktop.form_fields import EditorContext, Party
 from desktop.form_view import FormView
 from desktop.messages import error_text
 from desktop.ops import Writes
-from desktop.widgets import ErrorLabel, log_refusal
+from desktop.widgets import ErrorLabel, ask_to_confirm, log_refusal
 from models import services
 from models.drafts import draft_key, load_draft
 from models.errors import FeltmappeError
@@ -535,21 +535,14 @@ class FormEditor(QWidget):
         """Refused at once with what is missing; else asked, then finalised."""
         if self.opened.finalised or self._refused():
             return
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        self._confirm = ask_to_confirm(
+            self,
             "Afslut skema",
             CONFIRM_FINALISE.format(still=self._still_open()),
-            parent=self,
+            "Afslut skema",
+            name="confirm_finalise_form",
+            on_answer=self._on_confirmed,
         )
-        box.setObjectName("confirm_finalise_form")
-        yes = box.addButton("Afslut skema", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Annullér", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(yes)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.finished.connect(lambda _result: self._on_confirmed(box.clickedButton() is yes))
-        self._confirm = box
-        box.open()
 
     def _on_confirmed(self, yes: bool) -> None:
         self._confirm = None

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from desktop.ops import Writes
-from desktop.widgets import ErrorLabel
+from desktop.widgets import ErrorLabel, ask_to_confirm
 from models import services
 from models.changes import ChangeSet
 from models.errors import FeltmappeError
@@ -594,16 +594,14 @@ class JournalWidget(QWidget):
         if self._note_id is None:
             self.error.show_text("Skriv notatet, før det afsluttes.")
             return
-        box = QMessageBox(QMessageBox.Icon.Question, "Afslut notat", CONFIRM_FINALISE, parent=self)
-        box.setObjectName("confirm_finalise")
-        yes = box.addButton("Afslut notat", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Annullér", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(yes)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.finished.connect(lambda _result: self._on_confirmed(box.clickedButton() is yes))
-        self._confirm = box
-        box.open()
+        self._confirm = ask_to_confirm(
+            self,
+            "Afslut notat",
+            CONFIRM_FINALISE,
+            "Afslut notat",
+            name="confirm_finalise",
+            on_answer=self._on_confirmed,
+        )
 
     def _on_confirmed(self, yes: bool) -> None:
         self._confirm = None

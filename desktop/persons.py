@@ -58,7 +58,7 @@ from desktop.person_form import (
     cpr_feedback,
     to_date,
 )
-from desktop.widgets import ErrorLabel, log_refusal
+from desktop.widgets import ErrorLabel, ask_to_confirm, log_refusal
 from desktop.zoom import fit_header
 from models import services
 from models.changes import ChangeSet
@@ -674,24 +674,15 @@ class PartiesWidget(QWidget):
         if row.is_case_child:
             self.list_error.show_text(CHILD_NOT_REMOVABLE)
             return
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        party_id = row.party_id
+        self._confirm = ask_to_confirm(
+            self,
             "Fjern fra sagen",
             confirm_remove_text(row),
-            parent=self,
+            "Fjern fra sagen",
+            name="confirm_remove",
+            on_answer=lambda yes: self._on_confirmed(yes, party_id),
         )
-        box.setObjectName("confirm_remove")
-        yes = box.addButton("Fjern fra sagen", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Annullér", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(yes)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        party_id = row.party_id
-        box.finished.connect(
-            lambda _result: self._on_confirmed(box.clickedButton() is yes, party_id)
-        )
-        self._confirm = box
-        box.open()
 
     def _on_confirmed(self, yes: bool, party_id: str) -> None:
         self._confirm = None

@@ -5,7 +5,7 @@ for the few short operations that still block the GUI thread (unlock, creating a
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QEventLoop, Qt
@@ -61,6 +61,30 @@ def show_error(parent: QWidget | None, err: FeltmappeError) -> QMessageBox:
         parent,
     )
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
+
+
+def ask_to_confirm(
+    parent: QWidget,
+    title: str,
+    text: str,
+    yes_text: str,
+    *,
+    name: str,
+    on_answer: Callable[[bool], object],
+) -> QMessageBox:
+    """A question with "``yes_text``" (the default) and "Annullér", window-modal but not
+    blocking: ``on_answer(True)`` once ``yes_text`` was chosen, ``on_answer(False)`` otherwise.
+    The box (object name ``name``) deletes itself when closed; keep it to close it early."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    box.setObjectName(name)
+    yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Annullér", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(yes)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.finished.connect(lambda _result: on_answer(box.clickedButton() is yes))
     box.open()
     return box
 
