@@ -187,9 +187,7 @@ class FormAnswersBuilder(FamilyBuilder):
         for field_id, fld in form.fields.items():
             if fld.ics is not None and fld.type is FieldType.CHOICE:
                 a[field_id] = "nogen" if fld.ics in named else "ikke_belyst"
-        starts = n.outcome is ScreeningOutcome.UNDERSOEGELSE
-        a["undersoegelse"] = yes() if starts else no()
-        if starts:
+        if n.outcome is ScreeningOutcome.UNDERSOEGELSE:
             a["kendskab"] = local_day(n.received_at or n.assessed_at).isoformat()
         # Its id from the underretning's: the demo's other rows (and their ids, from the
         # demo's own random source) stay as they were without it.

@@ -341,7 +341,6 @@ def test_an_indledende_vurdering_is_saved_and_decided_on_its_own_row(vault: Vaul
         "i_fare": {"value": False},
         "akut": {"value": False},
         "udfald": "undersoegelse",
-        "undersoegelse": {"value": True},
         "kendskab": date.today().isoformat(),
         "begrundelse": "Bekymringen for skolegangen skal belyses.",
     }
@@ -373,3 +372,25 @@ def test_an_indledende_vurdering_is_saved_and_decided_on_its_own_row(vault: Vaul
         text = _text(made.pdf)
         assert "Indledende vurdering" in text and "Barnets sikkerhed" in text
         assert "Bekymringen for skolegangen skal belyses." in text
+
+
+def test_the_screening_asks_for_the_day_of_awareness_only_when_an_undersoegelse_starts() -> None:
+    """One decision, not two that can contradict each other: "Hvad sker der nu?" alone says
+    whether a børnefaglig undersøgelse starts, and only then is the day the 4 months run from
+    (Barnets Lov §20 stk. 3) asked for, and required."""
+    from models.forms import default_library, missing_for_finalise
+
+    form = load_form("screening")
+    assert "undersoegelse" not in form.fields
+    base: dict[str, Any] = {
+        "grundlag": "Underretningen.",
+        "tidligere_underretninger": {"value": False},
+        "i_fare": {"value": False},
+        "akut": {"value": False},
+        "begrundelse": "B",
+    }
+    ics = default_library().ics
+    advice = missing_for_finalise(form, {**base, "udfald": "raad_og_vejledning"}, ics=ics)
+    assert advice == ([], [])
+    missing, _ = missing_for_finalise(form, {**base, "udfald": "undersoegelse"}, ics=ics)
+    assert [m.field for m in missing] == ["kendskab"]
