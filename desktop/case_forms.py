@@ -318,6 +318,21 @@ class CaseFormsWidget(QWidget):
             self.select(row_id)
         self.view.setFocus()
 
+    def leave(self) -> None:
+        """The case window is closed by the user (not by a lock): a row "Ny …" made here and
+        left untouched goes again, as on "Alle skemaer" (the editor's last draft first)."""
+        line = self.editor.opened.line if self.editor else None
+        if self.editor is None or line is None or line.row_id not in self._fresh:
+            return
+        self.editor.flush()
+        self._fresh.discard(line.row_id)
+        table, row_id = line.table, line.row_id
+        self._writes.run(
+            lambda session: discard_if_untouched(session, table, row_id),
+            lambda _gone: None,  # the window is going: nothing to show
+            lambda err: log.warning("new form row not checked: %s", err.code),
+        )
+
     def _reopen(self) -> None:
         """Back where the user was: the form open before a lock, else the newest form with a
         kept draft (after a crash or a restart)."""

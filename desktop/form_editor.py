@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -66,8 +66,8 @@ _DK = ZoneInfo("Europe/Copenhagen")
 #: The draft editor's name: drafts are kept as "form:<row id>".
 DRAFT_EDITOR = "form"
 EMPTY = (
-    "Sagen har ingen skemaer endnu (underretninger, børnefaglige undersøgelser, børnesamtaler "
-    "og hjemmebesøg)."
+    "Sagen har ingen skemaer endnu (underretninger, indledende vurderinger, børnefaglige "
+    "undersøgelser, børnesamtaler og hjemmebesøg)."
 )
 NOT_STARTED = "Ikke påbegyndt"
 IN_PROGRESS = "Under udfyldelse"
@@ -148,13 +148,13 @@ def form_for_row(row: AnswerRow, library: FormLibrary) -> Form | None:
 
 def _day(row: AnswerRow) -> date | None:
     if isinstance(row, Notification):
-        return row.received_at.astimezone().date() if row.received_at else None
+        return row.received_at.astimezone(_DK).date() if row.received_at else None
     if isinstance(row, Meeting):
         moment = row.held_at or row.planned_at
-        return moment.astimezone().date() if moment else None
+        return moment.astimezone(_DK).date() if moment else None
     if isinstance(row, Screening):
         moment = row.decided_at or row.updated_at
-        return moment.astimezone().date() if moment else None
+        return moment.astimezone(_DK).date() if moment else None
     return row.started_on
 
 
@@ -162,7 +162,7 @@ def _finalised_text(form: Form, row: AnswerRow) -> str:
     column = form.record.finalised if form.record else None
     value = getattr(row, column, None) if column else None
     if isinstance(value, datetime):
-        return f"Afsluttet {value.astimezone():%d.%m.%Y kl. %H.%M}"
+        return f"Afsluttet {value.astimezone(_DK):%d.%m.%Y kl. %H.%M}"
     if isinstance(value, date):
         return f"Afsluttet {format_date(value)}"
     return "Afsluttet"
@@ -225,11 +225,20 @@ def new_form_row(session: Session, case_id: str, form: Form, now: datetime) -> s
         )
     elif table == "assessment":
         today = now.astimezone(_DK).date()
-        received = session.scalar(
-            select(func.max(Notification.received_at)).where(
-                Notification.case_id == case.id, Notification.deleted_at.is_(None)
+        # Aware since the newest underretning received after the case's last undersøgelse was
+        # completed: one that an earlier undersøgelse answered does not start these 4 months.
+        last_done = session.scalar(
+            select(func.max(Assessment.completed_on)).where(
+                Assessment.case_id == case.id, Assessment.deleted_at.is_(None)
             )
         )
+        query = select(func.max(Notification.received_at)).where(
+            Notification.case_id == case.id, Notification.deleted_at.is_(None)
+        )
+        if last_done is not None:
+            after = datetime.combine(last_done, time.max, tzinfo=_DK).astimezone(UTC)
+            query = query.where(Notification.received_at > after)
+        received = session.scalar(query)
         if received is not None and received.tzinfo is None:
             received = received.replace(tzinfo=UTC)
         aware = min(received.astimezone(_DK).date(), today) if received else today

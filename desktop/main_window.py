@@ -226,7 +226,10 @@ class MainWindow(QMainWindow):
         dialog.add_tab("&Tidslinje", timeline)
         # Alt+K: every other letter of "Skemaer" is taken on some tab; "Kvittér" (Overblik and
         # "I dag") has Alt+I instead, and the main window's "I dag" Alt+D.
-        dialog.add_tab("S&kemaer", CaseFormsWidget(self._vault, case_id, parent=dialog))
+        forms = CaseFormsWidget(self._vault, case_id, parent=dialog)
+        dialog.add_tab("S&kemaer", forms)
+        # Closed by the user, a form started by mistake goes again; closed by a lock, it stays.
+        dialog.finished.connect(lambda *_: None if self._dropping else forms.leave())
         for screen in (dialog, *(dialog.tabs.widget(i) for i in range(dialog.tabs.count()))):
             self.listen(screen)
         dialog.finished.connect(self.remember_open_cases)

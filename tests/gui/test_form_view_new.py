@@ -398,3 +398,83 @@ def test_an_indledende_vurdering_is_made_for_the_underretning_and_finalised(
     assert "Indledende vurdering afsluttet" in [
         e.title for e in timeline.events() if e.entity_id == row_id
     ]
+
+
+def test_a_new_form_left_untouched_goes_when_the_case_window_is_closed_not_on_lock(
+    qtbot: QtBot, app: Harness, filled: Filled
+) -> None:
+    """ "Ny underretning", then "Luk" on the case window: no empty underretning stays. The same
+    left open when the vault is locked stays (with the open case, it comes back after unlock)."""
+    case_id = filled.case_ids["Anna Jensen"]
+    vault = app.controller.vault
+    assert vault is not None
+
+    dialog, forms = skemaer_by_keyboard(qtbot, app, case_id)
+    qtbot.keyClick(focused(), Qt.Key.Key_U, ALT)  # "Ny underretning"
+    opened(qtbot, forms)
+    dialog.close()
+    written(qtbot)
+    with vault.reading() as s:
+        (row,) = s.query(Notification).filter_by(case_id=case_id).all()
+        assert row.deleted_at is not None
+
+    dialog, forms = skemaer_by_keyboard(qtbot, app, case_id)
+    qtbot.keyClick(focused(), Qt.Key.Key_U, ALT)
+    kept = opened(qtbot, forms).opened.line.row_id
+    app.window.lock_action.trigger()
+    app.unlock()
+    written(qtbot)
+    again = app.controller.vault
+    assert again is not None
+    with again.reading() as s:
+        live = s.query(Notification).filter_by(case_id=case_id, deleted_at=None).all()
+        assert [n.id for n in live] == [kept]
+
+
+def test_a_new_undersoegelse_is_aware_since_an_underretning_no_earlier_one_answered(
+    filled: Filled,
+) -> None:
+    """The day the 4 months run from starts at the newest underretning received after the case's
+    last undersøgelse was completed; one that an earlier undersøgelse answered does not count
+    (the new one then starts today, to be corrected)."""
+    from desktop.form_editor import new_form_row
+    from models.forms import load_form
+
+    case_id = filled.case_ids["Anna Jensen"]
+    now = datetime.now(UTC)
+    today = now.astimezone(DK).date()
+    form = load_form("undersoegelse")
+    with filled.vault.session() as s:
+        services.add(
+            s,
+            Notification(
+                case_id=case_id,
+                received_at=now - timedelta(days=400),
+                notifier_kind=NotifierKind.BORGER,
+            ),
+        )
+        services.add(
+            s,
+            Assessment(
+                case_id=case_id,
+                aware_on=today - timedelta(days=399),
+                started_on=today - timedelta(days=398),
+                completed_on=today - timedelta(days=300),
+            ),
+        )
+        first = new_form_row(s, case_id, form, now)
+        assert services.get(s, Assessment, first).aware_on == today
+        services.soft_delete(s, services.get(s, Assessment, first))
+        services.add(
+            s,
+            Notification(
+                case_id=case_id,
+                received_at=now - timedelta(days=3),
+                notifier_kind=NotifierKind.BORGER,
+            ),
+        )
+        second = new_form_row(s, case_id, form, now)
+        assert (
+            services.get(s, Assessment, second).aware_on
+            == (now - timedelta(days=3)).astimezone(DK).date()
+        )
