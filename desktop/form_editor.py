@@ -73,6 +73,7 @@ NOT_STARTED = "Ikke påbegyndt"
 IN_PROGRESS = "Under udfyldelse"
 CANNOT_OPEN = "Kan ikke åbnes"
 SAVED = "Skemaet er gemt."
+SAVED_TO_CORRECT = "Skemaet er gemt – ret de røde felter, før det kan afsluttes."
 FINALISED = "Skemaet er afsluttet."
 REFUSED = "Skemaet kan ikke afsluttes endnu. Mangler eller skal rettes:\n"
 CONFIRM_FINALISE = (
@@ -499,7 +500,8 @@ class FormEditor(QWidget):
         def done(opened: OpenedForm) -> None:
             self.error.clear_error()
             self._saved(answers, opened)
-            self.done.setText(SAVED)
+            # Kept as typed (nothing is lost), but a wrong answer is said now, not at "Afslut".
+            self.done.setText(SAVED_TO_CORRECT if self.view.show_problems_now() else SAVED)
 
         self._writes.run(
             self._row_job(answers, finish=False),

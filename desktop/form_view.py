@@ -365,8 +365,17 @@ class FormView(QWidget):
             self._visible = visible
             self._assign_mnemonics()
 
-    def _show_problems(self, progress: Sequence[SectionProgress]) -> None:
-        focus = QApplication.focusWidget()
+    def show_problems_now(self) -> bool:
+        """Every answer's problems at once, the field being typed in too (after "Gem"): True
+        if there are any."""
+        progress = self.progress()
+        self._show_problems(progress, typing_too=True)
+        return any(problem.code != "form.unknown_field" for p in progress for problem in p.problems)
+
+    def _show_problems(
+        self, progress: Sequence[SectionProgress], *, typing_too: bool = False
+    ) -> None:
+        focus = None if typing_too else QApplication.focusWidget()
         texts: dict[str, list[str]] = defaultdict(list)
         items: dict[str, dict[tuple[int, str], list[str]]] = defaultdict(lambda: defaultdict(list))
         for p in progress:

@@ -478,3 +478,32 @@ def test_a_new_undersoegelse_is_aware_since_an_underretning_no_earlier_one_answe
             services.get(s, Assessment, second).aware_on
             == (now - timedelta(days=3)).astimezone(DK).date()
         )
+
+
+def test_gem_keeps_an_impossible_time_as_typed_and_says_at_once_it_must_be_corrected(
+    qtbot: QtBot, app: Harness, filled: Filled
+) -> None:
+    """ "31.02.2026 25.00" in "Modtaget", then Ctrl+S with the cursor still in the field: kept as
+    typed (nothing is lost), and the field and the line under the form say it must be corrected
+    — not only at "Afslut"."""
+    from desktop.form_editor import SAVED_TO_CORRECT
+
+    case_id = filled.case_ids["Anna Jensen"]
+    _dialog, forms = skemaer_by_keyboard(qtbot, app, case_id)
+    qtbot.keyClick(focused(), Qt.Key.Key_U, ALT)  # "Ny underretning"
+    form = opened(qtbot, forms)
+    field = editor(form.view, "modtaget")
+    assert focused() is field.edit
+    keys(qtbot, "31.02.2026 25.00")
+    qtbot.keyClick(focused(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # Gem
+    written(qtbot)
+    assert form.done.text() == SAVED_TO_CORRECT
+    row = form.view.rows["modtaget"]
+    assert row.problem.isVisible()
+    assert row.problem.text() == "Ugyldigt tidspunkt; angiv dato og klokkeslæt."
+    vault = app.controller.vault
+    assert vault is not None
+    with vault.reading() as s:
+        (saved,) = s.query(Notification).filter_by(case_id=case_id).all()
+        assert saved.answers == {"modtaget": "31.02.2026 25.00"}
+        assert saved.received_at is None
