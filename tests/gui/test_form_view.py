@@ -273,11 +273,7 @@ def test_an_underretning_is_filled_by_keyboard_refused_then_finalised(
     written(qtbot)
     assert form.done.text() == SAVED
     qtbot.mouseClick(form.finalise_button, Qt.MouseButton.LeftButton)
-    box = app.window.findChild(QMessageBox, "confirm_finalise_form")
-    assert box is not None
-    (yes,) = [b for b in box.findChildren(QPushButton) if b.text() == "Afslut skema"]
-    qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
-    written(qtbot)
+    confirm_finalise(qtbot, app.window)
     assert form.done.text() == FINALISED
     assert not form.error.isVisible()
 
@@ -491,6 +487,17 @@ def test_a_kept_draft_opens_its_form_again_after_a_restart(
     assert editor(view, "vurdering").value() == "Skrevet lige før strømmen gik."
 
 
+def confirm_finalise(qtbot: QtBot, window: QWidget) -> None:
+    """Answer "Afslut skema" in the box that asks before a form is finalised, and wait for
+    the writer."""
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "confirm_finalise_form") is not None)
+    box = window.findChild(QMessageBox, "confirm_finalise_form")
+    assert box is not None
+    (yes,) = [b for b in box.findChildren(QPushButton) if b.text() == "Afslut skema"]
+    qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
+    written(qtbot)
+
+
 def answer_everything(form: Form, ics: IcsTriangle) -> dict[str, Any]:
     """A valid answer to every field of ``form`` (dates a few days back)."""
 
@@ -532,11 +539,7 @@ def test_a_finalised_undersoegelse_meets_its_deadline_and_is_in_the_timeline(
     form.view.set_answers(answer_everything(form.opened.form, form.view.ctx.ics))
     assert form.refusal() is None
     qtbot.mouseClick(form.finalise_button, Qt.MouseButton.LeftButton)
-    box = app.window.findChild(QMessageBox, "confirm_finalise_form")
-    assert box is not None
-    (yes,) = [b for b in box.findChildren(QPushButton) if b.text() == "Afslut skema"]
-    qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
-    written(qtbot)
+    confirm_finalise(qtbot, app.window)
     assert form.finalised and form.done.text() == FINALISED
     vault = app.controller.vault
     assert vault is not None

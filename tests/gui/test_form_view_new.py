@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop.case_forms import ASSESSMENT_RUNNING, CaseFormsWidget
@@ -27,7 +26,16 @@ from models.schema import Assessment, Meeting, Notification
 from models.vocabulary import MeetingKind, NotifierKind, PartyRole
 from tests.gui.conftest import Filled, written
 from tests.gui.harness import Harness
-from tests.gui.test_form_view import ALT, TAB, editor, focused, keys, pick, tab_to
+from tests.gui.test_form_view import (
+    ALT,
+    TAB,
+    confirm_finalise,
+    editor,
+    focused,
+    keys,
+    pick,
+    tab_to,
+)
 
 DK = ZoneInfo("Europe/Copenhagen")
 RECEIVED = (datetime.now(DK) - timedelta(hours=3)).replace(second=0, microsecond=0)
@@ -160,12 +168,7 @@ def test_a_new_underretning_is_made_filled_by_keyboard_saved_and_finalised(
 
     # Afslut (Alt+U) and yes.
     qtbot.keyClick(focused(), Qt.Key.Key_U, ALT)  # (the button is pressed after a moment)
-    qtbot.waitUntil(lambda: app.window.findChild(QMessageBox, "confirm_finalise_form") is not None)
-    box = app.window.findChild(QMessageBox, "confirm_finalise_form")
-    assert box is not None
-    (yes,) = [b for b in box.findChildren(QPushButton) if b.text() == "Afslut skema"]
-    qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
-    written(qtbot)
+    confirm_finalise(qtbot, app.window)
     assert form.finalised and form.done.text() == FINALISED
 
     # Back to the list (Alt+L): there it is, finalised; the timeline has it.
@@ -368,11 +371,7 @@ def test_an_indledende_vurdering_is_made_for_the_underretning_and_finalised(
     form.view.set_answers(answers)
     assert form.refusal() is None
     qtbot.mouseClick(form.finalise_button, Qt.MouseButton.LeftButton)
-    box = h.window.findChild(QMessageBox, "confirm_finalise_form")
-    assert box is not None
-    (yes,) = [b for b in box.findChildren(QPushButton) if b.text() == "Afslut skema"]
-    qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
-    written(qtbot)
+    confirm_finalise(qtbot, h.window)
     assert form.finalised and form.done.text() == FINALISED
 
     vault = h.controller.vault
